@@ -1,0 +1,127 @@
+"""Application factory: create_app() built from small register_* helpers."""
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from backend import config as settings
+from backend.errors import DomainError
+from backend.extensions import api, csrf, db, limiter, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; test_config overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../web_admin/templates", static_folder="../web_admin/static")
+    app.config.from_mapping(settings.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_unit_of_work(app)
+    return app
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """One commit (or rollback) per request; services only flush."""
+
+    @app.after_request
+    def finish_unit_of_work(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: WAL for concurrent readers, a busy timeout, and enforced foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    """Initialise the extension singletons."""
+    import backend.models  # noqa: F401  (every table known to Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"),
+                     render_as_batch=True, compare_type=True)
+    api.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the mobile API and the web admin."""
+    from mobile_api import register as register_api
+    from web_admin import register as register_pages
+
+    register_api(api)
+    register_pages(app)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """One JSON error shape for machines; friendly pages for people; never a traceback."""
+
+    def respond(status: int, code: str, message: str, fields: dict | None = None):
+        if _wants_json():
+            body = {"code": code, "message": message}
+            if fields:
+                body["fields"] = fields
+            return jsonify(error=body), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        return respond(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        fields = None
+        data = getattr(exc, "data", None) or {}
+        messages = data.get("messages") if isinstance(data, dict) else None
+        if messages:  # webargs validation: {"json": {"field": ["msg"]}}
+            fields = {}
+            for location_fields in messages.values():
+                if isinstance(location_fields, dict):
+                    fields.update(location_fields)
+        code = (exc.name or "error").lower().replace(" ", "_")
+        message = exc.description or exc.name
+        if exc.code == 422 and fields:
+            message = "Some fields are not valid."
+        response = respond(exc.code or 500, code, message, fields)
+        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return respond(500, "internal_error",
+                       "Something went wrong on our side. It has been logged; please try again.")
+
+
+def register_commands(app: Flask) -> None:
+    """Flask CLI commands: demo, users, scheduler."""
+    from backend.cli import register
+
+    register(app)

@@ -1,0 +1,38 @@
+"""Flask commands: demo, users, scheduler."""
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from backend.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True)
+@click.option("--organisation", "organisation_name", required=True)
+@click.password_option()
+def create_user_command(username, role, organisation_name, password):
+    """Create a user in an existing organisation."""
+    import sqlalchemy as sa
+
+    from backend.errors import DomainError
+    from backend.models import Organisation
+    from backend.services.accounts import create_user
+
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.name == organisation_name))
+    if org is None:
+        raise click.ClickException(f"No organisation named {organisation_name!r}.")
+    try:
+        create_user(username, password, role, org)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created {username}.")
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(users_cli)

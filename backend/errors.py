@@ -1,0 +1,62 @@
+"""Domain exceptions that services raise; mapped to responses in one place (app.py)."""
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict:
+        """The one machine error shape."""
+        body = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class TooLarge(DomainError):
+    status, code = 413, "too_large"
+
+
+class Invalid(DomainError):
+    """Well-formed input that breaks a rule; names the field."""
+
+    status, code = 422, "invalid"
+
+    def __init__(self, message: str, fields: dict | None = None, field: str | None = None,
+                 code: str | None = None):
+        if field and not fields:
+            fields = {field: [message]}
+        super().__init__(message, fields, code)
+
+
+class Unavailable(DomainError):
+    status, code = 503, "unavailable"

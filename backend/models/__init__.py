@@ -1,0 +1,36 @@
+"""All models, imported here so Alembic and the app see every table."""
+from backend.models.alerts import Alert, AlertKind, AlertStatus, Channel, DeliveryStatus, Notification
+from backend.models.audit import AuditEntry, SchedulerLease
+from backend.models.contracts import (
+    DEFAULT_RULES, BillingBasis, CallRate, Contract, DoubleUpRule, MonitoringRule, Priority,
+    Rounding,
+)
+from backend.models.feedback import Feedback
+from backend.models.organisations import (
+    Area, FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind,
+)
+from backend.models.outcomes import (
+    EpisodeOutcome, FollowUpResult, Goal, GoalMeasure, GoalProgress, GoalStatus, OutcomeDomain,
+    ReablementEpisode,
+)
+from backend.models.packages import (
+    CarePackage, PackageStatus, PackageSuspension, PackageType, ScheduleLine,
+)
+from backend.models.people import PinStatus, PinSuggestion, ServiceUser
+from backend.models.users import Role, User
+from backend.models.visits import (
+    LOCATION_ACCEPTED, EventKind, EventMethod, Visit, VisitAssignment, VisitEvent, VisitStatus,
+    VisitTask,
+)
+
+__all__ = [
+    "Alert", "AlertKind", "AlertStatus", "Area", "AuditEntry", "BillingBasis", "CallRate",
+    "CarePackage", "Channel", "Contract", "DEFAULT_RULES", "DeliveryStatus", "DoubleUpRule",
+    "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
+    "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
+    "GoalStatus", "LOCATION_ACCEPTED", "MonitoringRule", "Notification", "Organisation",
+    "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
+    "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "Role", "Rounding",
+    "ScheduleLine", "SchedulerLease", "ServiceUser", "User", "Visit", "VisitAssignment",
+    "VisitEvent", "VisitStatus", "VisitTask",
+]

@@ -1,0 +1,118 @@
+"""Contracts: the monitoring, billing and rate rules agreed between a funder and a provider.
+
+Every tolerance and money rule is a column here with DOMAIN.md's default, never a
+constant in code. Money is integer pence.
+"""
+import enum
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.extensions import db
+from backend.models.base import CreatedMixin, IdMixin, enum_type
+
+
+class Priority(enum.StrEnum):
+    NORMAL = "normal"
+    CRITICAL = "critical"  # time-critical: medication, insulin
+
+
+class BillingBasis(enum.StrEnum):
+    PLANNED = "planned"
+    ACTUAL = "actual"
+    ACTUAL_CAPPED = "actual_capped"  # actual, never more than planned
+
+
+class Rounding(enum.StrEnum):
+    UP = "up"
+    DOWN = "down"
+    NEAREST = "nearest"
+
+
+class DoubleUpRule(enum.StrEnum):
+    EACH_WORKER = "each_worker"  # both carers' time is billed
+    ONCE = "once"  # the visit is billed once
+
+
+ROUNDING_UNITS = (1, 5, 10, 15, 30, 60)
+MAX_OFFLINE_WINDOW_HOURS = 120
+
+
+class Contract(IdMixin, CreatedMixin, db.Model):
+    """A funder's contract with a provider; packages are bought under one."""
+
+    __tablename__ = "contracts"
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+    funder_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    # Location
+    geofence_radius_m: Mapped[int] = mapped_column(default=200)
+    offline_window_hours: Mapped[int] = mapped_column(default=24)
+    home_logging_target_pct: Mapped[int] = mapped_column(default=85)
+    # Edits
+    lock_after_days: Mapped[int] = mapped_column(default=7)
+    # Travel checks between consecutive visits
+    travel_speed_kmh: Mapped[int] = mapped_column(default=20)
+    # Billing
+    billing_basis: Mapped[BillingBasis] = mapped_column(
+        enum_type(BillingBasis), default=BillingBasis.ACTUAL_CAPPED)
+    rounding_unit_min: Mapped[int] = mapped_column(default=1)
+    rounding: Mapped[Rounding] = mapped_column(enum_type(Rounding), default=Rounding.NEAREST)
+    minimum_billable_min: Mapped[int] = mapped_column(default=0)
+    complete_units_only: Mapped[bool] = mapped_column(default=False)
+    hourly_rate_pence: Mapped[int] = mapped_column(default=1893)
+    floor_rate_pence: Mapped[int | None]
+    ceiling_rate_pence: Mapped[int | None]
+    double_up_rule: Mapped[DoubleUpRule] = mapped_column(
+        enum_type(DoubleUpRule), default=DoubleUpRule.EACH_WORKER)
+
+    rules: Mapped[list["MonitoringRule"]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan")
+    call_rates: Mapped[list["CallRate"]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="CallRate.duration_min")
+
+
+class MonitoringRule(IdMixin, db.Model):
+    """Tolerances for one priority of call under one contract."""
+
+    __tablename__ = "monitoring_rules"
+    __table_args__ = (sa.UniqueConstraint("contract_id", "priority"),)
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("contracts.id"))
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority))
+    late_after_min: Mapped[int] = mapped_column(default=15)
+    # None: missed when nobody has checked in by the planned end.
+    missed_after_min: Mapped[int | None]
+    short_margin_min: Mapped[int] = mapped_column(default=15)
+    early_finish_min: Mapped[int] = mapped_column(default=15)
+    no_checkout_after_min: Mapped[int] = mapped_column(default=60)
+    escalate_after_min: Mapped[int] = mapped_column(default=60)
+
+    contract: Mapped[Contract] = relationship(back_populates="rules")
+
+
+# DOMAIN.md defaults; critical calls are watched more tightly and escalate sooner.
+DEFAULT_RULES = {
+    Priority.NORMAL: dict(late_after_min=15, missed_after_min=None, short_margin_min=15,
+                          early_finish_min=15, no_checkout_after_min=60, escalate_after_min=60),
+    Priority.CRITICAL: dict(late_after_min=5, missed_after_min=30, short_margin_min=10,
+                            early_finish_min=10, no_checkout_after_min=30, escalate_after_min=15),
+}
+
+
+class CallRate(IdMixin, db.Model):
+    """A price for a call of a given planned length (e.g. 30 min £8.20)."""
+
+    __tablename__ = "call_rates"
+    __table_args__ = (sa.UniqueConstraint("contract_id", "duration_min"),)
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("contracts.id"))
+    duration_min: Mapped[int]
+    amount_pence: Mapped[int]
+
+    contract: Mapped[Contract] = relationship(back_populates="call_rates")

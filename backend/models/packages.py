@@ -1,0 +1,85 @@
+"""Packages of care: what a funder buys for one person, and its weekly pattern of calls."""
+import enum
+import uuid
+from datetime import date, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.extensions import db
+from backend.models.base import CreatedMixin, IdMixin, enum_type
+from backend.models.contracts import Contract, Priority
+from backend.models.organisations import Organisation
+from backend.models.people import ServiceUser
+
+
+class PackageType(enum.StrEnum):
+    STANDARD = "standard"
+    REABLEMENT = "reablement"
+    CONTINUING_HEALTHCARE = "continuing_healthcare"
+    LIVE_IN = "live_in"
+
+
+class PackageStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class CarePackage(IdMixin, CreatedMixin, db.Model):
+    """One person's commissioned care from one provider, paid by one funder."""
+
+    __tablename__ = "care_packages"
+
+    service_user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("service_users.id"), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    funder_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    contract_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    package_type: Mapped[PackageType] = mapped_column(enum_type(PackageType))
+    # Commissioned time, in minutes a week (8 h/week = 480).
+    weekly_minutes: Mapped[int]
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    status: Mapped[PackageStatus] = mapped_column(
+        enum_type(PackageStatus), default=PackageStatus.ACTIVE)
+
+    service_user: Mapped[ServiceUser] = relationship()
+    provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])
+    funder: Mapped[Organisation] = relationship(foreign_keys=[funder_id])
+    contract: Mapped[Contract] = relationship()
+    schedule: Mapped[list["ScheduleLine"]] = relationship(
+        back_populates="package", cascade="all, delete-orphan",
+        order_by="(ScheduleLine.weekday, ScheduleLine.start_time)")
+    suspensions: Mapped[list["PackageSuspension"]] = relationship(
+        back_populates="package", cascade="all, delete-orphan")
+
+
+class ScheduleLine(IdMixin, db.Model):
+    """One call in the weekly pattern: weekday (0 = Monday) and local start time."""
+
+    __tablename__ = "schedule_lines"
+    __table_args__ = (sa.UniqueConstraint("package_id", "weekday", "start_time"),)
+
+    package_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("care_packages.id"), index=True)
+    weekday: Mapped[int]
+    start_time: Mapped[time]
+    duration_min: Mapped[int]
+    carers_required: Mapped[int] = mapped_column(default=1)
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
+    tasks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    package: Mapped[CarePackage] = relationship(back_populates="schedule")
+
+
+class PackageSuspension(IdMixin, CreatedMixin, db.Model):
+    """A pause in a package (e.g. the person is in hospital); no visits are due."""
+
+    __tablename__ = "package_suspensions"
+
+    package_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("care_packages.id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(sa.String(200))
+
+    package: Mapped[CarePackage] = relationship(back_populates="suspensions")

@@ -1,0 +1,156 @@
+"""Visits (planned attendances) and their append-only event log."""
+import enum
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.extensions import db
+from backend.models.base import CreatedMixin, IdMixin, UTCDateTime, enum_type, utcnow
+from backend.models.contracts import Priority
+from backend.models.packages import CarePackage
+from backend.models.users import User
+
+
+class VisitStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    MISSED = "missed"
+    NO_ACCESS = "no_access"
+    CANCELLED = "cancelled"
+
+
+class Visit(IdMixin, CreatedMixin, db.Model):
+    """One planned attendance. Actual times and flags are a cache of the events."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        sa.UniqueConstraint("package_id", "planned_start", name="uq_visit_package_start"),
+        sa.Index("ix_visits_planned_start_status", "planned_start", "status"),
+    )
+
+    package_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("care_packages.id"), index=True)
+    schedule_line_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("schedule_lines.id", ondelete="SET NULL"))
+    planned_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    planned_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The day the visit belongs to in the service's local time zone.
+    local_date: Mapped[date] = mapped_column(index=True)
+    duration_min: Mapped[int]
+    carers_required: Mapped[int] = mapped_column(default=1)
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
+    status: Mapped[VisitStatus] = mapped_column(
+        enum_type(VisitStatus), default=VisitStatus.SCHEDULED)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(100))
+    # Cache derived from events by services/visit_state.py.
+    actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_minutes: Mapped[int | None]
+    location_verified: Mapped[bool | None]
+    flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    package: Mapped[CarePackage] = relationship()
+    assignments: Mapped[list["VisitAssignment"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan")
+    tasks: Mapped[list["VisitTask"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="VisitTask.position")
+    events: Mapped[list["VisitEvent"]] = relationship(
+        back_populates="visit", order_by="VisitEvent.server_time")
+
+
+class VisitAssignment(IdMixin, CreatedMixin, db.Model):
+    """A care worker assigned to a visit (two for a double-up)."""
+
+    __tablename__ = "visit_assignments"
+    __table_args__ = (sa.UniqueConstraint("visit_id", "worker_id"),)
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+
+    visit: Mapped[Visit] = relationship(back_populates="assignments")
+    worker: Mapped[User] = relationship()
+
+
+class VisitTask(IdMixin, db.Model):
+    """A task planned for a visit; the outcome is cached from the check-out event."""
+
+    __tablename__ = "visit_tasks"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(sa.String(200))
+    done: Mapped[bool | None]
+    not_done_reason: Mapped[str | None] = mapped_column(sa.String(300))
+
+    visit: Mapped[Visit] = relationship(back_populates="tasks")
+
+
+class EventKind(enum.StrEnum):
+    CHECK_IN = "check_in"
+    CHECK_OUT = "check_out"
+    NO_ACCESS = "no_access"
+    CORRECTION = "correction"
+
+
+class EventMethod(enum.StrEnum):
+    GPS = "gps"
+    QR = "qr"
+    NFC = "nfc"
+    TELEPHONY = "telephony"
+    MANUAL = "manual"
+
+
+class VisitEvent(IdMixin, db.Model):
+    """An append-only record: never updated, never deleted.
+
+    device_time is when the phone says it happened; server_time when we received it.
+    A correction names the worker whose times it corrects and carries its own
+    reason and resolution codes; the original stays.
+    """
+
+    __tablename__ = "visit_events"
+    __table_args__ = (
+        sa.UniqueConstraint("device_id", "client_event_id", name="uq_event_device_client_id"),
+        sa.Index(
+            "uq_event_once_per_worker", "visit_id", "worker_id", "kind", unique=True,
+            sqlite_where=sa.text("kind IN ('check_in', 'check_out')"),
+            postgresql_where=sa.text("kind IN ('check_in', 'check_out')"),
+        ),
+        sa.Index("ix_visit_events_worker_time", "worker_id", "device_time"),
+    )
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind))
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    server_time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    method: Mapped[EventMethod | None] = mapped_column(enum_type(EventMethod))
+    distance_m: Mapped[float | None]
+    # None when no location was given or the person's geofence is off.
+    verified: Mapped[bool | None]
+    mock_location: Mapped[bool] = mapped_column(default=False)
+    device_id: Mapped[str | None] = mapped_column(sa.String(100))
+    client_event_id: Mapped[str | None] = mapped_column(sa.String(100))
+    reason_code: Mapped[str | None] = mapped_column(sa.String(50))
+    resolution_code: Mapped[str | None] = mapped_column(sa.String(50))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    corrects_event_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visit_events.id"))
+    corrected_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Signals stored, never used to reject: mock_location, impossible_speed,
+    # poor_accuracy, clock_gap ...
+    flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Check-out payload as received: tasks, goal progress, concern.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    visit: Mapped[Visit] = relationship(back_populates="events")
+
+
+# A correction with this resolution accepts the worker's location as in the home.
+LOCATION_ACCEPTED = "location_accepted"

@@ -1,0 +1,194 @@
+"""Who may see and change what: the one place access is decided.
+
+Every list and every lookup goes through `visible()` (a WHERE clause) or
+`get_visible()` (a lookup that answers NotFound for foreign and unknown ids alike).
+Care worker -> own visits; provider manager -> own provider; commissioner ->
+packages their organisation funds; panel member -> what they submitted; admin -> all.
+"""
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from backend.errors import Forbidden, NotFound
+from backend.extensions import db
+from backend.models import (
+    Alert, CarePackage, Contract, Feedback, FrameworkStatusChange, Goal, GoalProgress,
+    Notification, Organisation, PinSuggestion, ReablementEpisode, Role, ServiceUser, User, Visit,
+    VisitAssignment, VisitEvent,
+)
+
+NOTHING = sa.false()
+
+
+def _assigned_visit_ids(user: User):
+    return sa.select(VisitAssignment.visit_id).where(VisitAssignment.worker_id == user.id)
+
+
+def _packages_of(user: User) -> ColumnElement[bool]:
+    """Packages a user's organisation delivers or funds."""
+    if user.role in (Role.PROVIDER_MANAGER,):
+        return CarePackage.provider_id == user.organisation_id
+    if user.role == Role.COMMISSIONER:
+        return CarePackage.funder_id == user.organisation_id
+    if user.role == Role.CARE_WORKER:
+        return CarePackage.id.in_(
+            sa.select(Visit.package_id).where(Visit.id.in_(_assigned_visit_ids(user))))
+    return NOTHING
+
+
+def _package_ids(user: User):
+    return sa.select(CarePackage.id).where(_packages_of(user))
+
+
+def _funded_provider_ids(user: User):
+    """Providers a commissioner's organisation holds contracts with."""
+    return sa.select(Contract.provider_id).where(Contract.funder_id == user.organisation_id)
+
+
+def _visits(user: User) -> ColumnElement[bool]:
+    if user.role == Role.CARE_WORKER:
+        return Visit.id.in_(_assigned_visit_ids(user))
+    return Visit.package_id.in_(_package_ids(user))
+
+
+def _service_users(user: User) -> ColumnElement[bool]:
+    if user.role == Role.PANEL_MEMBER:
+        return NOTHING
+    return ServiceUser.id.in_(sa.select(CarePackage.service_user_id).where(_packages_of(user)))
+
+
+def _service_user_ids(user: User):
+    return sa.select(ServiceUser.id).where(_service_users(user))
+
+
+def _organisations(user: User) -> ColumnElement[bool]:
+    if user.role in (Role.COMMISSIONER, Role.PANEL_MEMBER):
+        return sa.or_(Organisation.id == user.organisation_id,
+                      Organisation.id.in_(_funded_provider_ids(user)))
+    return Organisation.id == user.organisation_id
+
+
+def _users(user: User) -> ColumnElement[bool]:
+    if user.role in (Role.PROVIDER_MANAGER, Role.COMMISSIONER):
+        return User.organisation_id == user.organisation_id
+    return User.id == user.id
+
+
+def _contracts(user: User) -> ColumnElement[bool]:
+    if user.role == Role.PROVIDER_MANAGER:
+        return Contract.provider_id == user.organisation_id
+    if user.role == Role.COMMISSIONER:
+        return Contract.funder_id == user.organisation_id
+    return NOTHING
+
+
+def _feedback(user: User) -> ColumnElement[bool]:
+    if user.role == Role.PANEL_MEMBER:
+        return Feedback.submitted_by_id == user.id
+    if user.role == Role.PROVIDER_MANAGER:
+        # Providers see feedback only once a commissioner has moderated it.
+        return sa.and_(Feedback.provider_id == user.organisation_id,
+                       Feedback.moderated_at.is_not(None))
+    if user.role == Role.COMMISSIONER:
+        return Feedback.provider_id.in_(_funded_provider_ids(user))
+    return NOTHING
+
+
+def _alerts(user: User) -> ColumnElement[bool]:
+    if user.role in (Role.PROVIDER_MANAGER, Role.COMMISSIONER):
+        return Alert.visit_id.in_(sa.select(Visit.id).where(_visits(user)))
+    return NOTHING
+
+
+_RULES: dict[type, Callable[[User], ColumnElement[bool]]] = {
+    Organisation: _organisations,
+    User: _users,
+    ServiceUser: _service_users,
+    Contract: _contracts,
+    CarePackage: _packages_of,
+    Visit: _visits,
+    VisitEvent: lambda u: VisitEvent.visit_id.in_(sa.select(Visit.id).where(_visits(u))),
+    Alert: _alerts,
+    Goal: lambda u: Goal.service_user_id.in_(_service_user_ids(u)),
+    GoalProgress: lambda u: GoalProgress.goal_id.in_(
+        sa.select(Goal.id).where(Goal.service_user_id.in_(_service_user_ids(u)))),
+    ReablementEpisode: lambda u: ReablementEpisode.service_user_id.in_(_service_user_ids(u)),
+    PinSuggestion: lambda u: PinSuggestion.service_user_id.in_(_service_user_ids(u))
+    if u.role != Role.CARE_WORKER else NOTHING,
+    Feedback: _feedback,
+    Notification: lambda u: Notification.recipient_user_id == u.id,
+    FrameworkStatusChange: lambda u: FrameworkStatusChange.provider_id.in_(
+        sa.select(Organisation.id).where(_organisations(u))),
+}
+
+# Which roles may change a visible object of each type (admins may change anything).
+_CHANGERS: dict[type, set[Role]] = {
+    Visit: {Role.CARE_WORKER, Role.PROVIDER_MANAGER},
+    VisitEvent: set(),  # append-only: nobody changes an event
+    CarePackage: {Role.PROVIDER_MANAGER},
+    ServiceUser: {Role.PROVIDER_MANAGER},
+    Goal: {Role.PROVIDER_MANAGER},
+    ReablementEpisode: {Role.PROVIDER_MANAGER},
+    PinSuggestion: {Role.PROVIDER_MANAGER},
+    Alert: {Role.PROVIDER_MANAGER, Role.COMMISSIONER},
+    Organisation: {Role.COMMISSIONER},
+    Contract: {Role.COMMISSIONER},
+    Feedback: {Role.PANEL_MEMBER, Role.COMMISSIONER},
+    Notification: {Role.CARE_WORKER, Role.PROVIDER_MANAGER, Role.COMMISSIONER,
+                   Role.PANEL_MEMBER},
+}
+
+
+def visible(user: User, model: type) -> ColumnElement[bool]:
+    """The WHERE clause selecting the rows of `model` that `user` may see."""
+    if user.role == Role.ADMIN:
+        return sa.true()
+    rule = _RULES.get(model)
+    if rule is None:
+        raise LookupError(f"no access rule for {model.__name__}")
+    return rule(user)
+
+
+def scoped(user: User, model: type) -> sa.Select:
+    """SELECT of the rows of `model` that `user` may see."""
+    return sa.select(model).where(visible(user, model))
+
+
+def get_visible(user: User, model: type, object_id, label: str | None = None):
+    """The object if `user` may see it; NotFound for foreign and unknown ids alike."""
+    label = label or model.__name__.lower()
+    if not isinstance(object_id, uuid.UUID):
+        try:
+            object_id = uuid.UUID(str(object_id))
+        except ValueError:
+            raise NotFound(f"No {label} with that id.") from None
+    obj = db.session.scalar(scoped(user, model).where(model.id == object_id))
+    if obj is None:
+        raise NotFound(f"No {label} with that id.")
+    return obj
+
+
+def can_see(user: User, obj) -> bool:
+    """Whether `user` may see `obj`."""
+    model = type(obj)
+    found = db.session.scalar(
+        sa.select(sa.literal(1)).select_from(model).where(model.id == obj.id,
+                                                          visible(user, model)))
+    return found is not None
+
+
+def can_change(user: User, obj) -> bool:
+    """Whether `user` may change `obj` (see it, and hold a role that may change it)."""
+    if user.role == Role.ADMIN:
+        return not isinstance(obj, VisitEvent)
+    return user.role in _CHANGERS.get(type(obj), set()) and can_see(user, obj)
+
+
+def get_changeable(user: User, model: type, object_id, label: str | None = None):
+    """The object if `user` may change it; NotFound if they may not even see it."""
+    obj = get_visible(user, model, object_id, label)
+    if not can_change(user, obj):
+        raise Forbidden(f"You may view this {label or model.__name__.lower()} but not change it.")
+    return obj

@@ -1,0 +1,110 @@
+"""A visit's actual times, status and flags, derived from its events alone.
+
+The columns on Visit are a cache of `derive()`; `refresh()` rewrites the cache.
+Per worker: the latest correction's times win over check-in/check-out device times.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from backend.models import LOCATION_ACCEPTED, EventKind, Visit, VisitEvent, VisitStatus
+
+
+@dataclass
+class WorkerTimes:
+    """One worker's attendance at a visit."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    verified: bool | None = None
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def minutes(self) -> int | None:
+        """Whole minutes delivered by this worker, when both ends are known."""
+        if self.start is None or self.end is None or self.end < self.start:
+            return None
+        return round((self.end - self.start).total_seconds() / 60)
+
+
+@dataclass
+class VisitState:
+    """Everything the cache on Visit holds."""
+
+    status: VisitStatus
+    actual_start: datetime | None
+    actual_end: datetime | None
+    delivered_minutes: int | None
+    location_verified: bool | None
+    flags: list[str]
+    workers: dict
+
+
+def worker_times(events: list[VisitEvent]) -> dict:
+    """Each worker's start, end and verification from the events, in server order."""
+    workers: dict = {}
+    for event in sorted(events, key=lambda e: (e.server_time, str(e.id))):
+        times = workers.setdefault(event.worker_id, WorkerTimes())
+        times.flags.update(event.flags or [])
+        if event.kind == EventKind.CHECK_IN:
+            times.start = times.start or event.device_time
+            times.verified = event.verified
+        elif event.kind == EventKind.CHECK_OUT:
+            times.end = times.end or event.device_time
+        elif event.kind == EventKind.CORRECTION:
+            if event.corrected_start is not None:
+                times.start = event.corrected_start
+            if event.corrected_end is not None:
+                times.end = event.corrected_end
+            if event.resolution_code == LOCATION_ACCEPTED:
+                times.verified = True
+    return workers
+
+
+def derive(visit: Visit, events: list[VisitEvent] | None = None) -> VisitState:
+    """The visit's state as its events say it is."""
+    events = list(visit.events if events is None else events)
+    workers = worker_times(events)
+    attended = {w: t for w, t in workers.items() if t.start is not None}
+    starts = [t.start for t in attended.values()]
+    ends = [t.end for t in attended.values() if t.end is not None]
+    minutes = [t.minutes for t in attended.values() if t.minutes is not None]
+    verdicts = [t.verified for t in attended.values()]
+    flags = sorted(set().union(*(t.flags for t in attended.values())) if attended else set())
+
+    if visit.status == VisitStatus.CANCELLED:
+        status = VisitStatus.CANCELLED
+    elif attended:
+        open_workers = [t for t in attended.values() if t.end is None]
+        status = VisitStatus.IN_PROGRESS if open_workers else VisitStatus.COMPLETED
+    elif any(e.kind == EventKind.NO_ACCESS for e in events):
+        status = VisitStatus.NO_ACCESS
+    elif visit.status == VisitStatus.MISSED:
+        status = VisitStatus.MISSED  # set by monitoring; a late check-in changes it
+    else:
+        status = VisitStatus.SCHEDULED
+
+    if not verdicts or all(v is None for v in verdicts):
+        location_verified = None
+    else:
+        location_verified = all(v is not False for v in verdicts)
+    return VisitState(
+        status=status,
+        actual_start=min(starts) if starts else None,
+        actual_end=max(ends) if ends and len(ends) == len(attended) else None,
+        delivered_minutes=sum(minutes) if minutes else None,
+        location_verified=location_verified,
+        flags=flags,
+        workers=workers,
+    )
+
+
+def refresh(visit: Visit) -> VisitState:
+    """Rewrite the visit's cached columns from its events."""
+    state = derive(visit)
+    visit.status = state.status
+    visit.actual_start = state.actual_start
+    visit.actual_end = state.actual_end
+    visit.delivered_minutes = state.delivered_minutes
+    visit.location_verified = state.location_verified
+    visit.flags = state.flags
+    return state

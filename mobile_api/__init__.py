@@ -1,0 +1,13 @@
+"""JSON API for phones and other machine clients, under /api/v1."""
+from flask_smorest import Api
+
+from backend.extensions import csrf
+
+
+def register(api: Api) -> None:
+    """Register every API blueprint; bearer-token clients are exempt from CSRF."""
+    from mobile_api import health
+
+    for module in (health,):
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -1,0 +1,10 @@
+"""Server-rendered pages for managers, commissioners and panels."""
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Mount every page blueprint."""
+    from web_admin import session_pages
+
+    app.register_blueprint(session_pages.bp)
+    app.context_processor(session_pages.inject_user)
