@@ -10,7 +10,8 @@ from backend.models.organisations import (
     Area, FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind,
 )
 from backend.models.outcomes import (
-    EpisodeOutcome, FollowUpResult, Goal, GoalMeasure, GoalProgress, GoalStatus, OutcomeDomain,
+    MEASURE_RANGES, EpisodeOutcome, FollowUpResult, Goal, GoalMeasure, GoalProgress, GoalStatus,
+    OutcomeDomain,
     ReablementEpisode,
 )
 from backend.models.packages import (
@@ -28,7 +29,7 @@ __all__ = [
     "CarePackage", "Channel", "Contract", "DEFAULT_RULES", "DeliveryStatus", "DoubleUpRule",
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
-    "GoalStatus", "LOCATION_ACCEPTED", "MonitoringRule", "Notification", "Organisation",
+    "GoalStatus", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule", "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
     "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "Role", "Rounding",
     "ScheduleLine", "SchedulerLease", "ServiceUser", "User", "Visit", "VisitAssignment",

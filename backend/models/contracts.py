@@ -52,6 +52,8 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     ends_on: Mapped[date | None]
     # Location
     geofence_radius_m: Mapped[int] = mapped_column(default=200)
+    # Reported GPS accuracy is credited up to this much (phones err 20-100 m).
+    accuracy_allowance_max_m: Mapped[int] = mapped_column(default=100)
     offline_window_hours: Mapped[int] = mapped_column(default=24)
     home_logging_target_pct: Mapped[int] = mapped_column(default=85)
     # Edits

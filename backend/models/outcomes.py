@@ -29,6 +29,11 @@ class GoalMeasure(enum.StrEnum):
     INDEPENDENCE = "independence"  # 0 dependent, 1 needs help, 2 independent
 
 
+# The scores each measure allows, inclusive.
+MEASURE_RANGES = {GoalMeasure.GAS: (-2, 2), GoalMeasure.SCALE_10: (0, 10),
+                  GoalMeasure.INDEPENDENCE: (0, 2)}
+
+
 class GoalStatus(enum.StrEnum):
     ACTIVE = "active"
     ACHIEVED = "achieved"

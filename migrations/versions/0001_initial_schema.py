@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b69cac9533a7
+Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 13:41:49.525619
+Create Date: 2026-11-23 13:44:57.879654
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b69cac9533a7'
+revision = "0001_initial"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,7 @@ def upgrade():
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=True),
     sa.Column('geofence_radius_m', sa.Integer(), nullable=False),
+    sa.Column('accuracy_allowance_max_m', sa.Integer(), nullable=False),
     sa.Column('offline_window_hours', sa.Integer(), nullable=False),
     sa.Column('home_logging_target_pct', sa.Integer(), nullable=False),
     sa.Column('lock_after_days', sa.Integer(), nullable=False),

@@ -1,0 +1,38 @@
+"""Where a check-in happened relative to the person's home."""
+from dataclasses import dataclass
+
+from geopy.distance import geodesic
+
+
+@dataclass(frozen=True)
+class LocationVerdict:
+    """Distance to the home and whether the location counts as "in the home"."""
+
+    distance_m: float | None
+    verified: bool | None  # None: no location given, or the geofence is off
+    flags: tuple[str, ...] = ()
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Geodesic distance in metres between two (lat, lon) points."""
+    return geodesic(a, b).meters
+
+
+def judge_location(home: tuple[float, float], lat: float | None, lon: float | None,
+                   accuracy_m: float | None, radius_m: int, allowance_max_m: int,
+                   geofence_off: bool = False) -> LocationVerdict:
+    """Verified when within the radius, crediting the reported accuracy up to a cap.
+
+    Outside the fence the event is still accepted: the verdict only flags it.
+    A missing or very poor accuracy earns no credit and is flagged.
+    """
+    if lat is None or lon is None:
+        return LocationVerdict(None, None, ("no_location",))
+    distance = distance_m(home, (lat, lon))
+    flags = []
+    if accuracy_m is None or accuracy_m > allowance_max_m:
+        flags.append("poor_accuracy")
+    if geofence_off:
+        return LocationVerdict(distance, None, tuple(flags))
+    allowance = min(accuracy_m or 0.0, allowance_max_m)
+    return LocationVerdict(distance, distance <= radius_m + allowance, tuple(flags))

@@ -1,0 +1,54 @@
+"""Expanding a package's weekly pattern into planned visits, in local time."""
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from backend.models import CarePackage, Priority, ScheduleLine
+from backend.services.clock import local_to_utc
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """One visit a schedule line asks for on one local day."""
+
+    schedule_line_id: object
+    local_date: date
+    planned_start: datetime
+    planned_end: datetime
+    duration_min: int
+    carers_required: int
+    priority: Priority
+    tasks: tuple[str, ...]
+
+
+def _suspended(day: date, suspensions: Iterable) -> bool:
+    return any(s.start_date <= day and (s.end_date is None or day <= s.end_date)
+               for s in suspensions)
+
+
+def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
+                   lines: Iterable[ScheduleLine] | None = None) -> Iterator[PlannedVisit]:
+    """Visits the package's pattern asks for on each local day from first to last inclusive.
+
+    Honours the package's start and end dates and its suspensions. A call at a
+    wall-clock time that the spring change skips moves to the first valid time;
+    a call in the repeated autumn hour happens once.
+    """
+    lines = list(package.schedule if lines is None else lines)
+    first = max(first, package.start_date)
+    if package.end_date is not None:
+        last = min(last, package.end_date)
+    day = first
+    while day <= last:
+        if not _suspended(day, package.suspensions):
+            for line in lines:
+                if line.weekday != day.weekday():
+                    continue
+                start = local_to_utc(day, line.start_time, tz)
+                yield PlannedVisit(
+                    schedule_line_id=line.id, local_date=day, planned_start=start,
+                    planned_end=start + timedelta(minutes=line.duration_min),
+                    duration_min=line.duration_min, carers_required=line.carers_required,
+                    priority=line.priority, tasks=tuple(line.tasks or ()))
+        day += timedelta(days=1)
