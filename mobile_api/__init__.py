@@ -8,6 +8,10 @@ def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
     from mobile_api import health
 
-    for module in (health,):
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for module in (
+        health,
+    ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

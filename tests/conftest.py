@@ -90,6 +90,18 @@ def make(app) -> Factory:
     return Factory()
 
 
+@pytest.fixture
+def bearer(app):
+    """Authorization headers carrying a fresh access token for a user."""
+    from backend.services.tokens import issue_access_token
+
+    def headers(user) -> dict:
+        token, _ = issue_access_token(user)
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
 class AuthActions:
     """Sign in and out of the web pages through the real form."""
 
