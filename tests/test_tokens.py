@@ -54,6 +54,7 @@ def test_missing_token(guarded):
     assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 @pytest.mark.parametrize("attack", ["alg_none", "wrong_key", "wrong_aud", "wrong_iss", "expired",
                                     "refresh_typ", "hs512"])
 def test_forged_tokens_are_refused(app, guarded, make, attack):
