@@ -1,4 +1,5 @@
 """Where a check-in happened relative to the person's home."""
+import math
 from dataclasses import dataclass
 
 from geopy.distance import geodesic
@@ -36,3 +37,12 @@ def judge_location(home: tuple[float, float], lat: float | None, lon: float | No
         return LocationVerdict(distance, None, tuple(flags))
     allowance = min(accuracy_m or 0.0, allowance_max_m)
     return LocationVerdict(distance, distance <= radius_m + allowance, tuple(flags))
+
+
+def bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Initial compass bearing from a to b, 0..360 degrees (0 = north)."""
+    lat1, lat2 = math.radians(a[0]), math.radians(b[0])
+    dlon = math.radians(b[1] - a[1])
+    x = math.sin(dlon) * math.cos(lat2)
+    y = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(dlon)
+    return (math.degrees(math.atan2(x, y)) + 360) % 360
