@@ -1,0 +1,80 @@
+"""The manager's live board and visit page, through the real pages."""
+from datetime import timedelta
+
+from backend.extensions import db
+from backend.models import Alert, AlertKind, EventKind, EventMethod, VisitEvent, VisitStatus
+from backend.services import clock, visit_state
+from backend.services.board import today_board
+
+
+def check_in(visit, worker, when, lat, lon, distance, verified):
+    event = VisitEvent(visit_id=visit.id, worker_id=worker.id, recorded_by_id=worker.id,
+                       kind=EventKind.CHECK_IN, device_time=when, server_time=when, lat=lat,
+                       lon=lon, accuracy_m=15, method=EventMethod.GPS, distance_m=distance,
+                       verified=verified, device_id="phone-1", client_event_id="e1")
+    db.session.add(event)
+    db.session.flush()
+    db.session.refresh(visit)
+    visit_state.refresh(visit)
+    return event
+
+
+def labels(user, now):
+    return {v.visit.id: v.label for row in today_board(user, now.astimezone(clock.zone()).date(),
+                                                       now) for v in row.visits}
+
+
+def test_board_labels_follow_events_and_alerts(make):
+    w = make.world()
+    now = clock.now()
+    later = make.visit(w.package, start=now + timedelta(hours=3), workers=[w.worker])
+    assert labels(w.manager, now)[w.visit.id] == "due"
+    assert labels(w.manager, now)[later.id] == "planned"
+    db.session.add(Alert(visit_id=w.visit.id, kind=AlertKind.LATE))
+    db.session.flush()
+    assert labels(w.manager, now)[w.visit.id] == "late"
+    check_in(w.visit, w.worker, now, 52.2405, -0.9027, 3.0, True)
+    assert w.visit.status == VisitStatus.IN_PROGRESS
+    assert labels(w.manager, now)[w.visit.id] == "in progress (late)"
+
+
+def test_board_is_scoped_to_own_provider(make):
+    w = make.world()
+    assert w.other_visit.id not in labels(w.manager, clock.now())
+    assert set(labels(w.other_manager, clock.now())) == {w.other_visit.id}
+
+
+def test_board_page_lists_workers_and_links_visits(make, client, auth):
+    w = make.world()
+    make.commit()
+    auth.login(w.manager.username)
+    page = client.get("/board").get_data(as_text=True)
+    assert w.worker.display_name in page and w.person.name in page
+    assert f"/visits/{w.visit.id}" in page
+    assert f"/visits/{w.other_visit.id}" not in page
+    assert 'http-equiv="refresh"' in page
+
+
+def test_visit_page_shows_events_with_distance(make, client, auth):
+    w = make.world()
+    check_in(w.visit, w.worker, clock.now(), 52.2445, -0.9027, 445.0, False)
+    make.commit()
+    auth.login(w.manager.username)
+    page = client.get(f"/visits/{w.visit.id}").get_data(as_text=True)
+    assert "445 m" in page and "not verified" in page and "<svg" in page
+
+
+def test_foreign_visit_page_is_not_found(make, client, auth):
+    w = make.world()
+    make.commit()
+    auth.login(w.manager.username)
+    assert client.get(f"/visits/{w.other_visit.id}").status_code == 404
+    assert client.get("/visits/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_care_worker_cannot_open_manager_pages(make, client, auth):
+    w = make.world()
+    make.commit()
+    auth.login(w.worker.username)
+    assert client.get("/board").status_code == 404
+    assert client.get(f"/visits/{w.visit.id}").status_code == 404
