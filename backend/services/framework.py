@@ -1,0 +1,39 @@
+"""A provider's standing on the commissioning framework, with its history."""
+import sqlalchemy as sa
+
+from backend.errors import Invalid
+from backend.extensions import db
+from backend.models import FrameworkStatus, FrameworkStatusChange, Organisation, User
+from backend.services import audit_trail, clock
+from backend.services.access import get_changeable, get_visible
+from backend.services.validation import choice
+
+
+def change_framework_status(user: User, provider_id, status, reason: str
+                            ) -> FrameworkStatusChange:
+    """Accredit, suspend or remove a provider the user's organisation contracts with."""
+    provider = get_changeable(user, Organisation, provider_id, "provider")
+    if provider.is_funder:
+        raise Invalid("Only providers have a framework status.", field="provider_id")
+    status = choice(FrameworkStatus, status, "status")
+    if not (reason or "").strip():
+        raise Invalid("Give a reason for the change.", field="reason")
+    if provider.framework_status == status:
+        raise Invalid(f"The provider is already {status.value}.", field="status")
+    previous = provider.framework_status
+    provider.framework_status = status
+    change = FrameworkStatusChange(provider_id=provider.id, status=status, reason=reason.strip(),
+                                   changed_at=clock.now(), changed_by_id=user.id)
+    db.session.add(change)
+    audit_trail.record(user, "framework_status_changed", provider,
+                       previous=previous and previous.value, status=status.value, reason=reason)
+    db.session.flush()
+    return change
+
+
+def framework_history(user: User, provider_id) -> list[FrameworkStatusChange]:
+    """A provider's status changes, newest first."""
+    provider = get_visible(user, Organisation, provider_id, "provider")
+    return list(db.session.scalars(
+        sa.select(FrameworkStatusChange).where(FrameworkStatusChange.provider_id == provider.id)
+        .order_by(FrameworkStatusChange.changed_at.desc())))
