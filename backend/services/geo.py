@@ -46,3 +46,8 @@ def bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:
     x = math.sin(dlon) * math.cos(lat2)
     y = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(dlon)
     return (math.degrees(math.atan2(x, y)) + 360) % 360
+
+
+def travel_minutes(a: tuple[float, float], b: tuple[float, float], speed_kmh: float) -> int:
+    """Minutes needed to get from a to b at a steady speed (straight-line, so a floor)."""
+    return math.ceil(distance_m(a, b) / 1000 / speed_kmh * 60)
