@@ -20,8 +20,8 @@ QUESTION_TEXT = {
 
 
 def _rating(name: str) -> RadioField:
-    return RadioField(QUESTION_TEXT[name], choices=SCALE, validators=[Optional()],
-                      validate_choice=False)
+    # Rendered by the template from SCALE; the service checks the value.
+    return RadioField(QUESTION_TEXT[name], validators=[Optional()], validate_choice=False)
 
 
 class FeedbackForm(FlaskForm):

@@ -13,7 +13,7 @@ from backend.services.feedback_links import (
 from backend.services.feedback_reading import list_feedback, present
 from backend.services.feedback_settings import settings_for
 from web_admin.auth import current_user, login_required
-from web_admin.feedback_forms import QUESTION_TEXT, FeedbackCodeForm, FeedbackForm
+from web_admin.feedback_forms import QUESTION_TEXT, SCALE, FeedbackCodeForm, FeedbackForm
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -23,7 +23,7 @@ link_limit = limiter.shared_limit(LINK_REDEMPTION_LIMIT, scope="feedback-link", 
 def _form_page(form, providers, max_chars, action, with_anonymous, fixed_provider=None,
                status=200):
     return render_template("feedback/form.html", form=form, providers=providers,
-                           questions=QUESTION_TEXT, max_chars=max_chars, action=action,
+                           questions=QUESTION_TEXT, scale=SCALE, max_chars=max_chars, action=action,
                            with_anonymous=with_anonymous, fixed_provider=fixed_provider), status
 
 
