@@ -1,4 +1,4 @@
-"""Feedback API: panel members submit, link holders redeem, commissioners moderate and read figures."""
+"""Feedback API: panel members submit, link holders redeem, commissioners moderate, read figures."""
 from flask import url_for
 from flask_smorest import Blueprint
 
@@ -11,8 +11,15 @@ from backend.services.feedback_reading import get_feedback, list_feedback, prese
 from backend.services.feedback_safety import moderate_feedback
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.feedback_schemas import (
-    FeedbackIn, FeedbackOut, FeedbackQuery, FeedbackReceipt, LinkIn, LinkOut, ModerationIn,
-    PeriodQuery, SatisfactionOut,
+    FeedbackIn,
+    FeedbackOut,
+    FeedbackQuery,
+    FeedbackReceipt,
+    LinkIn,
+    LinkOut,
+    ModerationIn,
+    PeriodQuery,
+    SatisfactionOut,
 )
 
 blp = Blueprint("feedback_api", __name__, description="Service user panel feedback")

@@ -1,6 +1,6 @@
 """Shared builders for the feedback tests."""
-from backend.models import Feedback
 from backend.extensions import db
+from backend.models import Feedback
 
 
 def answers(provider, **overrides) -> dict:

@@ -79,7 +79,8 @@ def test_foreign_and_unknown_feedback_answer_404(county, client, bearer):
     w = county
     for user, feedback in ((w.nhs_commissioner, w.named), (w.manager, w.unmoderated),
                            (w.other_manager, w.named), (w.commissioner, w.foreign)):
-        assert client.get(f"/api/v1/feedback/{feedback.id}", headers=bearer(user)).status_code == 404
+        got = client.get(f"/api/v1/feedback/{feedback.id}", headers=bearer(user))
+        assert got.status_code == 404
     unknown = "00000000-0000-4000-8000-000000000000"
     assert client.get(f"/api/v1/feedback/{unknown}",
                       headers=bearer(w.commissioner)).status_code == 404
@@ -106,7 +107,8 @@ def test_commissioner_moderates_on_the_page(county, client, auth):
     w = county
     auth.login(w.commissioner.username)
     page = client.get(f"/feedback/{w.unmoderated.id}")
-    assert page.status_code == 200 and "does not see this response yet" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "does not see this response yet" in page.get_data(as_text=True)
     saved = client.post(f"/feedback/{w.unmoderated.id}", data={"redacted_text": "Fine."})
     assert saved.status_code == 302
     db.session.expire_all()

@@ -11,7 +11,12 @@ from backend.models import Feedback, FeedbackLink
 from backend.services import clock
 from backend.services.feedback import submit_via_link
 from backend.services.feedback_links import (
-    CODE_ALPHABET, LinkUnusable, code_hash, find_link, issue_link, sign_code,
+    CODE_ALPHABET,
+    LinkUnusable,
+    code_hash,
+    find_link,
+    issue_link,
+    sign_code,
 )
 from tests.feedback_helpers import answers
 
@@ -176,7 +181,8 @@ def test_api_issues_links_for_commissioners_only(make, client, bearer):
     make.commit()
     ok = client.post("/api/v1/feedback-links", json={"provider_id": str(w.provider.id)},
                      headers=bearer(w.commissioner))
-    assert ok.status_code == 201 and len(ok.json["code"]) == 9 and "/feedback/link/" in ok.json["url"]
+    assert ok.status_code == 201 and len(ok.json["code"]) == 9
+    assert "/feedback/link/" in ok.json["url"]
     assert client.post("/api/v1/feedback-links", json={},
                        headers=bearer(w.panel)).status_code == 403
 

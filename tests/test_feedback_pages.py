@@ -56,7 +56,8 @@ def test_errors_are_summarised_at_the_top_and_next_to_each_field(make, client, a
     assert page.status_code == 422 and "There is a problem" in html
     assert 'href="#provider_id"' in html and 'href="#overall"' in html
     assert 'id="overall-error"' in html and 'id="provider_id-error"' in html
-    assert html.index("There is a problem") < html.index('<form method="post" action="/feedback/new"')
+    form_start = html.index('<form method="post" action="/feedback/new"')
+    assert html.index("There is a problem") < form_start
     assert ">Kept</textarea>" in html
 
 

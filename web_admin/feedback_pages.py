@@ -5,10 +5,16 @@ from backend.errors import Invalid, NotFound
 from backend.extensions import limiter
 from backend.models import Role
 from backend.services.feedback import (
-    link_providers, providers_for, submit_feedback, submit_via_link,
+    link_providers,
+    providers_for,
+    submit_feedback,
+    submit_via_link,
 )
 from backend.services.feedback_links import (
-    LINK_REDEMPTION_LIMIT, LinkUnusable, find_link, sign_code,
+    LINK_REDEMPTION_LIMIT,
+    LinkUnusable,
+    find_link,
+    sign_code,
 )
 from backend.services.feedback_reading import list_feedback, present
 from backend.services.feedback_settings import settings_for

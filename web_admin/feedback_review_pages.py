@@ -14,7 +14,10 @@ from backend.services.feedback_safety import moderate_feedback
 from backend.services.feedback_settings import save_settings, settings_for
 from web_admin.auth import current_user, login_required
 from web_admin.feedback_forms import (
-    QUESTION_TEXT, IssueLinkForm, ModerationForm, SatisfactionSettingsForm,
+    QUESTION_TEXT,
+    IssueLinkForm,
+    ModerationForm,
+    SatisfactionSettingsForm,
 )
 
 bp = Blueprint("feedback_review", __name__, url_prefix="/feedback")

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from backend.errors import Forbidden, Invalid
 from backend.extensions import db
 from backend.models import (
-    QUESTIONS, CarePackage, Contract, Feedback, Organisation, Role, ServiceUser, User,
+    QUESTIONS,
+    CarePackage,
+    Contract,
+    Feedback,
+    Organisation,
+    Role,
+    ServiceUser,
+    User,
 )
 from backend.services import clock
 from backend.services.feedback_links import CODE_ALPHABET, find_link, spend_link

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from backend.errors import Forbidden, Invalid
 from backend.extensions import db
 from backend.models import (
-    AuditEntry, Channel, Contract, Feedback, Notification, Organisation, Role, User,
+    AuditEntry,
+    Channel,
+    Contract,
+    Feedback,
+    Notification,
+    Organisation,
+    Role,
+    User,
 )
 from backend.services import access, clock
 
@@ -26,7 +33,7 @@ def _keyword_pattern(path: str) -> re.Pattern:
 
 
 def safeguarding_terms(text: str) -> list[str]:
-    """The safeguarding keywords found in free text (keyword list: data/safeguarding_keywords.txt)."""
+    """The safeguarding keywords found in free text (list: data/safeguarding_keywords.txt)."""
     found = {m.group(0).lower() for m in _keyword_pattern(str(KEYWORDS_FILE)).finditer(text or "")}
     return sorted(found)
 
