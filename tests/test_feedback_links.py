@@ -17,6 +17,7 @@ from backend.services.feedback_links import (
     find_link,
     issue_link,
     sign_code,
+    spend_link,
 )
 from tests.feedback_helpers import answers
 
@@ -55,6 +56,15 @@ def test_link_works_once_and_stores_an_anonymous_response(make):
     with pytest.raises(LinkUnusable) as err:
         submit_via_link(issued.token, answers(w.provider))
     assert err.value.code == "link_used" and _count() == 1
+
+
+def test_spending_twice_fails_even_with_a_stale_object(make):
+    w = make.world()
+    issued = issue_link(w.commissioner)
+    stale = find_link(issued.code)
+    spend_link(find_link(issued.code))
+    with pytest.raises(LinkUnusable):
+        spend_link(stale)  # a simultaneous second use: the guarded UPDATE matches no row
 
 
 def test_typed_code_works_with_spaces_hyphen_and_lower_case(make):
@@ -157,6 +167,7 @@ def test_commissioner_issues_a_link_on_the_page(make, client, auth):
                                                 "valid_days": "14", "label": "Mrs B"})
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "New feedback link" in body and "/feedback/link/" in body
+    assert '<svg' in body and "QR code of the feedback link" in body
     assert db.session.scalar(sa.select(FeedbackLink.label)) == "Mrs B"
 
 
