@@ -228,3 +228,13 @@ def test_rate_limit_is_off_again_for_the_rest_of_the_suite(make, client):
     statuses = {client.post("/feedback/code", data={"code": "AAAAAAAA"}).status_code
                 for _ in range(12)}
     assert statuses == {404}
+
+
+def test_issued_links_are_listed_only_to_their_commissioner(make):
+    from backend.services.feedback_links import links_issued_by
+
+    w = make.world()
+    issued = issue_link(w.commissioner)
+    assert [link.id for link in links_issued_by(w.commissioner)] == [issued.link.id]
+    assert links_issued_by(w.nhs_commissioner) == []
+    assert links_issued_by(w.panel) == [] and links_issued_by(w.manager) == []
