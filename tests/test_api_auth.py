@@ -3,6 +3,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import uuid
 import warnings
 from datetime import timedelta
@@ -352,3 +353,28 @@ def test_openapi_documents_bearer_security(client):
     assert doc["paths"]["/api/v1/me/rota"]["get"]["security"] == [{"bearerAuth": []}]
     assert doc["paths"]["/api/v1/me"]["get"]["security"] == [{"bearerAuth": []}]
     assert "security" not in doc["paths"]["/api/v1/auth/sign-in"]["post"]
+
+
+def test_concurrent_refreshes_with_one_token_make_no_branch(app, pair):
+    """Two requests racing with the same token: one rotates, the other gets the same successor."""
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def race():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            answers.append(refresh(client, pair["refresh_token"]))
+            db.session.remove()
+
+    threads = [threading.Thread(target=race) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert answers[0].json["refresh_token"] == answers[1].json["refresh_token"]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RefreshToken)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RefreshToken).where(
+        RefreshToken.revoked_at.is_not(None))) == 0

@@ -6,7 +6,14 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    EventKind, Goal, GoalMeasure, GoalProgress, GoalStatus, OutcomeDomain, Role, VisitEvent,
+    EventKind,
+    Goal,
+    GoalMeasure,
+    GoalProgress,
+    GoalStatus,
+    OutcomeDomain,
+    Role,
+    VisitEvent,
     VisitStatus,
 )
 from backend.services import clock
