@@ -73,6 +73,13 @@ def register_blueprints(app: Flask) -> None:
     register_pages(app)
 
 
+def _string_keys(messages):
+    """Field messages with string keys (marshmallow keys list items by int index)."""
+    if isinstance(messages, dict):
+        return {str(k): _string_keys(v) for k, v in messages.items()}
+    return messages
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -96,15 +103,17 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         fields = None
+        code = (exc.name or "error").lower().replace(" ", "_")
+        message = exc.description or exc.name
         data = getattr(exc, "data", None) or {}
         messages = data.get("messages") if isinstance(data, dict) else None
         if messages:  # webargs validation: {"json": {"field": ["msg"]}}
             fields = {}
             for location_fields in messages.values():
                 if isinstance(location_fields, dict):
-                    fields.update(location_fields)
-        code = (exc.name or "error").lower().replace(" ", "_")
-        message = exc.description or exc.name
+                    fields.update(_string_keys(location_fields))
+                elif isinstance(location_fields, list):  # e.g. ["Invalid JSON body."]
+                    message = " ".join(str(m) for m in location_fields)
         if exc.code == 422 and fields:
             message = "Some fields are not valid."
         response = respond(exc.code or 500, code, message, fields)
