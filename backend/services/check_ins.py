@@ -15,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.extensions import db
-from backend.models import (
-    MAX_OFFLINE_WINDOW_HOURS, EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus,
-)
+from backend.models import EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus
+from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS
 from backend.services import access, clock, goal_progress, pins, spoofing, visit_state
 from backend.services.geo import judge_location
 
