@@ -6,9 +6,12 @@ from backend.services import clock
 from tests.factories import HOME
 
 
-def event_body(device_time: datetime | None = None, **fields) -> dict:
-    """A check-in body standing at the home with good GPS; fields override."""
-    body = {"device_time": (device_time or clock.now()).isoformat(), "lat": HOME[0],
+def event_body(device_time=None, **fields) -> dict:
+    """A check-in body standing at the home with good GPS; fields override (... drops one)."""
+    device_time = device_time or clock.now()
+    if isinstance(device_time, datetime):
+        device_time = device_time.isoformat()
+    body = {"device_time": device_time, "lat": HOME[0],
             "lon": HOME[1], "accuracy_m": 10.0, "method": "gps", "device_id": "phone-1",
             "client_event_id": uuid.uuid4().hex}
     body.update(fields)

@@ -17,7 +17,9 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.extensions import db
 from backend.models import EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus
 from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS
-from backend.services import access, clock, goal_progress, pins, spoofing, visit_state
+from backend.services import (
+    access, clock, goal_progress, pins, spoofing, transactions, visit_state,
+)
 from backend.services.geo import judge_location
 
 # Phone clocks drift; a device time this far ahead of ours is still believed.
@@ -180,7 +182,7 @@ def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, 
     _check_payload(user, visit, kind, data)
     event = build_event(user, visit, kind, data, now, device_clock)
     try:
-        with db.session.begin_nested():
+        with transactions.savepoint():
             db.session.add(event)
             db.session.flush()
             apply_event(user, visit, event)

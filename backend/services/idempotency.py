@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.errors import Conflict, Invalid
 from backend.extensions import db
 from backend.models import IdempotencyRecord, User
+from backend.services import transactions
 
 MAX_KEY_LENGTH = 200
 
@@ -52,7 +53,7 @@ def claim(user: User, key: str, digest: str) -> tuple[IdempotencyRecord, bool]:
         return _stored(existing, digest), False
     record = IdempotencyRecord(user_id=user.id, key=key, request_hash=digest)
     try:
-        with db.session.begin_nested():
+        with transactions.savepoint():
             db.session.add(record)
             db.session.flush()
     except IntegrityError:
