@@ -43,12 +43,18 @@ def sync_events(user: User, items: list[dict], sent_at: datetime | None = None,
     check_ins.require_care_worker(user)
     now = now or clock.now()
     results: list[SyncResult | None] = [None] * len(items)
+    visits: dict[int, Visit] = {}
     for index in sorted(range(len(items)), key=lambda i: _sort_key(items[i])):
-        results[index] = _sync_one(user, items[index], sent_at, now)
+        results[index], visit = _sync_one(user, items[index], sent_at, now)
+        if visit is not None:
+            visits[index] = visit
+    for index, visit in visits.items():  # each visit as the whole batch left it
+        results[index].visit_status = visit.status.value
     return results
 
 
-def _sync_one(user: User, item: dict, sent_at: datetime | None, now: datetime) -> SyncResult:
+def _sync_one(user: User, item: dict, sent_at: datetime | None,
+              now: datetime) -> tuple[SyncResult, Visit | None]:
     """One event: stored, recognised as a replay, or rejected with a reason."""
     kind = EventKind(item["kind"])
     try:
@@ -61,6 +67,6 @@ def _sync_one(user: User, item: dict, sent_at: datetime | None, now: datetime) -
                                       device_clock=sent_at)
     except DomainError as exc:
         return SyncResult(item["client_event_id"], "rejected", code=exc.code,
-                          message=exc.message)
-    return SyncResult(item["client_event_id"], outcome.result, str(outcome.event.id),
-                      outcome.visit.status.value)
+                          message=exc.message), None
+    return SyncResult(item["client_event_id"], outcome.result, str(outcome.event.id)), \
+        outcome.visit
