@@ -207,7 +207,8 @@ def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.Visi
     state = visit_state.refresh(visit)
     if event.kind == EventKind.CHECK_IN and event.verified is False:
         person, contract = visit.package.service_user, visit.package.contract
-        pins.consider(person, person.geofence_radius_m or contract.geofence_radius_m)
+        pins.consider(person, person.geofence_radius_m or contract.geofence_radius_m,
+                      near=(event.lat, event.lon))
     return state
 
 
