@@ -6,7 +6,7 @@ from backend.extensions import csrf
 
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
-    from mobile_api import feedback, health, me, sessions
+    from mobile_api import feedback, health, me, pin_suggestions, sessions, sync, visit_events
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -15,6 +15,9 @@ def register(api: Api) -> None:
         sessions,
         me,
         feedback,
+        visit_events,
+        sync,
+        pin_suggestions,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

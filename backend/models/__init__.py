@@ -8,6 +8,7 @@ from backend.models.contracts import (
 from backend.models.feedback import (
     DEFAULT_FEEDBACK_SETTINGS, QUESTIONS, Feedback, FeedbackLink, FeedbackSettings,
 )
+from backend.models.idempotency import IdempotencyRecord
 from backend.models.organisations import (
     Area, FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind,
 )
@@ -33,7 +34,8 @@ __all__ = [
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
     "DEFAULT_FEEDBACK_SETTINGS", "QUESTIONS", "FeedbackLink", "FeedbackSettings",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
-    "GoalStatus", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule", "Notification", "Organisation",
+    "GoalStatus", "IdempotencyRecord", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule",
+    "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
     "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role",
     "Rounding",
