@@ -25,7 +25,9 @@ def judge_location(home: tuple[float, float], lat: float | None, lon: float | No
     """Verified when within the radius, crediting the reported accuracy up to a cap.
 
     Outside the fence the event is still accepted: the verdict only flags it.
-    A missing or very poor accuracy earns no credit and is flagged.
+    Accuracy worse than the cap is still credited up to the cap (indoor GPS is poor,
+    and carers must not be told "out of range" in the kitchen) but is flagged;
+    a missing accuracy earns no credit and is flagged.
     """
     if lat is None or lon is None:
         return LocationVerdict(None, None, ("no_location",))
