@@ -67,7 +67,8 @@ def _double_up_minutes(visit_ids: list) -> dict:
     if not visit_ids:
         return {}
     events: dict = defaultdict(list)
-    for event in db.session.scalars(sa.select(VisitEvent).where(VisitEvent.visit_id.in_(visit_ids))):
+    stmt = sa.select(VisitEvent).where(VisitEvent.visit_id.in_(visit_ids))
+    for event in db.session.scalars(stmt):
         events[event.visit_id].append(event)
     return {vid: [t.minutes for t in worker_times(evs).values() if t.minutes is not None]
             for vid, evs in events.items()}

@@ -41,7 +41,8 @@ class days_between(FunctionElement):
 @compiles(days_between, "postgresql")
 def _days_between_pg(element, compiler, **kw):
     first, last = list(element.clauses)
-    return f"(CAST({compiler.process(last, **kw)} AS DATE) - CAST({compiler.process(first, **kw)} AS DATE))"
+    return (f"(CAST({compiler.process(last, **kw)} AS DATE) - "
+            f"CAST({compiler.process(first, **kw)} AS DATE))")
 
 
 @compiles(days_between, "sqlite")
