@@ -41,12 +41,13 @@ class BillingTerms:
     double_up: DoubleUpRule = DoubleUpRule.EACH_WORKER
 
     @classmethod
-    def of(cls, contract: Contract) -> "BillingTerms":
-        """Terms read from a contract and its call rates."""
+    def of(cls, contract: Contract, call_rates=None) -> "BillingTerms":
+        """Terms read from a contract and its call rates (given, or loaded from it)."""
+        rates = contract.call_rates if call_rates is None else call_rates
         return cls(contract.billing_basis, contract.rounding_unit_min, contract.rounding,
                    contract.minimum_billable_min, contract.complete_units_only,
                    contract.hourly_rate_pence,
-                   tuple(sorted((r.duration_min, r.amount_pence) for r in contract.call_rates)),
+                   tuple(sorted((r.duration_min, r.amount_pence) for r in rates)),
                    contract.floor_rate_pence, contract.ceiling_rate_pence,
                    contract.double_up_rule)
 

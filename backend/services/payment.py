@@ -8,6 +8,7 @@ from a server-side cursor and never held.
 """
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -55,10 +56,7 @@ class _TermsCache:
             contract = db.session.get(Contract, contract_id)
             rates = db.session.scalars(
                 sa.select(CallRate).where(CallRate.contract_id == contract_id)).all()
-            base = BillingTerms.of(contract)
-            self._terms[contract_id] = BillingTerms(
-                **{**base.__dict__,
-                   "call_rates": tuple(sorted((r.duration_min, r.amount_pence) for r in rates))})
+            self._terms[contract_id] = BillingTerms.of(contract, rates)
         return self._terms[contract_id]
 
 
@@ -93,6 +91,13 @@ def billed_visits(user: User, period: Period, provider_id=None, limit: int | Non
     return _stream(stmt)
 
 
+@lru_cache(maxsize=8192)
+def _bill(terms: BillingTerms, planned_min: int, carers: int, minutes: tuple,
+          why: str | None) -> Bill:
+    """bill_visit, remembered: a county's visits repeat a few hundred distinct cases."""
+    return bill_visit(terms, planned_min, carers, list(minutes), why)
+
+
 def _stream(stmt) -> Iterator[tuple]:
     terms = _TermsCache()
     result = db.session.execute(stmt.execution_options(yield_per=BATCH))
@@ -100,10 +105,10 @@ def _stream(stmt) -> Iterator[tuple]:
         doubles = _double_up_minutes([r.id for r in batch if r.carers_required > 1
                                       and r.status == VisitStatus.COMPLETED])
         for row in batch:
-            minutes = doubles.get(row.id) if row.carers_required > 1 else (
-                [row.delivered_minutes] if row.delivered_minutes is not None else [])
-            yield row, bill_visit(terms(row.contract_id), row.duration_min, row.carers_required,
-                                  minutes, _why_not(row))
+            minutes = doubles.get(row.id, ()) if row.carers_required > 1 else (
+                (row.delivered_minutes,) if row.delivered_minutes is not None else ())
+            yield row, _bill(terms(row.contract_id), row.duration_min, row.carers_required,
+                             tuple(minutes), _why_not(row))
 
 
 def visit_line(row, bill: Bill) -> dict:
