@@ -98,47 +98,57 @@ def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
     return {tuple(row[:-1]): int(row[-1] or 0) for row in db.session.execute(stmt)}
 
 
-def visit_figures(user: User, period: Period, grouping: Grouping, provider_id=None):
-    """Rows of (group key..., status, cancel_reason, visits, planned, delivered, verified)."""
+def _visit_query(user, period, grouping, provider_id, *columns):
     keys = _key_columns(grouping, time_column(grouping.time, Visit.local_date)
                         if grouping.time else None)
-    delivered = sa.func.coalesce(Visit.delivered_minutes, 0)
-    stmt = (
-        sa.select(*keys, Visit.status, Visit.cancel_reason,
-                  sa.func.count(), sa.func.sum(Visit.duration_min * Visit.carers_required),
-                  sa.func.sum(delivered),
-                  sa.func.sum(sa.case((Visit.location_verified.is_(True), delivered), else_=0)))
-        .join(CarePackage, CarePackage.id == Visit.package_id))
+    stmt = sa.select(*keys, *columns).join(CarePackage, CarePackage.id == Visit.package_id)
     stmt = _with_area(stmt, grouping).where(
         Visit.planned_start >= period.start, Visit.planned_start < period.end,
         *package_criteria(user, provider_id))
-    stmt = stmt.group_by(*[k.element if hasattr(k, "element") else k for k in keys],
-                         Visit.status, Visit.cancel_reason)
-    return db.session.execute(stmt).all(), len(keys)
+    return stmt, [k.element for k in keys], len(keys)
+
+
+def _sum(value, *conditions):
+    return sa.func.coalesce(sa.func.sum(
+        sa.case((sa.and_(*conditions), value), else_=0) if conditions else value), 0)
+
+
+def visit_figures(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
+    """{group key: figures} from one pass over the period's visits (conditional sums)."""
+    planned = Visit.duration_min * Visit.carers_required
+    delivered = sa.func.coalesce(Visit.delivered_minutes, 0)
+    live = Visit.status != VisitStatus.CANCELLED
+    names = ("visits", "planned_minutes", "delivered_minutes", "verified_minutes",
+             "missed_minutes", "no_access_minutes", "cancelled_minutes")
+    stmt, keys, width = _visit_query(
+        user, period, grouping, provider_id, Visit.cancel_reason,
+        _sum(1, live), _sum(planned, live), _sum(delivered),
+        _sum(delivered, Visit.location_verified.is_(True)),
+        _sum(planned, Visit.status == VisitStatus.MISSED),
+        _sum(planned, Visit.status == VisitStatus.NO_ACCESS),
+        _sum(planned, Visit.status == VisitStatus.CANCELLED))
+    found = {}
+    # Grouped by cancel reason too (NULL on every visit not cancelled): one pass, few groups.
+    for row in db.session.execute(stmt.group_by(*keys, Visit.cancel_reason)):
+        values = dict(zip(names, (int(v) for v in row[width + 1:]), strict=True))
+        if not any(values.values()):
+            continue
+        key = tuple(v.isoformat() if isinstance(v, date) else v for v in row[:width])
+        figures = found.setdefault(key, _empty())
+        for name, value in values.items():
+            figures[name] += value
+        figures["unverified_minutes"] += values["delivered_minutes"] - values["verified_minutes"]
+        if values["cancelled_minutes"]:
+            reasons = figures["cancelled_by_reason"]
+            reason = row[width] or "unspecified"
+            reasons[reason] = reasons.get(reason, 0) + values["cancelled_minutes"]
+    return found
 
 
 def _empty() -> dict:
     figures = {name: 0 for name in FIGURES}
     figures["cancelled_by_reason"] = {}
     return figures
-
-
-def _add_visit_row(figures: dict, status, reason, count, planned, delivered, verified) -> None:
-    planned, delivered, verified = int(planned or 0), int(delivered or 0), int(verified or 0)
-    figures["delivered_minutes"] += delivered
-    figures["verified_minutes"] += verified
-    figures["unverified_minutes"] += delivered - verified
-    if status == VisitStatus.CANCELLED:
-        figures["cancelled_minutes"] += planned
-        key = reason or "unspecified"
-        figures["cancelled_by_reason"][key] = figures["cancelled_by_reason"].get(key, 0) + planned
-        return
-    figures["visits"] += count
-    figures["planned_minutes"] += planned
-    if status == VisitStatus.MISSED:
-        figures["missed_minutes"] += planned
-    elif status == VisitStatus.NO_ACCESS:
-        figures["no_access_minutes"] += planned
 
 
 def hours(x) -> Decimal:
@@ -162,12 +172,9 @@ def _finish(figures: dict, minute_days: int) -> dict:
 def hours_report(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
     """Commissioned vs planned vs delivered hours per group, with totals; zeros when empty."""
     commissioned = commissioned_minute_days(user, period, grouping, provider_id)
-    rows, width = visit_figures(user, period, grouping, provider_id)
-    groups: dict = defaultdict(_empty)
+    groups: dict = defaultdict(_empty, visit_figures(user, period, grouping, provider_id))
     for key in commissioned:
         groups[key]  # noqa: B018  (a group with commitments but no visits still shows)
-    for row in rows:
-        _add_visit_row(groups[tuple(row[:width])], *row[width:])
     labels = (entity_labels(grouping.entity, {k[0] for k in groups})
               if grouping.entity else {})
     total, total_minute_days, out = _empty(), 0, []

@@ -59,7 +59,7 @@ def entity_column(dimension: str):
 
 
 def time_column(dimension: str, local_date_column):
-    """The first day of the week or month a local date falls in, as ISO text."""
+    """The first day of the week or month a local date falls in (see sql_time)."""
     return (week_start if dimension == "week" else month_start)(local_date_column)
 
 
