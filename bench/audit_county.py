@@ -53,7 +53,8 @@ CREATE TEMP TABLE bench_pkg AS
 INSERT INTO care_packages (id, service_user_id, provider_id, funder_id, contract_id,
   package_type, weekly_minutes, start_date, end_date, status, created_at)
   SELECT gen_random_uuid(), b.su_id, c.provider_id, c.funder_id, c.id, 'standard',
-         (2 + b.n % 3) * 7 * 30, CAST(:first AS date) - (b.n % 200)::int + 100, NULL, 'active', now()
+         (2 + b.n % 3) * 7 * 30, CAST(:first AS date) - (b.n % 200)::int + 100, NULL,
+         'active', now()
   FROM bench_pkg b
   JOIN (SELECT c.*, row_number() OVER (ORDER BY c.name) AS k FROM contracts c) c
     ON c.k = 1 + (b.n % 80);
