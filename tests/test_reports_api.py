@@ -152,3 +152,11 @@ def test_period_kinds(client, bearer, w):
     assert week["total"]["delivered_minutes"] == 84
     quarter = get(client, bearer, w.commissioner, "hours", "period=quarter&date=2026-02-10")
     assert quarter.get_json()["period"] == {"from": "2026-01-01", "to": "2026-03-31"}
+
+
+def test_payment_grouped_by_funder_and_week(client, bearer, w):
+    body = get(client, bearer, w.manager, "payment", MARCH + "&group=funder,week").get_json()
+    assert [(r["group"]["funder"]["name"], r["group"]["week"], r["visits"])
+            for r in body["rows"]] == [("Northshire County Council", "2026-03-02", 4),
+                                       ("Northshire ICB", "2026-03-02", 3)]
+    assert body["total"]["visits"] == 7

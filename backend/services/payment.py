@@ -8,6 +8,7 @@ from a server-side cursor and never held.
 """
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -162,8 +163,6 @@ def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=N
 
 
 def _bucket(day, dimension: str) -> str:
-    from datetime import timedelta
-
     if dimension == "week":
         return (day - timedelta(days=day.weekday())).isoformat()
     return day.replace(day=1).isoformat()
