@@ -6,7 +6,7 @@ import pytest
 
 from backend.errors import Invalid
 from backend.extensions import db
-from backend.models import PackageSuspension, Role, VisitStatus
+from backend.models import PackageSuspension, Role, Visit, VisitStatus
 from backend.services import periods, visit_state
 from backend.services.corrections import correct_visit
 from backend.services.hours import hours_report
@@ -127,12 +127,12 @@ def test_reports_are_reproducible_from_the_event_log(make, w):
         attend(make.visit(w.package, start=start, minutes=30), w.worker, start, 20 + day,
                verified=day % 2 == 0)
     first = report(w.admin, date(2026, 3, 1), date(2026, 3, 31))
-    for visit in db.session.scalars(db.select(visit_state.Visit)):
+    for visit in db.session.scalars(db.select(Visit)):
         visit.delivered_minutes, visit.location_verified = None, None  # lose the cache
         visit.status = VisitStatus.SCHEDULED
     db.session.flush()
     assert report(w.admin, date(2026, 3, 1), date(2026, 3, 31))["total"]["delivered_minutes"] == 0
-    for visit in db.session.scalars(db.select(visit_state.Visit)):
+    for visit in db.session.scalars(db.select(Visit)):
         visit_state.refresh(visit)  # rebuilt from the append-only events alone
     db.session.flush()
     assert report(w.admin, date(2026, 3, 1), date(2026, 3, 31)) == first
