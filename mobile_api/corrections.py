@@ -1,0 +1,20 @@
+"""Corrections to a visit's times by provider managers and commissioners."""
+from flask_smorest import Blueprint
+
+from backend.models import Role
+from backend.services import corrections as service
+from mobile_api.auth import BEARER, current_user, token_required
+from mobile_api.report_schemas import CorrectionInSchema, CorrectionOutSchema
+
+blp = Blueprint("visit_corrections", __name__,
+                description="Corrections: appended events with reason and resolution codes")
+
+
+@blp.post("/visits/<uuid:visit_id>/corrections")
+@token_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+@blp.arguments(CorrectionInSchema)
+@blp.response(201, CorrectionOutSchema)
+@blp.doc(security=[BEARER])
+def correct(data, visit_id):
+    """Correct one worker's start/end (or accept their location) with reason and resolution."""
+    return service.correct_by_ids(current_user(), visit_id, **data)

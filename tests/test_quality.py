@@ -1,0 +1,99 @@
+"""Quality indicators per provider, each computed by hand."""
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from backend.extensions import db
+from backend.models import Alert, AlertKind, Priority, VisitStatus
+from backend.services import periods
+from backend.services.corrections import correct_visit
+from backend.services.corrections_report import corrections_report
+from backend.services.quality import quality_report
+from tests.audit_support import attend
+
+
+def at(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def w(make):
+    return make.world()
+
+
+MARCH = periods.Period(date(2026, 3, 1), date(2026, 3, 31), at(2026, 3, 1), at(2026, 4, 1))
+
+
+def test_indicators(make, w):
+    pkg = w.package
+    punctual = make.visit(pkg, start=at(2026, 3, 2, 8), minutes=30, workers=[w.worker])
+    attend(punctual, w.worker, at(2026, 3, 2, 8, 10), 30, verified=True)
+    late = make.visit(pkg, start=at(2026, 3, 3, 8), minutes=30, workers=[w.worker])
+    attend(late, w.worker, at(2026, 3, 3, 8, 20), 30, verified=False)
+    critical = make.visit(pkg, start=at(2026, 3, 4, 8), minutes=30, priority=Priority.CRITICAL)
+    attend(critical, w.other_worker, at(2026, 3, 4, 8, 10), 30, verified=True)  # 10 > 5 min
+    short = make.visit(pkg, start=at(2026, 3, 5, 8), minutes=45)
+    attend(short, w.worker, at(2026, 3, 5, 8), 29, verified=None)  # 29 < 45 - 15
+    make.visit(pkg, start=at(2026, 3, 6, 8), minutes=15, status=VisitStatus.MISSED)
+    make.visit(pkg, start=at(2026, 3, 7, 8), minutes=30, status=VisitStatus.CANCELLED)
+    for visit, minutes in ((punctual, 10), (late, 20), (short, 60)):
+        db.session.add(Alert(visit_id=visit.id, kind=AlertKind.LATE, raised_at=at(2026, 3, 9),
+                             acknowledged_at=at(2026, 3, 9) + timedelta(minutes=minutes)))
+    db.session.flush()
+    (row,) = quality_report(w.commissioner, MARCH)["rows"]
+    assert row["visits_due"] == 5 and row["started"] == 4
+    assert row["punctuality_pct"] == Decimal("50.00")   # 2 of 4 started within tolerance
+    assert row["missed_pct"] == Decimal("20.00")        # 1 of 5 due
+    assert row["short_pct"] == Decimal("25.00")         # 1 of 4 completed
+    assert row["under_30_pct"] == Decimal("20.00")      # the 15-minute call
+    assert row["home_logging_pct"] == Decimal("66.67")  # 2 of 3 judged
+    assert row["home_logging_target_pct"] == 85 and row["home_logging_met"] is False
+    assert row["continuity_mean_carers"] == Decimal("2.00")  # 2 carers, 1 person-month
+    assert row["alert_response_median_min"] == Decimal("20.00")
+    assert row["alert_response_mean_min"] == Decimal("30.00")
+
+
+def test_travel_gap_between_consecutive_visits(make, w):
+    far = make.service_user(home_lat=52.2405 + 0.045, home_lon=-0.9027)  # ~5 km north
+    far_pkg = make.package(far, contract=w.contract)
+    near = make.service_user()
+    near_pkg = make.package(near, contract=w.contract)
+    # 5 km at 20 km/h needs 15 minutes: a 5-minute gap is too little, 20 minutes is enough.
+    make.visit(w.package, start=at(2026, 3, 2, 8), minutes=30, workers=[w.worker])
+    make.visit(far_pkg, start=at(2026, 3, 2, 8, 35), minutes=30, workers=[w.worker])
+    make.visit(w.package, start=at(2026, 3, 2, 9, 25), minutes=30, workers=[w.worker])
+    make.visit(near_pkg, start=at(2026, 3, 2, 9, 55), minutes=30, workers=[w.worker])  # same spot
+    make.visit(w.package, start=at(2026, 3, 3, 8), minutes=30, workers=[w.worker])  # next day
+    (row,) = quality_report(w.manager, MARCH)["rows"]
+    assert (row["travel_pairs"], row["travel_short_pairs"]) == (3, 1)
+    assert row["travel_short_pct"] == Decimal("33.33")
+
+
+def test_empty_period_has_the_right_shape(w):
+    result = quality_report(w.commissioner, MARCH)
+    assert result["rows"] == []
+    assert result["total"]["visits_due"] == 0 and result["total"]["punctuality_pct"] is None
+
+
+def test_corrections_report_lists_who_when_why_and_minutes(make, w):
+    start = at(2026, 3, 2, 9)
+    visit = attend(make.visit(w.package, start=start, minutes=45), w.worker, start, 28)
+    correct_visit(visit, w.worker, w.manager, None, start + timedelta(minutes=45),
+                  "phone_failure", "confirmed_by_service_user", "Phone died",
+                  now=at(2026, 3, 3, 10))
+    other = attend(make.visit(w.other_package, start=start), w.foreign_worker, start, 30)
+    correct_visit(other, w.foreign_worker, w.other_manager, start + timedelta(minutes=5), None,
+                  "carer_error", "confirmed_by_rota", now=at(2026, 3, 3, 10))
+    mine = corrections_report(w.commissioner, MARCH)
+    (row,) = mine["rows"]
+    assert row["corrected_by"] == w.manager.display_name and row["worker"] == w.worker.display_name
+    assert row["corrected_at"] == at(2026, 3, 3, 10)
+    assert (row["reason_code"], row["resolution_code"]) == ("phone_failure",
+                                                            "confirmed_by_service_user")
+    assert (row["minutes_before"], row["minutes_after"], row["minutes_changed"]) == (28, 45, 17)
+    assert mine["by_provider"] == [{"provider": {"id": str(w.provider.id), "name": "Caring Hands"},
+                                    "corrections": 1, "minutes_changed": 17,
+                                    "by_reason": {"phone_failure": 1}}]
+    everyone = corrections_report(w.admin, MARCH)
+    assert everyone["total"] == {"corrections": 2, "minutes_changed": 17 - 5}
