@@ -34,7 +34,8 @@ def new_visit(w, start=S, minutes=30, priority=Priority.NORMAL, **kw):
 
 
 def kinds(visit):
-    return {a.kind: a for a in db.session.scalars(sa.select(Alert).where(Alert.visit_id == visit.id))}
+    alerts = db.session.scalars(sa.select(Alert).where(Alert.visit_id == visit.id))
+    return {a.kind: a for a in alerts}
 
 
 def test_late_edges(w):

@@ -32,6 +32,7 @@ __all__ = [
     "GoalStatus", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule", "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
     "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "Role", "Rounding",
-    "ScheduleLine", "SchedulerJobRun", "SchedulerLease", "ServiceUser", "User", "Visit", "VisitAssignment",
+    "ScheduleLine", "SchedulerJobRun", "SchedulerLease", "ServiceUser", "User", "Visit",
+    "VisitAssignment",
     "VisitEvent", "VisitStatus", "VisitTask",
 ]

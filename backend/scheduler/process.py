@@ -68,6 +68,7 @@ def tick_command():
     try:
         for name in JOBS:
             summary = run_job(app, name, holder)
-            click.echo(f"{name}: {'skipped (lease held elsewhere)' if summary is None else summary}")
+            shown = "skipped (lease held elsewhere)" if summary is None else summary
+            click.echo(f"{name}: {shown}")
     finally:
         _release(app, holder)

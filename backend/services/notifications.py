@@ -137,7 +137,8 @@ def notify(alerts: list[Alert], audience: Audience, now: datetime | None = None)
 def inbox(user: User, unread_only: bool = False, limit: int = 100) -> list[Notification]:
     """The caller's own inbox rows, newest first."""
     query = (access.scoped(user, Notification)
-             .where(Notification.channel == Channel.INBOX, Notification.recipient_user_id == user.id)
+             .where(Notification.channel == Channel.INBOX,
+                    Notification.recipient_user_id == user.id)
              .order_by(Notification.created_at.desc()).limit(limit))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
