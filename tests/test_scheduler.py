@@ -81,15 +81,27 @@ def _flask(app, *args, env=None):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def test_two_scheduler_processes_raise_each_alert_once(app, late_world):
-    processes = [_flask(app, "scheduler", "tick") for _ in range(2)]
+@pytest.fixture
+def processes():
+    """Subprocesses a test starts; killed at the end whatever happened."""
+    started = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_two_scheduler_processes_raise_each_alert_once(app, late_world, processes):
+    processes += [_flask(app, "scheduler", "tick") for _ in range(2)]
     outputs = [p.communicate(timeout=120)[0] for p in processes]
     assert all(p.returncode == 0 for p in processes), outputs
     assert_each_alert_once(late_world)
 
 
-def test_killed_mid_run_and_restarted_finishes_without_duplicates(app, late_world):
+def test_killed_mid_run_and_restarted_finishes_without_duplicates(app, late_world, processes):
     first = _flask(app, "scheduler", "run", "--detect-every", "1", "--deliver-every", "1")
+    processes.append(first)
     for line in first.stdout:  # its log, until the scheduler says it has started
         if line.startswith("Scheduler ") and "starting" in line:
             break
@@ -98,6 +110,7 @@ def test_killed_mid_run_and_restarted_finishes_without_duplicates(app, late_worl
     first.wait(timeout=10)
     # A new process: it must wait for the dead one's lease to expire (3 s), then finish.
     second = _flask(app, "scheduler", "run", "--detect-every", "1", "--lifetime", "6")
+    processes.append(second)
     output = second.communicate(timeout=60)[0]
     assert second.returncode == 0, output
     assert "detection done" in output

@@ -32,8 +32,8 @@ class Alert(IdMixin, db.Model):
 
     __tablename__ = "alerts"
     __table_args__ = (sa.UniqueConstraint("visit_id", "kind", name="uq_alert_visit_kind"),
-                      # Reconciliation and escalation scan the unresolved alerts only.
-                      sa.Index("ix_alerts_status_raised", "status", "raised_at"))
+                      # Escalation scans open alerts of the escalating kinds by age.
+                      sa.Index("ix_alerts_status_kind_raised", "status", "kind", "raised_at"))
 
     visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"))
     kind: Mapped[AlertKind] = mapped_column(enum_type(AlertKind))

@@ -85,7 +85,7 @@ def _base(kind: AlertKind, scope: Scope):
     return query
 
 
-def _recently_changed(scope: Scope):
+def recently_changed(scope: Scope):
     """Visits whose events arrived since the last pass (or the given visits)."""
     if scope.visit_ids is not None:
         return sa.true()
@@ -110,14 +110,14 @@ def candidates_query(scope: Scope, values: dict):
         Visit.status == VisitStatus.IN_PROGRESS, Visit.planned_end >= scope.lookback_start,
         Visit.planned_end <= now - timedelta(minutes=low),
         reached(Visit.planned_end, "no_checkout_after_min", values["no_checkout_after_min"], now))
-    completed = sa.and_(Visit.status == VisitStatus.COMPLETED, _recently_changed(scope))
+    completed = sa.and_(Visit.status == VisitStatus.COMPLETED, recently_changed(scope))
     short = _base(AlertKind.SHORT, scope).where(
         completed, Visit.delivered_minutes < Visit.duration_min - rule("short_margin_min"))
     early = _base(AlertKind.EARLY_FINISH, scope).where(
         completed, Visit.actual_end.is_not(None),
         minutes_between(Visit.actual_end, Visit.planned_end) > rule("early_finish_min"))
     unverified = _base(AlertKind.LOCATION_UNVERIFIED, scope).where(
-        Visit.status != VisitStatus.CANCELLED, _recently_changed(scope),
+        Visit.status != VisitStatus.CANCELLED, recently_changed(scope),
         Visit.location_verified == sa.false())
     return sa.union_all(late, missed, no_checkout, short, early, unverified)
 

@@ -14,12 +14,15 @@ from flask import current_app
 from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus, SchedulerJobRun, Visit, VisitStatus
 from backend.services import clock
-from backend.services.detection import Scope, raise_alerts, reached, tolerance_values, with_rules
+from backend.services.detection import (
+    Scope, raise_alerts, reached, recently_changed, tolerance_values, with_rules,
+)
 from backend.services.notifications import Audience, notify
 
 JOB_NAME = "detection"
 # Events are stamped before their request commits: look a little behind the last pass.
 EVENT_OVERLAP = timedelta(minutes=2)
+UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 # Kinds that go to the funder when nobody has acknowledged them in time.
 ESCALATING = (AlertKind.LATE, AlertKind.MISSED, AlertKind.SHORT, AlertKind.NO_CHECKOUT,
               AlertKind.EARLY_FINISH, AlertKind.CONCERN)
@@ -84,34 +87,39 @@ def _resolution(alert: Alert, visit: Visit) -> str | None:
     return None
 
 
-def reconcile(now: datetime, visit_ids=None) -> int:
-    """Resolve unresolved alerts that arriving events have answered; history is kept."""
+def reconcile(scope: Scope) -> int:
+    """Resolve unresolved alerts that arriving events have answered; history is kept.
+
+    Only visits whose events arrived since the last pass can have been answered.
+    """
     answered = sa.or_(
         sa.and_(Alert.kind.in_([AlertKind.LATE, AlertKind.MISSED]),
                 Visit.actual_start.is_not(None)),
         sa.and_(Alert.kind == AlertKind.NO_CHECKOUT, Visit.actual_end.is_not(None)),
         sa.and_(Alert.kind == AlertKind.LOCATION_UNVERIFIED, Visit.location_verified.is_(True)))
     query = (sa.select(Alert, Visit).join(Visit, Visit.id == Alert.visit_id)
-             .where(Alert.status != AlertStatus.RESOLVED, answered))
-    if visit_ids is not None:
-        query = query.where(Alert.visit_id.in_(visit_ids))
+             .where(Alert.status.in_(UNRESOLVED), answered, recently_changed(scope)))
     count = 0
     for alert, visit in db.session.execute(query).all():
         text = _resolution(alert, visit)
         if text is None:
             continue
-        alert.status, alert.resolved_at, alert.resolution = AlertStatus.RESOLVED, now, text
+        alert.status, alert.resolved_at, alert.resolution = AlertStatus.RESOLVED, scope.now, text
         count += 1
     db.session.flush()
     return count
 
 
-def escalate(now: datetime) -> list[Alert]:
-    """Mark open alerts nobody acknowledged within escalate_after_min; returns them."""
-    values = tolerance_values()["escalate_after_min"]
+def escalate(scope: Scope) -> list[Alert]:
+    """Mark open alerts nobody acknowledged within escalate_after_min; returns them.
+
+    Looks only at alerts whose deadline fell since the last pass (indexed by age).
+    """
+    now, values = scope.now, tolerance_values()["escalate_after_min"]
     query = (with_rules(sa.select(Alert).join(Visit, Visit.id == Alert.visit_id))
              .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
                     Alert.kind.in_(ESCALATING),
+                    Alert.raised_at > scope.events_since - timedelta(minutes=max(values)),
                     Alert.raised_at <= now - timedelta(minutes=min(values)),
                     reached(Alert.raised_at, "escalate_after_min", values, now)))
     alerts = list(db.session.scalars(query))
@@ -121,21 +129,22 @@ def escalate(now: datetime) -> list[Alert]:
     return alerts
 
 
-def _pass(now: datetime, visit_ids=None) -> DetectionResult:
+def _pass(scope: Scope) -> DetectionResult:
     result = DetectionResult()
-    result.resolved = reconcile(now, visit_ids)
-    created = raise_alerts(_scope(now, visit_ids), describe)
+    result.resolved = reconcile(scope)
+    created = raise_alerts(scope, describe)
     for alert in created:
         result.raised[alert.kind.value] = result.raised.get(alert.kind.value, 0) + 1
-    result.notifications += notify(created, Audience.RAISED, now)
+    result.notifications += notify(created, Audience.RAISED, scope.now)
     return result
 
 
 def run_detection(now: datetime | None = None) -> DetectionResult:
     """The minute job: resolve, raise, escalate and notify, for every visit in the window."""
     now = now or clock.now()
-    result = _pass(now)
-    escalated = escalate(now)
+    scope = _scope(now)
+    result = _pass(scope)
+    escalated = escalate(scope)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
     _record_run(now, result)
@@ -153,7 +162,7 @@ def react_to_visit_event(visit: Visit, now: datetime | None = None) -> Detection
     db.session.flush()
     if visit.status == VisitStatus.CANCELLED:
         return DetectionResult()
-    return _pass(now, visit_ids=[visit.id])
+    return _pass(_scope(now, visit_ids=[visit.id]))
 
 
 def _record_run(now: datetime, result: DetectionResult) -> None:

@@ -26,7 +26,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('name')
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.create_index('ix_alerts_status_raised', ['status', 'raised_at'], unique=False)
+        batch_op.create_index('ix_alerts_status_kind_raised', ['status', 'kind', 'raised_at'], unique=False)
 
     with op.batch_alter_table('visit_events', schema=None) as batch_op:
         batch_op.create_index('ix_visit_events_server_time', ['server_time', 'visit_id'], unique=False)
@@ -48,7 +48,7 @@ def downgrade():
         batch_op.drop_index('ix_visit_events_server_time')
 
     with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.drop_index('ix_alerts_status_raised')
+        batch_op.drop_index('ix_alerts_status_kind_raised')
 
     op.drop_table('scheduler_job_runs')
     # ### end Alembic commands ###
