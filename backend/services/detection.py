@@ -9,7 +9,7 @@ bound" for each distinct tolerance value, so the indexes on (status, planned_sta
 and (status, planned_end) are used and no date arithmetic runs per row.
 """
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ class Scope:
     lookback_start: datetime
     events_since: datetime
     visit_ids: tuple | None = None
+    values: dict = field(default_factory=dict)  # tolerance_values(), read once per pass
 
 
 def rule(name: str):
@@ -93,6 +94,45 @@ def recently_changed(scope: Scope):
                         .where(VisitEvent.server_time >= scope.events_since))
 
 
+CHUNK = 2000  # visit ids per candidate query (well inside every driver's parameter limit)
+
+
+def visits_to_check(scope: Scope) -> list:
+    """Ids of the visits a pass must look at, from narrow index range scans.
+
+    Not started and past the earliest tolerance; still open past the earliest
+    no-check-out tolerance; events arrived since the last pass. Selecting ids first
+    keeps the full rule query on a few thousand primary-key lookups, whatever plan
+    the database would otherwise pick for the joins.
+    """
+    now, values = scope.now, scope.values
+    earliest = min(values["late_after_min"] | (values["missed_after_min"] - {None}))
+    queries = [
+        sa.select(Visit.id).where(Visit.status == VisitStatus.SCHEDULED,
+                                  Visit.planned_start >= scope.lookback_start,
+                                  Visit.planned_start <= now - timedelta(minutes=earliest)),
+        sa.select(Visit.id).where(Visit.status == VisitStatus.SCHEDULED,
+                                  Visit.planned_end >= scope.lookback_start,
+                                  Visit.planned_end <= now),
+        sa.select(Visit.id).where(
+            Visit.status == VisitStatus.IN_PROGRESS, Visit.planned_end >= scope.lookback_start,
+            Visit.planned_end <= now - timedelta(minutes=min(values["no_checkout_after_min"]))),
+        sa.select(VisitEvent.visit_id).where(VisitEvent.server_time >= scope.events_since),
+    ]
+    ids: set = set()
+    for query in queries:
+        ids.update(db.session.scalars(query))
+    return sorted(ids)
+
+
+def in_chunks(scope: Scope) -> list[Scope]:
+    """The pass split into scopes of at most CHUNK given visit ids."""
+    if scope.visit_ids is not None:
+        return [scope]
+    ids = visits_to_check(scope)
+    return [replace(scope, visit_ids=tuple(ids[i:i + CHUNK])) for i in range(0, len(ids), CHUNK)]
+
+
 def candidates_query(scope: Scope, values: dict):
     """One SELECT (visit_id, kind) of every alert that is due and not yet raised."""
     now = scope.now
@@ -124,7 +164,7 @@ def candidates_query(scope: Scope, values: dict):
 
 def raise_alerts(scope: Scope, detail_for) -> list[Alert]:
     """Insert every due alert once; returns the alerts this call created."""
-    values = tolerance_values()
+    values = scope.values or tolerance_values()
     found = db.session.execute(candidates_query(scope, values)).all()
     if not found:
         return []

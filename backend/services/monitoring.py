@@ -15,13 +15,16 @@ from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus, SchedulerJobRun, Visit, VisitStatus
 from backend.services import clock
 from backend.services.detection import (
-    Scope, raise_alerts, reached, recently_changed, tolerance_values, with_rules,
+    Scope, in_chunks, raise_alerts, reached, recently_changed, tolerance_values, with_rules,
 )
 from backend.services.notifications import Audience, notify
 
 JOB_NAME = "detection"
-# Events are stamped before their request commits: look a little behind the last pass.
-EVENT_OVERLAP = timedelta(minutes=2)
+# Events are stamped before their request commits: look a little behind the last pass
+# (a request lives well under a minute: gunicorn's worker timeout is 30 s).
+EVENT_OVERLAP = timedelta(minutes=1)
+# With no earlier pass on record, events of the last hour are looked at.
+FIRST_PASS_EVENTS = timedelta(hours=1)
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 # Kinds that go to the funder when nobody has acknowledged them in time.
 ESCALATING = (AlertKind.LATE, AlertKind.MISSED, AlertKind.SHORT, AlertKind.NO_CHECKOUT,
@@ -68,10 +71,11 @@ def _scope(now: datetime, visit_ids=None) -> Scope:
     since = lookback
     if visit_ids is None:
         last = db.session.get(SchedulerJobRun, JOB_NAME)
-        if last is not None:
-            since = max(lookback, min(last.last_run_at, now) - EVENT_OVERLAP)
+        since = now - FIRST_PASS_EVENTS if last is None else min(last.last_run_at, now)
+        since = max(lookback, since - EVENT_OVERLAP)
     return Scope(now=now, lookback_start=lookback, events_since=since,
-                 visit_ids=tuple(visit_ids) if visit_ids is not None else None)
+                 visit_ids=tuple(visit_ids) if visit_ids is not None else None,
+                 values=tolerance_values())
 
 
 def _resolution(alert: Alert, visit: Visit) -> str | None:
@@ -115,7 +119,7 @@ def escalate(scope: Scope) -> list[Alert]:
 
     Looks only at alerts whose deadline fell since the last pass (indexed by age).
     """
-    now, values = scope.now, tolerance_values()["escalate_after_min"]
+    now, values = scope.now, scope.values["escalate_after_min"]
     query = (with_rules(sa.select(Alert).join(Visit, Visit.id == Alert.visit_id))
              .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
                     Alert.kind.in_(ESCALATING),
@@ -131,8 +135,10 @@ def escalate(scope: Scope) -> list[Alert]:
 
 def _pass(scope: Scope) -> DetectionResult:
     result = DetectionResult()
-    result.resolved = reconcile(scope)
-    created = raise_alerts(scope, describe)
+    created = []
+    for part in in_chunks(scope):
+        result.resolved += reconcile(part)
+        created += raise_alerts(part, describe)
     for alert in created:
         result.raised[alert.kind.value] = result.raised.get(alert.kind.value, 0) + 1
     result.notifications += notify(created, Audience.RAISED, scope.now)
