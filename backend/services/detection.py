@@ -19,7 +19,7 @@ from backend.models import (
     DEFAULT_RULES, Alert, AlertKind, AlertStatus, CarePackage, MonitoringRule, Priority, Visit,
     VisitEvent, VisitStatus,
 )
-from backend.services.sql_dialect import insert_ignoring_duplicates, minutes_between
+from backend.services.sql_dialect import among, insert_ignoring_duplicates, minutes_between
 
 RULE_COLUMNS = ("late_after_min", "missed_after_min", "short_margin_min", "early_finish_min",
                 "no_checkout_after_min", "escalate_after_min")
@@ -82,7 +82,7 @@ def _base(kind: AlertKind, scope: Scope):
         sa.select(Visit.id.label("visit_id"), sa.literal(kind.value).label("kind"))
         .select_from(Visit)).where(no_alert)
     if scope.visit_ids is not None:
-        query = query.where(Visit.id.in_(scope.visit_ids))
+        query = query.where(among(Visit.id, scope.visit_ids))
     return query
 
 

@@ -18,6 +18,7 @@ from backend.services.detection import (
     Scope, in_chunks, raise_alerts, reached, recently_changed, tolerance_values, with_rules,
 )
 from backend.services.notifications import Audience, notify
+from backend.services.sql_dialect import among
 
 JOB_NAME = "detection"
 # Events are stamped before their request commits: look a little behind the last pass
@@ -102,7 +103,11 @@ def reconcile(scope: Scope) -> int:
         sa.and_(Alert.kind == AlertKind.NO_CHECKOUT, Visit.actual_end.is_not(None)),
         sa.and_(Alert.kind == AlertKind.LOCATION_UNVERIFIED, Visit.location_verified.is_(True)))
     query = (sa.select(Alert, Visit).join(Visit, Visit.id == Alert.visit_id)
-             .where(Alert.status.in_(UNRESOLVED), answered, recently_changed(scope)))
+             .where(Alert.status.in_(UNRESOLVED), answered))
+    if scope.visit_ids is not None:
+        query = query.where(among(Alert.visit_id, scope.visit_ids))
+    else:
+        query = query.where(recently_changed(scope))
     count = 0
     for alert, visit in db.session.execute(query).all():
         text = _resolution(alert, visit)

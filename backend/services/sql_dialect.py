@@ -22,6 +22,14 @@ def insert_ignoring_duplicates(table, conflict_columns: list[str]):
     return module.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
 
 
+def among(column, ids):
+    """SQL: column is one of `ids`; one array parameter on PostgreSQL, an IN list on SQLite."""
+    if dialect_name() == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(ids),
+                                              type_=postgresql.ARRAY(column.type)))
+    return column.in_(ids)
+
+
 def minutes_between(earlier, later):
     """SQL expression: minutes from one instant column to another (may be negative)."""
     if dialect_name() == "postgresql":
