@@ -7,7 +7,8 @@ from backend.extensions import csrf
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
     from mobile_api import (
-        corrections, feedback, health, me, pin_suggestions, reports, sessions, sync, visit_events,
+        alerts, corrections, feedback, health, me, notifications, pin_suggestions, reports,
+        sessions, sync, visit_events,
     )
 
     api.spec.components.security_scheme(
@@ -22,6 +23,8 @@ def register(api: Api) -> None:
         pin_suggestions,
         reports,
         corrections,
+        alerts,
+        notifications,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 from backend.models.alerts import Alert, AlertKind, AlertStatus, Channel, DeliveryStatus, Notification
-from backend.models.audit import AuditEntry, SchedulerLease
+from backend.models.audit import AuditEntry, SchedulerJobRun, SchedulerLease
 from backend.models.contracts import (
     DEFAULT_RULES, BillingBasis, CallRate, Contract, DoubleUpRule, MonitoringRule, Priority,
     Rounding,
@@ -39,6 +39,7 @@ __all__ = [
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
     "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role",
     "Rounding",
-    "ScheduleLine", "SchedulerLease", "ServiceUser", "User", "Visit", "VisitAssignment",
+    "ScheduleLine", "SchedulerJobRun", "SchedulerLease", "ServiceUser", "User", "Visit",
+    "VisitAssignment",
     "VisitEvent", "VisitStatus", "VisitTask",
 ]

@@ -31,7 +31,9 @@ class Alert(IdMixin, db.Model):
     """At most one alert per visit per kind; its history is kept in its columns."""
 
     __tablename__ = "alerts"
-    __table_args__ = (sa.UniqueConstraint("visit_id", "kind", name="uq_alert_visit_kind"),)
+    __table_args__ = (sa.UniqueConstraint("visit_id", "kind", name="uq_alert_visit_kind"),
+                      # Escalation scans open alerts of the escalating kinds by age.
+                      sa.Index("ix_alerts_status_kind_raised", "status", "kind", "raised_at"))
 
     visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"))
     kind: Mapped[AlertKind] = mapped_column(enum_type(AlertKind))

@@ -31,3 +31,15 @@ class SchedulerLease(db.Model):
     name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(sa.String(100))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SchedulerJobRun(db.Model):
+    """When each scheduler job last finished: detection catches up from here after downtime."""
+
+    __tablename__ = "scheduler_job_runs"
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    # The `now` the last successful run used, and the wall time it committed.
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)

@@ -29,6 +29,9 @@ class Visit(IdMixin, CreatedMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("package_id", "planned_start", name="uq_visit_package_start"),
         sa.Index("ix_visits_planned_start_status", "planned_start", "status"),
+        # Monitoring scans "still scheduled, past its start" and "still open, past its end".
+        sa.Index("ix_visits_status_planned_start", "status", "planned_start"),
+        sa.Index("ix_visits_status_planned_end", "status", "planned_end"),
     )
 
     package_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("care_packages.id"), index=True)
@@ -119,6 +122,8 @@ class VisitEvent(IdMixin, db.Model):
             postgresql_where=sa.text("kind IN ('check_in', 'check_out')"),
         ),
         sa.Index("ix_visit_events_worker_time", "worker_id", "device_time"),
+        # Monitoring looks at visits whose events arrived since its last pass.
+        sa.Index("ix_visit_events_server_time", "server_time", "visit_id"),
     )
 
     visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"), index=True)

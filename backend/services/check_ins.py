@@ -21,7 +21,7 @@ from backend.models import (
 )
 from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS
 from backend.services import (
-    access, clock, goal_progress, pins, spoofing, transactions, visit_state,
+    access, clock, goal_progress, monitoring, pins, spoofing, transactions, visit_state,
 )
 from backend.services.geo import judge_location
 
@@ -222,7 +222,8 @@ def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, 
 def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.VisitState:
     """Everything an accepted event changes: tasks, goal progress, visit state, pin hint.
 
-    The one place to hang reactions to a new event (alerts are wired in here).
+    The one place to hang reactions to a new event: alerts react here at once (a
+    late alert resolves on check-in, a short call is flagged on check-out).
     """
     if "events" in visit.__dict__ and event not in visit.events:
         visit.events.append(event)  # already loaded: no need to read them again
@@ -230,6 +231,7 @@ def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.Visi
         _cache_task_outcomes(visit)
         _record_goal_progress(user, visit, event)
     state = visit_state.refresh(visit)
+    monitoring.react_to_visit_event(visit)
     if event.kind == EventKind.CHECK_IN and event.verified is False:
         person, contract = visit.package.service_user, visit.package.contract
         pins.consider(person, person.geofence_radius_m or contract.geofence_radius_m,

@@ -1,7 +1,8 @@
 """Expanding a package's weekly pattern into planned visits, in local time."""
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from backend.models import CarePackage, Priority, ScheduleLine
@@ -22,6 +23,12 @@ class PlannedVisit:
     tasks: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)
+def _start_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """local_to_utc, remembered: thousands of packages share the same call times."""
+    return local_to_utc(day, at, tz)
+
+
 def _suspended(day: date, suspensions: Iterable) -> bool:
     return any(s.start_date <= day and (s.end_date is None or day <= s.end_date)
                for s in suspensions)
@@ -35,17 +42,19 @@ def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
     wall-clock time that the spring change skips moves to the first valid time;
     a call in the repeated autumn hour happens once.
     """
-    lines = list(package.schedule if lines is None else lines)
+    by_weekday: dict[int, list[ScheduleLine]] = {}
+    for line in package.schedule if lines is None else lines:
+        by_weekday.setdefault(line.weekday, []).append(line)
+    suspensions = list(package.suspensions)
     first = max(first, package.start_date)
     if package.end_date is not None:
         last = min(last, package.end_date)
     day = first
     while day <= last:
-        if not _suspended(day, package.suspensions):
-            for line in lines:
-                if line.weekday != day.weekday():
-                    continue
-                start = local_to_utc(day, line.start_time, tz)
+        todays = by_weekday.get(day.weekday())
+        if todays and not _suspended(day, suspensions):
+            for line in todays:
+                start = _start_instant(day, line.start_time, tz)
                 yield PlannedVisit(
                     schedule_line_id=line.id, local_date=day, planned_start=start,
                     planned_end=start + timedelta(minutes=line.duration_min),

@@ -1,0 +1,62 @@
+"""The scheduler's jobs. Each runs in its own app context, holds the lease, commits once.
+
+The app is passed in by the process that runs the jobs; nothing here builds one.
+"""
+import logging
+from collections.abc import Callable
+
+from flask import Flask
+
+from backend.extensions import db
+from backend.scheduler.lease import hold_lease
+from backend.services import clock
+
+log = logging.getLogger(__name__)
+
+
+def detection() -> dict:
+    """Late, missed, short ... alerts, reconciliation, escalation, notifications."""
+    from backend.services.monitoring import run_detection
+
+    return run_detection().as_dict()
+
+
+def generation() -> dict:
+    """Visits for the rolling horizon."""
+    from backend.services.visit_generation import generate_visits
+
+    result = generate_visits()
+    return {"created": result.created, "updated": result.updated,
+            "cancelled": result.cancelled, "reinstated": result.reinstated}
+
+
+def delivery() -> dict:
+    """Emails and webhooks from the outbox."""
+    from backend.services.outbox import deliver_due
+
+    result = deliver_due()
+    return {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
+
+
+JOBS: dict[str, Callable[[], dict]] = {
+    "generation": generation, "detection": detection, "delivery": delivery}
+
+
+def run_job(app: Flask, name: str, holder: str) -> dict | None:
+    """Run one job under the lease in a fresh app context; None when another holder acts."""
+    with app.app_context():
+        try:
+            if not hold_lease(holder, clock.now(), app.config["SCHEDULER_LEASE_SECONDS"]):
+                db.session.rollback()
+                log.info("%s skipped: another scheduler holds the lease", name)
+                return None
+            summary = JOBS[name]()
+            db.session.commit()
+            log.info("%s done: %s", name, summary)
+            return summary
+        except Exception:
+            db.session.rollback()
+            log.exception("%s failed; it will run again at its next tick", name)
+            raise
+        finally:
+            db.session.remove()

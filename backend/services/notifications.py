@@ -1,0 +1,156 @@
+"""Who is told about an alert: outbox rows, one per recipient and channel, written once.
+
+Provider managers of the visit's provider at once (inbox, email when SMTP is
+configured, the provider's webhook when set); the funder's commissioners when a
+missed call is confirmed or an alert is escalated; the person's nominated contact
+by email for late and missed visits, only if they opted in. Each row has a
+dedupe_key, so a second run of the same pass adds nothing.
+"""
+import enum
+import json
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from backend.errors import NotFound
+from backend.extensions import db
+from backend.models import (
+    Alert, AlertKind, CarePackage, Channel, DeliveryStatus, Notification, Organisation, Role,
+    ServiceUser, User, Visit,
+)
+from backend.services import access, clock
+from backend.services.sql_dialect import insert_ignoring_duplicates
+
+FAMILY_KINDS = (AlertKind.LATE, AlertKind.MISSED)
+
+
+class Audience(enum.StrEnum):
+    RAISED = "raised"  # a new alert
+    ESCALATED = "escalated"  # open too long: the funder is told
+
+
+def _smtp_configured() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def _people(role: Role, organisation_ids: set) -> dict:
+    """Active users of a role, grouped by organisation."""
+    grouped: dict = {}
+    rows = db.session.scalars(sa.select(User).where(
+        User.role == role, User.active.is_(True), User.organisation_id.in_(organisation_ids)))
+    for user in rows:
+        grouped.setdefault(user.organisation_id, []).append(user)
+    return grouped
+
+
+def _row(key: str, alert: Alert, channel: Channel, subject: str, body: str, now: datetime,
+         user: User | None = None, address: str | None = None) -> dict:
+    inbox = channel == Channel.INBOX
+    return dict(id=uuid.uuid4(), dedupe_key=key[:200], alert_id=alert.id, channel=channel,
+                recipient_user_id=user.id if user else None, address=address,
+                subject=subject[:300], body=body, attempts=0, next_attempt_at=now,
+                created_at=now, status=DeliveryStatus.SENT if inbox else DeliveryStatus.PENDING,
+                sent_at=now if inbox else None)
+
+
+def _staff_rows(prefix: str, alert: Alert, users: list, subject: str, body: str, now) -> list:
+    rows = []
+    for user in users:
+        rows.append(_row(f"{prefix}:{user.id}:inbox", alert, Channel.INBOX, subject, body, now,
+                         user))
+        if _smtp_configured() and user.email:
+            rows.append(_row(f"{prefix}:{user.id}:email", alert, Channel.EMAIL, subject, body,
+                             now, user, user.email))
+    return rows
+
+
+def _webhook_body(alert: Alert, visit: Visit, event: str) -> str:
+    return json.dumps({
+        "event": event, "alert_id": str(alert.id), "kind": alert.kind.value,
+        "visit_id": str(visit.id), "planned_start": visit.planned_start.isoformat(),
+        "raised_at": alert.raised_at.isoformat(), "detail": alert.detail,
+    })
+
+
+def _family_row(alert: Alert, visit: Visit, person: ServiceUser, provider: Organisation, now):
+    word = "is running late" if alert.kind == AlertKind.LATE else "has been missed"
+    when = visit.planned_start.astimezone(clock.zone()).strftime("%H:%M on %d %B")
+    body = (f"Dear {person.contact_name or 'family member'},\n\nThe care visit to "
+            f"{person.first_name} planned for {when} {word}. {provider.name} has been told and "
+            f"is dealing with it.\n")
+    return _row(f"alert:{alert.id}:family:email", alert, Channel.EMAIL,
+                f"Care visit for {person.first_name} {word}", body, now,
+                address=person.contact_email)
+
+
+def notify(alerts: list[Alert], audience: Audience, now: datetime | None = None) -> int:
+    """Write the outbox rows for these alerts; returns how many were new."""
+    if not alerts:
+        return 0
+    now = now or clock.now()
+    context = db.session.execute(
+        sa.select(Alert.id, Visit, CarePackage, ServiceUser, Organisation)
+        .join(Visit, Visit.id == Alert.visit_id)
+        .join(CarePackage, CarePackage.id == Visit.package_id)
+        .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+        .join(Organisation, Organisation.id == CarePackage.provider_id)
+        .where(Alert.id.in_([a.id for a in alerts]))).all()
+    by_alert = {row[0]: row[1:] for row in context}
+    managers = _people(Role.PROVIDER_MANAGER, {row[2].provider_id for row in context})
+    commissioners = _people(Role.COMMISSIONER, {row[2].funder_id for row in context})
+    base_url = current_app.config.get("ECM_PUBLIC_URL", "")
+
+    rows = []
+    for alert in alerts:
+        visit, package, person, provider = by_alert[alert.id]
+        subject = f"{alert.kind.value.replace('_', ' ').title()}: {person.name}"
+        body = f"{alert.detail}\n\n{base_url}/alerts/{alert.id}\n"
+        prefix = f"alert:{alert.id}"
+        if audience == Audience.RAISED:
+            rows += _staff_rows(f"{prefix}:provider", alert, managers.get(package.provider_id, []),
+                                subject, body, now)
+            if provider.webhook_url:
+                rows.append(_row(f"{prefix}:raised:webhook:{provider.id}", alert,
+                                 Channel.WEBHOOK, "alert.raised",
+                                 _webhook_body(alert, visit, "alert.raised"), now,
+                                 address=provider.webhook_url))
+            if (alert.kind in FAMILY_KINDS and person.contact_opted_in and person.contact_email
+                    and _smtp_configured()):
+                rows.append(_family_row(alert, visit, person, provider, now))
+        if audience == Audience.ESCALATED or alert.kind == AlertKind.MISSED:
+            why = "Escalated: not acknowledged in time." if audience == Audience.ESCALATED \
+                else "Missed call confirmed."
+            rows += _staff_rows(f"{prefix}:funder", alert, commissioners.get(package.funder_id, []),
+                                f"[{provider.name}] {subject}", f"{why}\n{body}", now)
+    if not rows:
+        return 0
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                               .where(Notification.alert_id.in_([a.id for a in alerts])))
+    db.session.execute(insert_ignoring_duplicates(Notification.__table__, ["dedupe_key"]), rows)
+    after = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                              .where(Notification.alert_id.in_([a.id for a in alerts])))
+    return after - before
+
+
+def inbox(user: User, unread_only: bool = False, limit: int = 100) -> list[Notification]:
+    """The caller's own inbox rows, newest first."""
+    query = (access.scoped(user, Notification)
+             .where(Notification.channel == Channel.INBOX,
+                    Notification.recipient_user_id == user.id)
+             .order_by(Notification.created_at.desc()).limit(limit))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def mark_read(user: User, notification_id, now: datetime | None = None) -> Notification:
+    """Mark one of the caller's inbox rows read (idempotent)."""
+    row = access.get_visible(user, Notification, notification_id, "notification")
+    if row.recipient_user_id != user.id:  # admins see every row but read only their own
+        raise NotFound("No notification with that id.")
+    if row.read_at is None:
+        row.read_at = now or clock.now()
+        db.session.flush()
+    return row

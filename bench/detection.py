@@ -1,0 +1,219 @@
+"""Benchmark: one detection pass against a bare indexed SELECT of the visits due that minute.
+
+    python bench/detection.py national [--visits 1250000]    # builds ecm_bench_monitoring_national
+    python bench/detection.py county                          # uses ecm_bench_monitoring (clone)
+
+PostgreSQL only. `national` builds (once) a national-day simulation in its own
+database with bulk INSERT ... SELECT generate_series (BENCHMARK-ONLY helper below):
+1.25 million visits between 06:00 and 23:00 on one day, their check-in and
+check-out events, 1% no-shows and 5% of carers more than 15 minutes late. `county` uses a clone
+of the demo's county-year database. Both then run a warm-up pass one minute
+before the measured instant (the backlog), and measure, in the same run and
+interleaved, the median of several detection passes (each rolled back) and of a
+bare indexed SELECT of the visits whose planned start falls in that minute.
+Target: the pass costs no more than 3x the SELECT.
+"""
+import argparse
+import hashlib
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa  # noqa: E402
+
+from backend.app import create_app  # noqa: E402
+from backend.extensions import db  # noqa: E402
+from backend.models import (  # noqa: E402
+    DEFAULT_RULES, Contract, MonitoringRule, Organisation, OrganisationKind, Role, User, Visit,
+)
+from backend.services.monitoring import run_detection  # noqa: E402
+
+SERVER = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+DAY = date(2026, 11, 24)  # GMT: local time is UTC
+AT = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+PROVIDERS, FUNDERS, WORKERS = 600, 150, 50_000
+
+
+def md5_uuid(text: str) -> uuid.UUID:
+    """The same id PostgreSQL's md5(text)::uuid gives."""
+    return uuid.UUID(hashlib.md5(text.encode()).hexdigest())
+
+
+# --- BENCHMARK-ONLY helper: PostgreSQL bulk build of a national day -------------------
+NATIONAL_SQL = [
+    """INSERT INTO service_users (id, council_ref, first_name, last_name, address, postcode,
+           home_lat, home_lon, geofence_off, access_notes, contact_opted_in, created_at)
+       SELECT md5('s'||p)::uuid, 'N'||p, 'Person', p::text, 'x', 'NN1 1AA', 52.2, -0.9,
+              false, '', false, :t0
+       FROM generate_series(0, :packages - 1) p""",
+    """INSERT INTO care_packages (id, service_user_id, provider_id, funder_id, contract_id,
+           package_type, weekly_minutes, start_date, status, created_at)
+       SELECT md5('p'||p)::uuid, md5('s'||p)::uuid, md5('o'||(p % :providers))::uuid,
+              md5('f'||((p % :providers) % :funders))::uuid, md5('c'||(p % :providers))::uuid,
+              'standard', 480, DATE '2024-01-01', 'active', :t0
+       FROM generate_series(0, :packages - 1) p""",
+    """INSERT INTO users (id, username, display_name, role, organisation_id, password_hash,
+           active, failed_sign_ins, created_at)
+       SELECT md5('w'||n)::uuid, 'w'||n, 'Worker '||n, 'care_worker',
+              md5('o'||(n % :providers))::uuid, 'x', true, 0, :t0
+       FROM generate_series(0, :workers - 1) n""",
+    """INSERT INTO visits (id, package_id, planned_start, planned_end, local_date, duration_min,
+           carers_required, priority, status, flags, created_at, actual_start, actual_end,
+           delivered_minutes, location_verified)
+       SELECT md5('v'||g)::uuid, md5('p'||(g % :packages))::uuid, s.ps,
+              s.ps + make_interval(mins => s.dur), :day, s.dur, 1,
+              CASE WHEN g % 10 = 0 THEN 'critical' ELSE 'normal' END, st.status, '[]'::json, :t0,
+              CASE WHEN st.status IN ('in_progress', 'completed') THEN a.a_start END,
+              CASE WHEN st.status = 'completed' THEN a.a_end END,
+              CASE WHEN st.status = 'completed'
+                   THEN round(extract(epoch FROM a.a_end - a.a_start) / 60) END,
+              CASE WHEN st.status IN ('in_progress', 'completed') THEN g % 20 <> 5 END
+       FROM generate_series(0, :visits - 1) g
+       CROSS JOIN LATERAL (SELECT :day_start + make_interval(mins => 360 + (g % 1020)) AS ps,
+                                  30 + 15 * (g % 3) AS dur) s
+       CROSS JOIN LATERAL (SELECT s.ps + make_interval(mins => (g % 11) - 3) AS a_start) a0
+       CROSS JOIN LATERAL (SELECT a0.a_start AS a_start,
+                                  a0.a_start + make_interval(mins => s.dur - (g % 7)) AS a_end) a
+       CROSS JOIN LATERAL (SELECT CASE
+              WHEN s.ps > :at OR g % 100 = 7 THEN 'scheduled'
+              WHEN g % 20 = 3 AND s.ps > :at - interval '20 minutes' THEN 'scheduled'
+              WHEN a.a_start > :at THEN 'scheduled'
+              WHEN a.a_end > :at THEN 'in_progress'
+              ELSE 'completed' END AS status) st""",
+    """INSERT INTO visit_events (id, visit_id, worker_id, recorded_by_id, kind, device_time,
+           server_time, verified, mock_location, flags, details)
+       SELECT md5('i'||v.id)::uuid, v.id, w.id, w.id, 'check_in', v.actual_start,
+              least(v.actual_start + interval '1 minute', :at), v.location_verified, false,
+              '[]'::json, '{}'::json
+       FROM visits v
+       CROSS JOIN LATERAL (SELECT md5('w'||(abs(hashtext(v.id::text)) % :workers))::uuid AS id) w
+       WHERE v.actual_start IS NOT NULL""",
+    """INSERT INTO visit_events (id, visit_id, worker_id, recorded_by_id, kind, device_time,
+           server_time, verified, mock_location, flags, details)
+       SELECT md5('o'||v.id)::uuid, v.id, w.id, w.id, 'check_out', v.actual_end,
+              least(v.actual_end + interval '1 minute', :at), NULL, false,
+              '[]'::json, '{}'::json
+       FROM visits v
+       CROSS JOIN LATERAL (SELECT md5('w'||(abs(hashtext(v.id::text)) % :workers))::uuid AS id) w
+       WHERE v.actual_end IS NOT NULL""",
+]
+
+
+def build_national(url: str, visits: int) -> None:
+    """Create and fill the national-day database (once)."""
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            return
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        t0 = datetime.now(UTC)
+        for n in range(FUNDERS):
+            db.session.add(Organisation(id=md5_uuid(f"f{n}"), name=f"Council {n}",
+                                        kind=OrganisationKind.COUNCIL))
+        for n in range(PROVIDERS):
+            db.session.add(Organisation(id=md5_uuid(f"o{n}"), name=f"Provider {n}",
+                                        kind=OrganisationKind.PROVIDER))
+        db.session.flush()
+        for n in range(PROVIDERS):
+            contract = Contract(id=md5_uuid(f"c{n}"), name=f"Contract {n}",
+                                funder_id=md5_uuid(f"f{n % FUNDERS}"),
+                                provider_id=md5_uuid(f"o{n}"), starts_on=date(2020, 1, 1))
+            for priority, values in DEFAULT_RULES.items():
+                contract.rules.append(MonitoringRule(priority=priority, **values))
+            db.session.add(contract)
+            db.session.add(User(username=f"manager{n}", display_name=f"Manager {n}",
+                                role=Role.PROVIDER_MANAGER, organisation_id=md5_uuid(f"o{n}"),
+                                password_hash="x"))
+        for n in range(FUNDERS):
+            db.session.add(User(username=f"commissioner{n}", display_name=f"Commissioner {n}",
+                                role=Role.COMMISSIONER, organisation_id=md5_uuid(f"f{n}"),
+                                password_hash="x"))
+        db.session.commit()
+        params = dict(t0=t0, packages=visits // 5, providers=PROVIDERS, funders=FUNDERS,
+                      workers=WORKERS, visits=visits, day=DAY,
+                      day_start=datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC), at=AT)
+        for statement in NATIONAL_SQL:
+            started = time.perf_counter()
+            db.session.execute(sa.text(statement), params)
+            db.session.commit()
+            print(f"  built in {time.perf_counter() - started:6.1f} s: {statement.split()[2]}")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    # -------------------------------------------------------------------------------------
+
+
+def bare_select(at: datetime):
+    """The baseline: visits whose planned start falls in the minute before `at` (indexed)."""
+    return db.session.execute(
+        sa.select(Visit.id, Visit.package_id, Visit.planned_start, Visit.planned_end,
+                  Visit.status, Visit.priority)
+        .where(Visit.planned_start >= at - timedelta(minutes=1), Visit.planned_start < at)).all()
+
+
+def measure(url: str, at: datetime, repeats: int) -> None:
+    """Warm-up pass, then interleaved timings of the pass and the bare SELECT."""
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
+        started = time.perf_counter()
+        backlog = run_detection(at - timedelta(minutes=1))
+        db.session.commit()
+        print(f"visits in database: {total:,}; measured instant {at.isoformat()}")
+        print(f"warm-up pass (backlog, not measured): {time.perf_counter() - started:.2f} s "
+              f"{backlog.as_dict()}")
+        passes, selects, due, summary = [], [], 0, None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            due = len(bare_select(at))
+            selects.append(time.perf_counter() - started)
+            db.session.rollback()
+            started = time.perf_counter()
+            summary = run_detection(at)
+            db.session.flush()
+            passes.append(time.perf_counter() - started)
+            db.session.rollback()
+        pass_ms, select_ms = statistics.median(passes) * 1000, statistics.median(selects) * 1000
+        print(f"visits due in that minute: {due:,}; pass did {summary.as_dict()}")
+        print(f"bare indexed SELECT of that minute: median {select_ms:8.1f} ms")
+        print(f"detection pass:                     median {pass_ms:8.1f} ms")
+        print(f"ratio pass / SELECT: {pass_ms / select_ms:5.2f}x (target <= 3x)")
+
+
+def county_instant(url: str) -> datetime:
+    """The latest check-out in the county data: its 'now'."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        latest = conn.scalar(sa.text("SELECT max(actual_end) FROM visits"))
+    engine.dispose()
+    latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+    return latest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=["national", "county"])
+    parser.add_argument("--visits", type=int, default=1_250_000)
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args()
+    if args.mode == "national":
+        url = f"{SERVER}/ecm_bench_monitoring_national"
+        build_national(url, args.visits)
+        measure(url, AT, args.repeats)
+    else:
+        url = f"{SERVER}/ecm_bench_monitoring"
+        measure(url, county_instant(url), args.repeats)
+
+
+if __name__ == "__main__":
+    main()

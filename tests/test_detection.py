@@ -1,0 +1,260 @@
+"""Detection at the edges of each tolerance, across clock changes, with offline check-ins."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import (
+    Alert, AlertKind, AlertStatus, Channel, MonitoringRule, Notification, Priority, Role, Visit,
+    VisitStatus,
+)
+from backend.services.monitoring import react_to_visit_event, run_detection
+from backend.services.visit_generation import generate_visits
+from tests.monitoring_helpers import check_in, check_out, utc
+
+S = utc(2026, 11, 24, 10, 0)  # a Tuesday, GMT
+SEC = timedelta(seconds=1)
+
+
+def mins(n):
+    return timedelta(minutes=n)
+
+
+@pytest.fixture
+def w(make):
+    world = make.world()
+    world.make = make
+    return world
+
+
+def new_visit(w, start=S, minutes=30, priority=Priority.NORMAL, **kw):
+    return w.make.visit(w.package, start=start, minutes=minutes, workers=[w.worker],
+                        priority=priority, **kw)
+
+
+def kinds(visit):
+    alerts = db.session.scalars(sa.select(Alert).where(Alert.visit_id == visit.id))
+    return {a.kind: a for a in alerts}
+
+
+def test_late_edges(w):
+    visit = new_visit(w)
+    run_detection(S + mins(15) - SEC)
+    assert kinds(visit) == {}
+    run_detection(S + mins(15) + SEC)
+    assert set(kinds(visit)) == {AlertKind.LATE}
+    assert kinds(visit)[AlertKind.LATE].status == AlertStatus.OPEN
+
+
+def test_missed_edges_and_status(w):
+    visit = new_visit(w)  # no missed_after_min: missed at the planned end
+    run_detection(S + mins(30) - SEC)
+    assert set(kinds(visit)) == {AlertKind.LATE}
+    run_detection(S + mins(30) + SEC)
+    assert set(kinds(visit)) == {AlertKind.LATE, AlertKind.MISSED}
+    db.session.refresh(visit)
+    assert visit.status == VisitStatus.MISSED
+
+
+def test_missed_after_set_minutes_when_the_rule_says_so(w):
+    rule = db.session.scalar(sa.select(MonitoringRule).where(
+        MonitoringRule.contract_id == w.contract.id, MonitoringRule.priority == Priority.NORMAL))
+    rule.missed_after_min, rule.late_after_min = 45, 20
+    visit = new_visit(w, minutes=60)
+    run_detection(S + mins(20) - SEC)
+    assert kinds(visit) == {}
+    run_detection(S + mins(20) + SEC)
+    assert set(kinds(visit)) == {AlertKind.LATE}
+    run_detection(S + mins(45) - SEC)
+    assert AlertKind.MISSED not in kinds(visit)
+    run_detection(S + mins(45) + SEC)
+    assert AlertKind.MISSED in kinds(visit)
+
+
+def test_no_checkout_edges(w):
+    visit = new_visit(w)
+    check_in(visit, w.worker, S + mins(2))
+    run_detection(S + mins(30 + 60) - SEC)
+    assert kinds(visit) == {}
+    run_detection(S + mins(30 + 60) + SEC)
+    assert set(kinds(visit)) == {AlertKind.NO_CHECKOUT}
+    check_out(visit, w.worker, S + mins(95), server_time=S + mins(96))
+    run_detection(S + mins(97))
+    alert = kinds(visit)[AlertKind.NO_CHECKOUT]
+    assert alert.status == AlertStatus.RESOLVED and "checked out" in alert.resolution
+
+
+@pytest.mark.parametrize("delivered, short", [(14, True), (15, False)])
+def test_short_call_margin(w, delivered, short):
+    visit = new_visit(w)
+    check_in(visit, w.worker, S)
+    check_out(visit, w.worker, S + mins(delivered))
+    run_detection(S + mins(delivered + 1))
+    assert (AlertKind.SHORT in kinds(visit)) is short
+
+
+@pytest.mark.parametrize("offset, early", [(-SEC, True), (SEC, False)])
+def test_early_finish_edges(w, offset, early):
+    visit = new_visit(w, minutes=60)
+    check_in(visit, w.worker, S)
+    check_out(visit, w.worker, S + mins(60 - 15) + offset)
+    run_detection(S + mins(50))
+    assert (AlertKind.EARLY_FINISH in kinds(visit)) is early
+
+
+def test_location_not_verified(w):
+    visit = new_visit(w)
+    check_in(visit, w.worker, S, verified=False)
+    run_detection(S + mins(1))
+    assert set(kinds(visit)) == {AlertKind.LOCATION_UNVERIFIED}
+
+
+def test_critical_calls_are_watched_tighter_and_escalate_sooner(w):
+    visit = new_visit(w, minutes=60, priority=Priority.CRITICAL)
+    normal = new_visit(w, start=S + mins(1), minutes=60)
+    run_detection(S + mins(5) - SEC)
+    assert kinds(visit) == {}
+    run_detection(S + mins(5) + SEC)
+    late = kinds(visit)[AlertKind.LATE]
+    assert kinds(normal) == {}
+    run_detection(S + mins(5) + mins(15))  # raised + 15 min, not yet past
+    assert late.escalated_at is None
+    run_detection(S + mins(5) + mins(15) + 2 * SEC)
+    db.session.refresh(late)
+    assert late.escalated_at is not None
+    run_detection(S + mins(30) - SEC)
+    assert AlertKind.MISSED not in kinds(visit)
+    run_detection(S + mins(30) + SEC)
+    assert AlertKind.MISSED in kinds(visit)
+
+
+def test_normal_escalation_after_an_hour_unless_acknowledged(w):
+    visit = new_visit(w, minutes=120)
+    acked = new_visit(w, start=S + mins(1), minutes=120)
+    run_detection(S + mins(16) + SEC)
+    run_detection(S + mins(16) + 2 * SEC)
+    kinds(acked)[AlertKind.LATE].status = AlertStatus.ACKNOWLEDGED
+    run_detection(S + mins(16) + mins(60) - SEC)
+    assert kinds(visit)[AlertKind.LATE].escalated_at is None
+    run_detection(S + mins(16) + mins(60) + 2 * SEC)
+    assert kinds(visit)[AlertKind.LATE].escalated_at is not None
+    assert kinds(acked)[AlertKind.LATE].escalated_at is None
+    told = db.session.scalars(sa.select(Notification.recipient_user_id).where(
+        Notification.alert_id == kinds(visit)[AlertKind.LATE].id)).all()
+    assert w.commissioner.id in told and w.nhs_commissioner.id not in told
+
+
+def test_each_alert_once_and_double_runs_add_nothing(w):
+    visit = new_visit(w)
+    first = run_detection(S + mins(31))
+    assert "late" not in first.raised  # past the missed threshold: no separate late
+    assert set(kinds(visit)) == {AlertKind.MISSED}
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
+    second = run_detection(S + mins(31))
+    assert second.raised == {} and second.notifications == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == count
+    assert len(kinds(visit)) == 1
+
+
+def test_late_alert_resolves_itself_when_check_in_arrives(w):
+    visit = new_visit(w)
+    run_detection(S + mins(16))
+    check_in(visit, w.worker, S + mins(18))
+    result = react_to_visit_event(visit, S + mins(18))
+    late = kinds(visit)[AlertKind.LATE]
+    assert result.resolved == 1 and late.status == AlertStatus.RESOLVED
+    assert late.raised_at == S + mins(16) and late.resolved_at == S + mins(18)
+    assert "18 min after planned start" in late.resolution
+
+
+def test_detection_reconciles_without_the_react_call(w):
+    visit = new_visit(w)
+    run_detection(S + mins(16))
+    check_in(visit, w.worker, S + mins(18))
+    run_detection(S + mins(19))
+    assert kinds(visit)[AlertKind.LATE].status == AlertStatus.RESOLVED
+
+
+@pytest.mark.parametrize("react", [True, False])
+def test_offline_check_in_after_missed_becomes_late_delivered(w, react):
+    visit = new_visit(w)
+    run_detection(S + mins(16))
+    run_detection(S + mins(31))
+    db.session.refresh(visit)
+    assert visit.status == VisitStatus.MISSED
+    # The phone was offline: the check-in (at +20) and check-out arrive three hours later.
+    synced = S + mins(180)
+    check_in(visit, w.worker, S + mins(20), server_time=synced)
+    check_out(visit, w.worker, S + mins(48), server_time=synced)
+    if react:
+        react_to_visit_event(visit, synced)
+    run_detection(synced + mins(1))
+    alerts = kinds(visit)
+    assert visit.status == VisitStatus.COMPLETED
+    assert alerts[AlertKind.MISSED].status == AlertStatus.RESOLVED
+    assert alerts[AlertKind.MISSED].resolution.startswith("late, delivered")
+    assert alerts[AlertKind.LATE].status == AlertStatus.RESOLVED
+    assert AlertKind.SHORT not in alerts  # 28 of 30 minutes
+
+
+def test_offline_short_visit_is_caught_by_the_event_window(w):
+    visit = new_visit(w)
+    run_detection(S)
+    check_in(visit, w.worker, S, server_time=S + mins(120))
+    check_out(visit, w.worker, S + mins(5), server_time=S + mins(120))
+    run_detection(S + mins(121))
+    assert AlertKind.SHORT in kinds(visit)
+
+
+def test_cancelled_and_old_visits_are_skipped(w):
+    cancelled = new_visit(w, status=VisitStatus.CANCELLED)
+    old = new_visit(w, start=S - timedelta(days=3))
+    run_detection(S + mins(40))
+    assert kinds(cancelled) == {} and kinds(old) == {}
+
+
+@pytest.mark.parametrize("day, utc_hour", [((2027, 3, 28), 7), ((2027, 10, 31), 8)])
+def test_clock_change_days_use_utc_instants(w, make, day, utc_hour):
+    package = make.package(w.person, contract=w.contract, schedule=[(6, "08:00", 30)])
+    generate_visits(now=utc(*day, 0, 0), horizon_days=1)
+    visit = db.session.scalar(sa.select(Visit).where(Visit.package_id == package.id))
+    assert visit.planned_start == utc(*day, utc_hour, 0)  # 08:00 local either side
+    run_detection(utc(*day, utc_hour, 15) - SEC)
+    assert kinds(visit) == {}
+    run_detection(utc(*day, utc_hour, 15) + SEC)
+    assert set(kinds(visit)) == {AlertKind.LATE}
+
+
+def test_who_is_told(w, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    w.manager.email = "manager@provider.example"
+    w.provider.webhook_url = "http://127.0.0.1:9/hook"
+    w.person.contact_email, w.person.contact_opted_in = "son@example.org", True
+    other_manager = w.make.user(Role.PROVIDER_MANAGER, w.provider)  # no email: inbox only
+    visit = new_visit(w)
+    run_detection(S + mins(16))
+    late = kinds(visit)[AlertKind.LATE]
+    rows = {(n.channel, n.recipient_user_id, n.address) for n in db.session.scalars(
+        sa.select(Notification).where(Notification.alert_id == late.id))}
+    assert rows == {
+        (Channel.INBOX, w.manager.id, None), (Channel.EMAIL, w.manager.id, w.manager.email),
+        (Channel.INBOX, other_manager.id, None),
+        (Channel.WEBHOOK, None, "http://127.0.0.1:9/hook"),
+        (Channel.EMAIL, None, "son@example.org"),
+    }
+    run_detection(S + mins(31))
+    missed = kinds(visit)[AlertKind.MISSED]
+    told = {n.recipient_user_id for n in db.session.scalars(
+        sa.select(Notification).where(Notification.alert_id == missed.id))}
+    assert w.commissioner.id in told and w.other_manager.id not in told
+    assert w.nhs_commissioner.id not in told
+
+
+def test_family_not_told_without_opt_in(w, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    w.person.contact_email, w.person.contact_opted_in = "son@example.org", False
+    new_visit(w)
+    run_detection(S + mins(16))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.address == "son@example.org")) == 0

@@ -1,0 +1,151 @@
+"""Outbox delivery: a real SMTP server and a real HTTP receiver on loopback; back-off; failure."""
+import json
+import socket
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from backend.extensions import db
+from backend.models import Channel, DeliveryStatus, Notification, VisitStatus
+from backend.services.monitoring import run_detection
+from backend.services.outbox import deliver_due
+from tests.monitoring_helpers import utc
+
+S = utc(2026, 11, 24, 10, 0)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def receiver():
+    got = []
+
+    class Handler(BaseHTTPRequestHandler):
+        status = 204
+
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            got.append((self.headers["Content-Type"],
+                        self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(self.server.answer)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.answer = 204
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.got = got
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/ecm-hook"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def late_visit(make):
+    w = make.world()
+    for visit in (w.visit, w.colleague_visit, w.other_visit):  # keep to the one late visit
+        visit.status = VisitStatus.CANCELLED
+    w.manager.email = "manager@caring-hands.example"
+    w.person.contact_email, w.person.contact_opted_in = "daughter@example.org", True
+    make.visit(w.package, start=S, workers=[w.worker])
+    return w
+
+
+def pending(channel):
+    return list(db.session.scalars(sa.select(Notification).where(Notification.channel == channel)))
+
+
+def test_real_smtp_server_receives_the_alert_mail(smtp_server, late_visit):
+    run_detection(S + timedelta(minutes=16))
+    result = deliver_due(S + timedelta(minutes=16))
+    assert result.sent >= 2 and result.failed == 0
+    recipients = {rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos}
+    assert {"manager@caring-hands.example", "daughter@example.org"} <= recipients
+    family = next(m for m in smtp_server.messages if "daughter@example.org" in m.rcpt_tos)
+    assert b"running late" in family.content
+    assert all(n.status == DeliveryStatus.SENT and n.attempts == 1
+               for n in pending(Channel.EMAIL))
+    assert deliver_due(S + timedelta(minutes=17)).sent == 0  # nothing sent twice
+
+
+def test_webhook_posts_json_to_the_provider(receiver, late_visit):
+    late_visit.provider.webhook_url = receiver.url
+    run_detection(S + timedelta(minutes=16))
+    assert deliver_due(S + timedelta(minutes=16)).sent == 1
+    content_type, body = receiver.got[0]
+    payload = json.loads(body)
+    assert content_type == "application/json"
+    assert payload["event"] == "alert.raised" and payload["kind"] == "late"
+
+
+def test_webhook_error_status_is_retried(receiver, late_visit):
+    late_visit.provider.webhook_url = receiver.url
+    receiver.answer = 500
+    run_detection(S + timedelta(minutes=16))
+    now = S + timedelta(minutes=16)
+    assert deliver_due(now).retrying == 1
+    receiver.answer = 204
+    (row,) = pending(Channel.WEBHOOK)
+    assert "500" in row.last_error and row.next_attempt_at == now + timedelta(seconds=30)
+    assert deliver_due(row.next_attempt_at).sent == 1
+    assert len(receiver.got) == 2
+
+
+def test_smtp_unreachable_backs_off_then_fails_visible_to_admin(
+        app, monkeypatch, late_visit, client, bearer):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nobody listens
+    monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 3)
+    monkeypatch.setitem(app.config, "OUTBOX_TIMEOUT_SECONDS", 2)
+    now = S + timedelta(minutes=16)
+    run_detection(now)
+    (mail, *_) = [n for n in pending(Channel.EMAIL) if n.address == "daughter@example.org"]
+    waits = []
+    for _ in range(3):
+        assert deliver_due(now - timedelta(seconds=1)).sent == 0  # not due yet: untouched
+        deliver_due(now)
+        db.session.refresh(mail)
+        waits.append(mail.next_attempt_at - now)
+        now = mail.next_attempt_at
+    assert waits[:2] == [timedelta(seconds=30), timedelta(seconds=60)]
+    assert mail.status == DeliveryStatus.FAILED and mail.attempts == 3
+    assert "Connection" in mail.last_error or "refused" in mail.last_error.lower()
+    db.session.commit()
+    listed = client.get("/api/v1/notifications/failed", headers=bearer(late_visit.admin)).json
+    assert "daughter@example.org" in {row["address"] for row in listed}
+    assert client.get("/api/v1/notifications/failed",
+                      headers=bearer(late_visit.manager)).status_code == 403
