@@ -4,7 +4,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Mount every page blueprint."""
-    from web_admin import session_pages
+    from web_admin import app_shell, session_pages
 
     app.register_blueprint(session_pages.bp)
+    app.register_blueprint(app_shell.bp)
     app.context_processor(session_pages.inject_user)
