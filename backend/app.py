@@ -1,5 +1,6 @@
 """Application factory: create_app() built from small register_* helpers."""
 import logging
+import time
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import event
@@ -73,6 +74,18 @@ def register_blueprints(app: Flask) -> None:
     register_pages(app)
 
 
+# Our names for HTTP errors raised outside our services, matching backend.errors.
+_HTTP_CODES = {413: "too_large", 422: "invalid", 429: "too_many_requests"}
+
+
+def _retry_after_seconds() -> int:
+    """Seconds until the breached rate limit's window resets (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, int(current.reset_at - time.time()))
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -95,21 +108,29 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        fields = None
+        fields, problems = None, []
         data = getattr(exc, "data", None) or {}
         messages = data.get("messages") if isinstance(data, dict) else None
-        if messages:  # webargs validation: {"json": {"field": ["msg"]}}
-            fields = {}
-            for location_fields in messages.values():
-                if isinstance(location_fields, dict):
-                    fields.update(location_fields)
-        code = (exc.name or "error").lower().replace(" ", "_")
+        for location_fields in (messages or {}).values():
+            if isinstance(location_fields, dict):  # webargs: {"json": {"field": ["msg"]}}
+                fields = {**(fields or {}), **location_fields}
+            elif isinstance(location_fields, list):  # webargs: {"json": ["Invalid JSON body."]}
+                problems.extend(str(problem) for problem in location_fields)
+        code = _HTTP_CODES.get(exc.code) or (exc.name or "error").lower().replace(" ", "_")
         message = exc.description or exc.name
         if exc.code == 422 and fields:
             message = "Some fields are not valid."
+        elif exc.code == 400 and problems:
+            message = "The request body is not valid JSON." if "Invalid JSON body." in problems \
+                else " ".join(problems)
+        elif exc.code == 413:
+            message = (f"The request body is larger than the "
+                       f"{app.config['MAX_CONTENT_LENGTH']} bytes accepted.")
         response = respond(exc.code or 500, code, message, fields)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        if exc.code == 429:
+            response[0].headers["Retry-After"] = str(_retry_after_seconds())
         return response
 
     @app.errorhandler(Exception)

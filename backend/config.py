@@ -56,6 +56,9 @@ def load(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        # Failed API sign-ins allowed per remote address (Flask-Limiter syntax).
+        "RATELIMIT_SIGN_IN_FAILURES": os.environ.get("RATELIMIT_SIGN_IN_FAILURES",
+                                                     "20 per 10 minutes"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", 25)),
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alerts@homecare.invalid"),

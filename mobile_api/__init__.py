@@ -6,12 +6,14 @@ from backend.extensions import csrf
 
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
-    from mobile_api import health
+    from mobile_api import health, me, sessions
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for module in (
         health,
+        sessions,
+        me,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -15,18 +15,30 @@ def current_user() -> User:
     return g.api_user
 
 
-def token_required(*roles: Role):
-    """API guard: a valid access token, optionally of one of the given roles (admin passes)."""
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if one was sent."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def token_required(*roles: Role, admin: bool = True):
+    """API guard: a valid access token, optionally of one of the given roles.
+
+    Admins pass every role check unless `admin=False` (endpoints about the
+    caller's own work, such as a care worker's rota, mean nothing to an admin).
+    """
 
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token:
+            token = bearer_token()
+            if token is None:
                 raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
-            user = user_from_access_token(token.strip())
-            if roles and user.role not in roles and user.role != Role.ADMIN:
+            user = user_from_access_token(token)
+            admin_passes = admin and user.role == Role.ADMIN
+            if roles and user.role not in roles and not admin_passes:
                 raise Forbidden("Your role cannot use this endpoint.")
             g.api_user = user
             return view(*args, **kwargs)

@@ -18,6 +18,7 @@ from backend.models.packages import (
     CarePackage, PackageStatus, PackageSuspension, PackageType, ScheduleLine,
 )
 from backend.models.people import PinStatus, PinSuggestion, ServiceUser
+from backend.models.sessions import RefreshToken
 from backend.models.users import Role, User
 from backend.models.visits import (
     LOCATION_ACCEPTED, EventKind, EventMethod, Visit, VisitAssignment, VisitEvent, VisitStatus,
@@ -31,7 +32,7 @@ __all__ = [
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
     "GoalStatus", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule", "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
-    "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "Role", "Rounding",
+    "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role", "Rounding",
     "ScheduleLine", "SchedulerLease", "ServiceUser", "User", "Visit", "VisitAssignment",
     "VisitEvent", "VisitStatus", "VisitTask",
 ]

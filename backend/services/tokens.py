@@ -5,14 +5,15 @@ algorithm swaps fail), issuer, audience, expiry, and typ, so a refresh token is
 never accepted where an access token is expected, or the reverse.
 """
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jwt
+import sqlalchemy as sa
 from flask import current_app
 
 from backend.errors import Unauthorized
 from backend.extensions import db
-from backend.models import User
+from backend.models import RefreshToken, User
 from backend.services import clock
 
 ALGORITHM = "HS256"
@@ -20,9 +21,9 @@ ACCESS_LIFETIME = timedelta(minutes=15)
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "typ", "jti"]
 
 
-def encode(claims: dict, lifetime: timedelta, typ: str) -> str:
-    """A signed token of the given type carrying the claims."""
-    now = clock.now()
+def encode(claims: dict, lifetime: timedelta, typ: str, issued_at: datetime | None = None) -> str:
+    """A signed token of the given type carrying the claims (issued now unless told)."""
+    now = issued_at or clock.now()
     payload = {
         **claims,
         "iss": current_app.config["JWT_ISSUER"],
@@ -54,19 +55,36 @@ def decode(token: str, typ: str) -> dict:
     return claims
 
 
-def issue_access_token(user: User) -> tuple[str, int]:
-    """A short-lived access token for the user, and its lifetime in seconds."""
-    token = encode({"sub": str(user.id), "role": user.role.value}, ACCESS_LIFETIME, "access")
+def issue_access_token(user: User, family_id: uuid.UUID | None = None) -> tuple[str, int]:
+    """A short-lived access token for the user, and its lifetime in seconds.
+
+    Tokens issued for a sign-in carry its refresh family ("fam"), so signing out
+    or a detected refresh-token theft ends them at once rather than at expiry.
+    """
+    claims = {"sub": str(user.id), "role": user.role.value}
+    if family_id is not None:
+        claims["fam"] = family_id.hex
+    token = encode(claims, ACCESS_LIFETIME, typ="access")
     return token, int(ACCESS_LIFETIME.total_seconds())
 
 
-def user_from_access_token(token: str) -> User:
-    """The active user an access token speaks for."""
-    claims = decode(token, "access")
+def _uuid(value) -> uuid.UUID | None:
     try:
-        user = db.session.get(User, uuid.UUID(claims["sub"]))
+        return uuid.UUID(str(value))
     except ValueError:
-        user = None
-    if user is None or not user.active:
+        return None
+
+
+def user_from_access_token(token: str) -> User:
+    """The active user an access token speaks for, unless its sign-in was revoked."""
+    claims = decode(token, "access")
+    user_id = _uuid(claims["sub"])
+    revoked = sa.literal(False)
+    if "fam" in claims:  # checked in the same query as the user
+        revoked = sa.exists().where(RefreshToken.family_id == _uuid(claims["fam"]),
+                                    RefreshToken.revoked_at.is_not(None))
+    query = sa.select(User, revoked).where(User.id == user_id)
+    row = db.session.execute(query).first() if user_id else None
+    if row is None or not row[0].active or row[1]:
         raise Unauthorized("The token is not valid.", code="invalid_token")
-    return user
+    return row[0]
