@@ -86,6 +86,13 @@ def _retry_after_seconds() -> int:
     return max(1, int(current.reset_at - time.time()))
 
 
+def _string_keys(messages):
+    """Field messages with string keys (marshmallow keys list items by int index)."""
+    if isinstance(messages, dict):
+        return {str(k): _string_keys(v) for k, v in messages.items()}
+    return messages
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -113,7 +120,7 @@ def register_errorhandlers(app: Flask) -> None:
         messages = data.get("messages") if isinstance(data, dict) else None
         for location_fields in (messages or {}).values():
             if isinstance(location_fields, dict):  # webargs: {"json": {"field": ["msg"]}}
-                fields = {**(fields or {}), **location_fields}
+                fields = {**(fields or {}), **_string_keys(location_fields)}
             elif isinstance(location_fields, list):  # webargs: {"json": ["Invalid JSON body."]}
                 problems.extend(str(problem) for problem in location_fields)
         code = _HTTP_CODES.get(exc.code) or (exc.name or "error").lower().replace(" ", "_")

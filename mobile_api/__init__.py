@@ -6,7 +6,7 @@ from backend.extensions import csrf
 
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
-    from mobile_api import health, me, sessions
+    from mobile_api import health, me, pin_suggestions, sessions, sync, visit_events
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -14,6 +14,9 @@ def register(api: Api) -> None:
         health,
         sessions,
         me,
+        visit_events,
+        sync,
+        pin_suggestions,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

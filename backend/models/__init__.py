@@ -6,6 +6,7 @@ from backend.models.contracts import (
     Rounding,
 )
 from backend.models.feedback import Feedback
+from backend.models.idempotency import IdempotencyRecord
 from backend.models.organisations import (
     Area, FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind,
 )
@@ -30,7 +31,8 @@ __all__ = [
     "CarePackage", "Channel", "Contract", "DEFAULT_RULES", "DeliveryStatus", "DoubleUpRule",
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
-    "GoalStatus", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule", "Notification", "Organisation",
+    "GoalStatus", "IdempotencyRecord", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule",
+    "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
     "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role", "Rounding",
     "ScheduleLine", "SchedulerLease", "ServiceUser", "User", "Visit", "VisitAssignment",

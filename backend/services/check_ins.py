@@ -1,0 +1,237 @@
+"""Check-in, check-out and no-access events for a visit.
+
+`record()` serves the single-event endpoints and is strict about the visit's state
+(409 with the reason). `store()` is shared with offline sync, which is lenient about
+order: a check-out that arrives before its check-in is stored, because the
+check-in is still in flight and the visit's state is derived from all events anyway.
+`apply_event()` is the ONE place an accepted event takes effect.
+"""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from backend.errors import Conflict, Forbidden, Invalid
+from backend.extensions import db
+from backend.models import EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus
+from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS
+from backend.services import (
+    access, clock, goal_progress, pins, spoofing, transactions, visit_state,
+)
+from backend.services.geo import judge_location
+
+# Phone clocks drift; a device time this far ahead of ours is still believed.
+FUTURE_SKEW = timedelta(minutes=5)
+# A device clock further than this from ours is flagged "clock_gap".
+CLOCK_GAP = timedelta(minutes=5)
+
+
+@dataclass
+class Outcome:
+    """What happened to one event: "accepted" (stored now) or "duplicate" (stored before)."""
+
+    result: str
+    event: VisitEvent
+    visit: Visit
+
+
+def require_care_worker(user: User) -> None:
+    """Only care workers record attendance (an admin may read, not attend)."""
+    if user.role != Role.CARE_WORKER:
+        raise Forbidden("Only care workers check in and out of visits.")
+
+
+def record(user: User, visit_id, kind: EventKind, data: dict,
+           now: datetime | None = None) -> Outcome:
+    """One event sent live from the phone: strict about order (409 says why)."""
+    require_care_worker(user)
+    now = now or clock.now()
+    duplicate = find_duplicate(user, data)
+    if duplicate is not None:
+        return as_duplicate(duplicate, visit_id, kind)
+    visit = access.get_visible(user, Visit, visit_id, "visit")
+    return store(user, visit, kind, data, now, strict=True, device_clock=data["device_time"])
+
+
+def find_duplicate(user: User, data: dict) -> VisitEvent | None:
+    """The event already stored under this device's client event id, if any."""
+    if not data.get("device_id") or not data.get("client_event_id"):
+        return None
+    event = db.session.scalar(sa.select(VisitEvent).where(
+        VisitEvent.device_id == data["device_id"],
+        VisitEvent.client_event_id == data["client_event_id"]))
+    if event is not None and event.worker_id != user.id:
+        raise Conflict("That client event id is already taken on this device.",
+                       code="client_event_id_taken")
+    return event
+
+
+def as_duplicate(event: VisitEvent, visit_id, kind: EventKind) -> Outcome:
+    """The earlier event as a "duplicate" answer, if the replay really is the same event."""
+    if str(event.visit_id) != str(visit_id) or event.kind != kind:
+        raise Conflict("That client event id was already used for a different event.",
+                       code="client_event_id_reused")
+    return Outcome("duplicate", event, event.visit)
+
+
+def check_device_time(visit: Visit, device_time: datetime, now: datetime) -> None:
+    """Within the contract's offline window and not in the future beyond a small skew."""
+    hours = min(visit.package.contract.offline_window_hours or 24, MAX_OFFLINE_WINDOW_HOURS)
+    if device_time < now - timedelta(hours=hours):
+        raise Invalid(f"This event is older than the {hours}-hour offline window; "
+                      "ask your manager to record it as a correction.",
+                      field="device_time", code="outside_offline_window")
+    if device_time > now + FUTURE_SKEW:
+        raise Invalid("This event's device time is in the future; check the phone's clock.",
+                      field="device_time", code="device_time_in_future")
+
+
+def check_state(user: User, visit: Visit, kind: EventKind, strict: bool) -> None:
+    """Conflict when the event cannot happen to the visit as it stands."""
+    if visit.status == VisitStatus.CANCELLED:
+        raise Conflict("This visit was cancelled; nothing can be recorded on it.",
+                       code="visit_cancelled")
+    if not any(a.worker_id == user.id for a in visit.assignments):
+        raise Conflict("You are not assigned to this visit.", code="not_assigned")
+    if not strict:
+        return
+    mine = {e.kind for e in visit.events if e.worker_id == user.id}
+    if kind == EventKind.CHECK_IN and EventKind.CHECK_IN in mine:
+        raise Conflict("You have already checked in to this visit.", code="already_checked_in")
+    if kind == EventKind.CHECK_OUT and EventKind.CHECK_IN not in mine:
+        raise Conflict("You cannot check out before checking in.", code="not_checked_in")
+    if kind == EventKind.CHECK_OUT and EventKind.CHECK_OUT in mine:
+        raise Conflict("You have already checked out of this visit.",
+                       code="already_checked_out")
+    if kind == EventKind.NO_ACCESS and EventKind.CHECK_IN in mine:
+        raise Conflict("You are checked in to this visit; check out instead.",
+                       code="already_checked_in")
+
+
+def _details(kind: EventKind, data: dict) -> dict:
+    """The payload kept on the event as received."""
+    details = {}
+    if data.get("manual_reason"):
+        details["manual_reason"] = data["manual_reason"]
+    if kind == EventKind.CHECK_OUT:
+        details["tasks"] = [{"task_id": str(t["task_id"]), "done": t["done"],
+                             "reason": t.get("reason")} for t in data.get("tasks") or []]
+        details["goal_progress"] = [{"goal_id": str(g["goal_id"]), "score": g["score"],
+                                     "note": g.get("note")}
+                                    for g in data.get("goal_progress") or []]
+        if data.get("concern"):
+            details["concern"] = {"flag": bool(data["concern"].get("flag")),
+                                  "text": data["concern"].get("text")}
+    return details
+
+
+def _check_payload(user: User, visit: Visit, kind: EventKind, data: dict) -> None:
+    """Tasks belong to the visit; goals exist and belong to the person visited."""
+    if kind != EventKind.CHECK_OUT:
+        return
+    task_ids = {t.id for t in visit.tasks}
+    seen = set()
+    for n, task in enumerate(data.get("tasks") or []):
+        if task["task_id"] not in task_ids or task["task_id"] in seen:
+            raise Invalid("That task is not on this visit (or is listed twice).",
+                          fields={"tasks": {str(n): {"task_id": ["Not a task of this visit."]}}})
+        seen.add(task["task_id"])
+    for n, entry in enumerate(data.get("goal_progress") or []):
+        goal = db.session.scalar(access.scoped(user, Goal).where(Goal.id == entry["goal_id"]))
+        if goal is None or goal.service_user_id != visit.package.service_user_id:
+            raise Invalid("That goal is not one of this person's goals.",
+                          fields={"goal_progress": {str(n): {"goal_id": ["Unknown goal."]}}})
+
+
+def build_event(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime,
+                device_clock: datetime | None) -> VisitEvent:
+    """A new event with its distance, verdict and every signal judged now."""
+    person, contract = visit.package.service_user, visit.package.contract
+    verdict = judge_location(
+        (person.home_lat, person.home_lon), data.get("lat"), data.get("lon"),
+        data.get("accuracy_m"), person.geofence_radius_m or contract.geofence_radius_m,
+        contract.accuracy_allowance_max_m, person.geofence_off)
+    flags = list(verdict.flags)
+    if verdict.verified is False:
+        flags.append("location_not_verified")
+    flags += spoofing.location_flags(user.id, data.get("lat"), data.get("lon"),
+                                     data.get("accuracy_m"), data["device_time"],
+                                     bool(data.get("mock_location")))
+    if device_clock is not None and abs(now - device_clock) > CLOCK_GAP:
+        flags.append("clock_gap")
+    return VisitEvent(
+        visit_id=visit.id, worker_id=user.id, recorded_by_id=user.id, kind=kind,
+        device_time=data["device_time"], server_time=now, lat=data.get("lat"),
+        lon=data.get("lon"), accuracy_m=data.get("accuracy_m"), method=data.get("method"),
+        distance_m=verdict.distance_m, verified=verdict.verified,
+        mock_location=bool(data.get("mock_location")), device_id=data.get("device_id"),
+        client_event_id=data.get("client_event_id"), reason_code=data.get("reason"),
+        note=data.get("note"), flags=sorted(set(flags)), details=_details(kind, data))
+
+
+def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, strict: bool,
+          device_clock: datetime | None) -> Outcome:
+    """Judge, store and apply one event exactly once; a replay answers "duplicate"."""
+    kind = EventKind(kind)
+    db.session.refresh(visit, with_for_update=True)  # one event at a time per visit
+    db.session.expire(visit, ["events"])
+    check_device_time(visit, data["device_time"], now)
+    check_state(user, visit, kind, strict)
+    _check_payload(user, visit, kind, data)
+    event = build_event(user, visit, kind, data, now, device_clock)
+    try:
+        with transactions.savepoint():
+            db.session.add(event)
+            db.session.flush()
+            apply_event(user, visit, event)
+    except IntegrityError:
+        duplicate = find_duplicate(user, data)
+        if duplicate is not None:
+            return as_duplicate(duplicate, visit.id, kind)
+        raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
+                       "recorded.", code="already_recorded") from None
+    return Outcome("accepted", event, visit)
+
+
+def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.VisitState:
+    """Everything an accepted event changes: tasks, goal progress, visit state, pin hint.
+
+    The one place to hang reactions to a new event (alerts are wired in here).
+    """
+    db.session.expire(visit, ["events"])
+    if event.kind == EventKind.CHECK_OUT:
+        _cache_task_outcomes(visit)
+        _record_goal_progress(user, visit, event)
+    state = visit_state.refresh(visit)
+    if event.kind == EventKind.CHECK_IN and event.verified is False:
+        person, contract = visit.package.service_user, visit.package.contract
+        pins.consider(person, person.geofence_radius_m or contract.geofence_radius_m)
+    return state
+
+
+def _cache_task_outcomes(visit: Visit) -> None:
+    """Each task's outcome from the latest check-out (by device time) that mentions it."""
+    outcomes: dict[str, dict] = {}
+    check_outs = sorted((e for e in visit.events if e.kind == EventKind.CHECK_OUT),
+                        key=lambda e: (e.device_time, str(e.worker_id)))
+    for event in check_outs:
+        for task in (event.details or {}).get("tasks", []):
+            outcomes[task["task_id"]] = task
+    for task in visit.tasks:
+        outcome = outcomes.get(str(task.id))
+        if outcome is not None:
+            task.done = outcome["done"]
+            task.not_done_reason = None if outcome["done"] else outcome.get("reason")
+
+
+def _record_goal_progress(user: User, visit: Visit, event: VisitEvent) -> None:
+    for n, entry in enumerate(event.details.get("goal_progress", [])):
+        goal = db.session.get(Goal, uuid.UUID(entry["goal_id"]))
+        try:
+            goal_progress.record_progress(
+                goal, user, entry["score"], entry.get("note"), visit=visit, event=event,
+                recorded_at=event.device_time)
+        except Invalid as exc:
+            raise Invalid(exc.message, fields={"goal_progress": {str(n): exc.fields}}) from None

@@ -1,0 +1,63 @@
+"""Signs that a location may be spoofed: stored as flags on the event, never used to reject.
+
+Flags: "mock_location" (the phone says a mock-location app is on),
+"impossible_speed" (reaching this point from the worker's previous or next located
+event would need a speed no road journey reaches), and the accuracy flags that
+geo.judge_location raises ("poor_accuracy", "no_location").
+"""
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import VisitEvent
+from backend.services.geo import distance_m
+
+# A physical plausibility limit, not a contract rule: no care worker drives between
+# homes faster than this, so a faster implied journey means one location is wrong.
+MAX_PLAUSIBLE_SPEED_KMH = 150
+# Journeys shorter than this are never judged: GPS jitter alone can cover it.
+MIN_JUDGED_DISTANCE_M = 1000
+
+
+def _neighbours(worker_id: uuid.UUID, device_time: datetime) -> list[VisitEvent]:
+    """The worker's located events just before and just after device_time."""
+    located = sa.select(VisitEvent).where(
+        VisitEvent.worker_id == worker_id, VisitEvent.lat.is_not(None),
+        VisitEvent.lon.is_not(None))
+    before = db.session.scalar(located.where(VisitEvent.device_time <= device_time)
+                               .order_by(VisitEvent.device_time.desc()).limit(1))
+    after = db.session.scalar(located.where(VisitEvent.device_time > device_time)
+                              .order_by(VisitEvent.device_time.asc()).limit(1))
+    return [e for e in (before, after) if e is not None]
+
+
+def implied_speed_kmh(a: tuple[float, float], a_time: datetime, a_accuracy: float | None,
+                      b: tuple[float, float], b_time: datetime,
+                      b_accuracy: float | None) -> float | None:
+    """Speed needed to get from a to b, giving both points the benefit of their accuracy.
+
+    None when the journey is too short to judge; infinity for a jump at the same instant.
+    """
+    metres = distance_m(a, b) - (a_accuracy or 0.0) - (b_accuracy or 0.0)
+    if metres < MIN_JUDGED_DISTANCE_M:
+        return None
+    hours = abs((b_time - a_time).total_seconds()) / 3600
+    return float("inf") if hours == 0 else metres / 1000 / hours
+
+
+def location_flags(worker_id: uuid.UUID, lat: float | None, lon: float | None,
+                   accuracy_m: float | None, device_time: datetime,
+                   mock_location: bool) -> list[str]:
+    """Spoofing flags for a new event of this worker, judged against their stored events."""
+    flags = ["mock_location"] if mock_location else []
+    if lat is None or lon is None:
+        return flags
+    for other in _neighbours(worker_id, device_time):
+        speed = implied_speed_kmh((other.lat, other.lon), other.device_time, other.accuracy_m,
+                                  (lat, lon), device_time, accuracy_m)
+        if speed is not None and speed > MAX_PLAUSIBLE_SPEED_KMH:
+            flags.append("impossible_speed")
+            break
+    return flags

@@ -1,0 +1,72 @@
+"""Offline sync: a batch of queued events, each applied exactly once, in any order.
+
+Events are applied in device-time order and never rejected for arriving out of
+order (a check-out before its check-in is stored: the check-in is still in
+flight), so any shuffle, duplication or split of the same events into batches
+leaves the same events and visit state. Each event answers "accepted",
+"duplicate" (with the original event id) or "rejected" (a reason code and message).
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend.errors import DomainError, TooLarge
+from backend.models import EventKind, User, Visit
+from backend.services import access, check_ins, clock
+
+MAX_BATCH_EVENTS = 200
+# Same device time: a check-in sorts before a no-access before a check-out.
+_KIND_ORDER = {EventKind.CHECK_IN: 0, EventKind.NO_ACCESS: 1, EventKind.CHECK_OUT: 2}
+
+
+@dataclass
+class SyncResult:
+    """The answer for one event of a batch."""
+
+    client_event_id: str
+    result: str  # accepted | duplicate | rejected
+    event_id: str | None = None
+    visit_status: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+def _sort_key(item: dict):
+    return (item["device_time"], _KIND_ORDER[EventKind(item["kind"])], item["client_event_id"])
+
+
+def sync_events(user: User, items: list[dict], sent_at: datetime | None = None,
+                now: datetime | None = None) -> list[SyncResult]:
+    """Apply a batch; results come back in the order the events were sent."""
+    if len(items) > MAX_BATCH_EVENTS:
+        raise TooLarge(f"Send at most {MAX_BATCH_EVENTS} events per batch.",
+                       code="batch_too_large")
+    check_ins.require_care_worker(user)
+    now = now or clock.now()
+    results: list[SyncResult | None] = [None] * len(items)
+    visits: dict[int, Visit] = {}
+    for index in sorted(range(len(items)), key=lambda i: _sort_key(items[i])):
+        results[index], visit = _sync_one(user, items[index], sent_at, now)
+        if visit is not None:
+            visits[index] = visit
+    for index, visit in visits.items():  # each visit as the whole batch left it
+        results[index].visit_status = visit.status.value
+    return results
+
+
+def _sync_one(user: User, item: dict, sent_at: datetime | None,
+              now: datetime) -> tuple[SyncResult, Visit | None]:
+    """One event: stored, recognised as a replay, or rejected with a reason."""
+    kind = EventKind(item["kind"])
+    try:
+        duplicate = check_ins.find_duplicate(user, item)
+        if duplicate is not None:
+            outcome = check_ins.as_duplicate(duplicate, item["visit_id"], kind)
+        else:
+            visit = access.get_visible(user, Visit, item["visit_id"], "visit")
+            outcome = check_ins.store(user, visit, kind, item, now, strict=False,
+                                      device_clock=sent_at)
+    except DomainError as exc:
+        return SyncResult(item["client_event_id"], "rejected", code=exc.code,
+                          message=exc.message), None
+    return SyncResult(item["client_event_id"], outcome.result, str(outcome.event.id)), \
+        outcome.visit

@@ -1,0 +1,28 @@
+"""Savepoints that nest inside the unit of work on both databases."""
+from contextlib import contextmanager
+
+from backend.extensions import db
+
+
+@contextmanager
+def savepoint():
+    """A SAVEPOINT: rolled back alone on error, committed only with the whole request."""
+    _open_sqlite_write_transaction()
+    with db.session.begin_nested() as nested:
+        yield nested
+
+
+def _open_sqlite_write_transaction() -> None:
+    """Dialect-specific helper (SQLite / pysqlite only; a no-op on PostgreSQL).
+
+    pysqlite opens its transaction lazily, just before the first INSERT/UPDATE/DELETE.
+    A SAVEPOINT sent before that becomes the outermost transaction, and releasing it
+    commits. So open the transaction first; IMMEDIATE takes the write lock now (waiting
+    up to the busy timeout), because a deferred one can fail to upgrade to a writer
+    later when another process has written in between.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
