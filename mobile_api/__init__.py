@@ -6,7 +6,7 @@ from backend.extensions import csrf
 
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
-    from mobile_api import health, me, pin_suggestions, sessions, sync, visit_events
+    from mobile_api import feedback, health, me, pin_suggestions, sessions, sync, visit_events
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -17,6 +17,7 @@ def register(api: Api) -> None:
         visit_events,
         sync,
         pin_suggestions,
+        feedback,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -119,3 +119,7 @@ class AuthActions:
 def auth(client) -> AuthActions:
     """Web sign-in helper."""
     return AuthActions(client)
+
+
+# Live server and browser fixtures (tests/browser_fixtures.py), for tests marked `browser`.
+from tests.browser_fixtures import _server_thread, browser, live_server, page  # noqa: E402,F401

@@ -5,7 +5,9 @@ from backend.models.contracts import (
     DEFAULT_RULES, BillingBasis, CallRate, Contract, DoubleUpRule, MonitoringRule, Priority,
     Rounding,
 )
-from backend.models.feedback import Feedback
+from backend.models.feedback import (
+    DEFAULT_FEEDBACK_SETTINGS, QUESTIONS, Feedback, FeedbackLink, FeedbackSettings,
+)
 from backend.models.idempotency import IdempotencyRecord
 from backend.models.organisations import (
     Area, FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind,
@@ -30,6 +32,7 @@ __all__ = [
     "Alert", "AlertKind", "AlertStatus", "Area", "AuditEntry", "BillingBasis", "CallRate",
     "CarePackage", "Channel", "Contract", "DEFAULT_RULES", "DeliveryStatus", "DoubleUpRule",
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
+    "DEFAULT_FEEDBACK_SETTINGS", "QUESTIONS", "FeedbackLink", "FeedbackSettings",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
     "GoalStatus", "IdempotencyRecord", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule",
     "Notification", "Organisation",
