@@ -2,7 +2,7 @@
 import logging
 import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
@@ -133,11 +133,12 @@ def register_errorhandlers(app: Flask) -> None:
         elif exc.code == 413:
             message = (f"The request body is larger than the "
                        f"{app.config['MAX_CONTENT_LENGTH']} bytes accepted.")
-        response = respond(exc.code or 500, code, message, fields)
+        # make_response: pages answer with a rendered string, the API with JSON.
+        response = make_response(respond(exc.code or 500, code, message, fields))
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         if exc.code == 429:
-            response[0].headers["Retry-After"] = str(_retry_after_seconds())
+            response.headers["Retry-After"] = str(_retry_after_seconds())
         return response
 
     @app.errorhandler(Exception)
