@@ -19,11 +19,12 @@ from backend.models import (
 )
 from backend.services import clock
 from tests.browser_fixtures import screenshot
-from tests.factories import HOME
+from tests.factories import HOME, Factory
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+PASSWORD = Factory.PASSWORD
 # 0.0045 degrees of latitude is about 500 m.
 NEXT_HOME = (HOME[0] + 0.02, HOME[1])
 NEAR_NEXT_HOME = (NEXT_HOME[0] + 0.0045, NEXT_HOME[1])
@@ -73,23 +74,45 @@ def _api(base: str, path: str, body: dict, token: str | None = None) -> dict:
         return json.loads(response.read())
 
 
-def _open_visit(page, name: str) -> None:
-    page.get_by_role("link", name=name).click()
-    page.get_by_role("heading", level=1, name=name.split(", ")[-1]).wait_for()
+def _sign_in(page, username: str) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _read_queue(page, client_event_id: str | None = None):
+    """The app's queue in IndexedDB: every event, or the one with this client event id."""
+    return page.evaluate("""(id) => new Promise((resolve) => {
+        const open = indexedDB.open("ecm-carer");
+        open.onsuccess = () => {
+          const store = open.result.transaction("queue").objectStore("queue");
+          const request = id ? store.get(id) : store.getAll();
+          request.onsuccess = () => resolve(request.result);
+        };
+    })""", client_event_id)
+
+
+def _small_touch_targets(page) -> list:
+    """Visible controls under 48 CSS pixels tall (radio and checkbox rows count as a whole)."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+        "button, a, select, textarea, input:not([type=radio]):not([type=checkbox]), .choice")]
+      .filter((e) => e.offsetParent !== null && e.getBoundingClientRect().right > 0)
+      .map((e) => [e.textContent.trim() || e.id, e.getBoundingClientRect().height])
+      .filter(([, height]) => height < 47.5)""")
 
 
 def test_a_working_day_online_and_offline(live_server, phone, day):
     page = phone.new_page()
     page.goto(live_server + "/app/")
-    page.get_by_label("Username").fill(day["worker"].username)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    _sign_in(page, day["worker"].username)
 
     # Today's rota, next visit on top, with the person's access notes a tap away.
     page.get_by_role("heading", name="Today's visits").wait_for()
     cards = page.locator(".visits .who")
     assert cards.all_inner_texts() == ["Ada Lovelace", "Alan Turing"]
     assert "Next" in page.locator(".visit.next").inner_text()
+    assert "Key safe by the back door" in page.locator(".visit.next").inner_text()
+    assert _small_touch_targets(page) == []
     screenshot(page, "carer-app-rota")
 
     # Check in at the home: verified.
@@ -132,13 +155,9 @@ def test_a_working_day_online_and_offline(live_server, phone, day):
     screenshot(page, "carer-app-check-out")
     page.get_by_role("button", name="Check out").click()
     page.locator("#event-result", has_text="Waiting to send").wait_for()
-    client_event_id = page.evaluate("""() => new Promise((resolve) => {
-        const open = indexedDB.open("ecm-carer");
-        open.onsuccess = () => {
-          const all = open.result.transaction("queue").objectStore("queue").getAll();
-          all.onsuccess = () => resolve(all.result.find((e) => e.kind === "check_out").client_event_id);
-        };
-    })""")
+    client_event_id = next(e["client_event_id"] for e in _read_queue(page)
+                           if e["kind"] == "check_out")
+    assert _small_touch_targets(page) == []
 
     # Reload while offline: the app comes from the service worker, the event is still queued.
     page.reload()
@@ -163,15 +182,9 @@ def test_a_working_day_online_and_offline(live_server, phone, day):
     assert [p.score for p in progress] == [1]
 
     # The same event sent again (a lost answer, a second tab): a duplicate, stored once.
-    queued = page.evaluate("""(id) => new Promise((resolve) => {
-        const open = indexedDB.open("ecm-carer");
-        open.onsuccess = () => {
-          const one = open.result.transaction("queue").objectStore("queue").get(id);
-          one.onsuccess = () => resolve(one.result);
-        };
-    })""", client_event_id)
+    queued = _read_queue(page, client_event_id)
     tokens = _api(live_server, "/auth/sign-in", {"username": day["worker"].username,
-                                                 "password": "correct-horse-battery"})
+                                                 "password": PASSWORD})
     again = {"kind": queued["kind"], "visit_id": queued["visit_id"], **queued["body"]}
     answer = _api(live_server, "/sync", {"events": [again]}, tokens["access_token"])
     assert answer["results"][0]["result"] == "duplicate"
@@ -182,3 +195,61 @@ def test_a_working_day_online_and_offline(live_server, phone, day):
     page.get_by_role("link", name="Today's visits").click()
     page.locator(".visit-link", has_text="Ada Lovelace").filter(has_text="Checked out").wait_for()
     screenshot(page, "carer-app-synced")
+
+
+def test_what_was_typed_survives_a_closed_page_and_an_ended_sign_in(live_server, phone, day):
+    page = phone.new_page()
+    page.goto(live_server + "/app/")
+    _sign_in(page, day["worker"].username)
+    page.locator(".visit.next a").click()
+    page.get_by_role("button", name="Check in").click()
+    page.locator("#event-result", has_text="location verified").wait_for()
+
+    # Half-way through the check-out form the page is closed and opened again.
+    page.get_by_role("link", name="Check out").click()
+    tasks = page.locator("fieldset.task")
+    tasks.nth(0).get_by_label("Done", exact=True).check()
+    tasks.nth(1).get_by_label("Done", exact=True).check()
+    page.get_by_label("Visit note (optional)").fill("Ate well; asked about her sister.")
+    page.wait_for_function("""() => new Promise((resolve) => {
+        const open = indexedDB.open("ecm-carer");
+        open.onsuccess = () => {
+          const keys = open.result.transaction("kv").objectStore("kv").getAllKeys();
+          keys.onsuccess = () => resolve(keys.result.some((k) => String(k).startsWith("draft:")));
+        };
+    })""")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.get_by_label("Visit note (optional)").input_value() \
+        == "Ate well; asked about her sister."
+    assert page.locator("fieldset.task").nth(1).get_by_label("Done", exact=True).is_checked()
+
+    # Meanwhile the sign-in ends (signed out elsewhere): the access token in memory dies too.
+    refresh_token = page.evaluate("""() => new Promise((resolve) => {
+        const open = indexedDB.open("ecm-carer");
+        open.onsuccess = () => {
+          const get = open.result.transaction("kv").objectStore("kv").get("refresh_token");
+          get.onsuccess = () => resolve(get.result);
+        };
+    })""")
+    request = urllib.request.Request(
+        live_server + "/api/v1/auth/sign-out", method="POST",
+        data=json.dumps({"refresh_token": refresh_token}).encode(),
+        headers={"Content-Type": "application/json"})
+    assert urllib.request.urlopen(request, timeout=10).status == 204
+
+    # Checking out keeps the event, asks to sign in again, then sends it.
+    page.get_by_role("button", name="Check out").click()
+    page.get_by_text("Sign in again to send 1 waiting event(s).").wait_for()
+    assert [e["status"] for e in _read_queue(page) if e["kind"] == "check_out"] == ["waiting"]
+    screenshot(page, "carer-app-sign-in-again")
+    assert page.get_by_label("Username").input_value() == day["worker"].username
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Outbox").click()
+    page.locator(".event", has_text="Check out").locator(".event-result", has_text="Accepted") \
+        .wait_for()
+    db.session.rollback()
+    stored = db.session.scalars(sa.select(VisitEvent).where(
+        VisitEvent.visit_id == day["first"].id, VisitEvent.kind == "check_out")).all()
+    assert len(stored) == 1 and stored[0].note == "Ate well; asked about her sister."

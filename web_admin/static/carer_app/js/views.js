@@ -36,6 +36,13 @@ export function signIn({ username = "", message, onSubmit }) {
   return form;
 }
 
+function summary(visit) {
+  const parts = [`${visit.tasks.length} task${visit.tasks.length === 1 ? "" : "s"}`];
+  if (visit.goals.length) parts.push(`${visit.goals.length} goal${visit.goals.length === 1 ? "" : "s"}`);
+  if (visit.co_workers.length) parts.push(`with ${visit.co_workers.join(", ")}`);
+  return parts.join(" · ");
+}
+
 function visitCard(visit, queue, isNext) {
   const state = progress(visit, queue);
   return h("li", { class: `visit${isNext ? " next" : ""}` },
@@ -45,6 +52,9 @@ function visitCard(visit, queue, isNext) {
       `${clockTime(visit.planned_start)}–${clockTime(visit.planned_end)}`),
     h("span", { class: "who" }, visit.service_user.name),
     h("span", { class: "where" }, `${visit.service_user.address}, ${visit.service_user.postcode}`),
+    visit.service_user.access_notes
+      ? h("span", { class: "access-line" }, `Getting in: ${visit.service_user.access_notes}`) : null,
+    h("span", { class: "muted" }, summary(visit)),
     h("span", { class: "badges" },
       h("span", { class: `pill status-${state.finished ? "done" : state.checkedIn ? "active" : "todo"}` }, state.label),
       visit.priority === "time_critical" ? h("span", { class: "pill critical" }, "Time-critical") : null,
