@@ -15,7 +15,12 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    Goal, GoalMeasure, GoalProgress, OutcomeDomain, Role, VisitEvent,
+    Goal,
+    GoalMeasure,
+    GoalProgress,
+    OutcomeDomain,
+    Role,
+    VisitEvent,
 )
 from backend.services import clock
 from tests.browser_fixtures import screenshot
@@ -32,7 +37,7 @@ NEAR_NEXT_HOME = (NEXT_HOME[0] + 0.0045, NEXT_HOME[1])
 
 @pytest.fixture
 def day(make):
-    """A care worker with two visits today: 09:00 at HOME, 11:00 at NEXT_HOME (a goal on the first)."""
+    """A care worker with visits at 09:00 (HOME, with a goal) and 11:00 (NEXT_HOME) today."""
     provider = make.provider(name="Caring Hands")
     contract = make.contract(provider=provider)
     worker = make.user(Role.CARE_WORKER, provider, display_name="Grace Hopper")

@@ -68,8 +68,9 @@ def png(size: int, maskable: bool) -> bytes:
 def main() -> None:
     """Write every icon the manifest names."""
     OUT.mkdir(parents=True, exist_ok=True)
-    for size, maskable, name in ((192, False, "icon-192.png"), (512, False, "icon-512.png"),
-                                 (512, True, "maskable-512.png"), (180, True, "apple-touch-180.png")):
+    icons = ((192, False, "icon-192.png"), (512, False, "icon-512.png"),
+             (512, True, "maskable-512.png"), (180, True, "apple-touch-180.png"))
+    for size, maskable, name in icons:
         (OUT / name).write_bytes(png(size, maskable))
         print("wrote", OUT / name)
 
