@@ -229,6 +229,12 @@ def test_what_was_typed_survives_a_closed_page_and_an_ended_sign_in(live_server,
         == "Ate well; asked about her sister."
     assert page.locator("fieldset.task").nth(1).get_by_label("Done", exact=True).is_checked()
 
+    # The phone's large text setting (200%): everything reflows, nothing scrolls sideways.
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "carer-app-large-text")
+    page.evaluate("document.documentElement.style.fontSize = ''")
+
     # Meanwhile the sign-in ends (signed out elsewhere): the access token in memory dies too.
     refresh_token = page.evaluate("""() => new Promise((resolve) => {
         const open = indexedDB.open("ecm-carer");
