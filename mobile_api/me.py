@@ -30,4 +30,5 @@ def my_rota(query):
     Care workers only: other roles, admins included, get 403 (they have no rota).
     """
     day = query["date"] or clock.today()
-    return {"date": day, "time_zone": clock.zone().key, "visits": rota.rota_for(current_user(), day)}
+    visits = rota.rota_for(current_user(), day)
+    return {"date": day, "time_zone": clock.zone().key, "visits": visits}

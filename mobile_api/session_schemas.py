@@ -1,15 +1,20 @@
 """Schemas for signing in, refreshing and signing out, and for "who am I"."""
 from marshmallow import Schema, fields, validate
 
+# Control characters (NUL above all: PostgreSQL refuses it in text) are never part of a name.
+NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*\Z",
+                                        error="Must not contain control characters.")
+
 
 class SignInSchema(Schema):
     """Credentials from the phone."""
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    username = fields.String(required=True, validate=[validate.Length(min=1, max=80),
+                                                      NO_CONTROL_CHARACTERS])
     password = fields.String(required=True, load_only=True,
                              validate=validate.Length(min=1, max=1024))
     device_id = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(min=1, max=100))
+                              validate=[validate.Length(min=1, max=100), NO_CONTROL_CHARACTERS])
 
 
 class RefreshSchema(Schema):

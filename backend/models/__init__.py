@@ -37,7 +37,8 @@ __all__ = [
     "GoalStatus", "IdempotencyRecord", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule",
     "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
-    "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role", "Rounding",
+    "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role",
+    "Rounding",
     "ScheduleLine", "SchedulerLease", "ServiceUser", "User", "Visit", "VisitAssignment",
     "VisitEvent", "VisitStatus", "VisitTask",
 ]

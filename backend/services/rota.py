@@ -14,8 +14,18 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backend.extensions import db
 from backend.models import (
-    MEASURE_RANGES, CarePackage, EventKind, Goal, GoalProgress, GoalStatus, ServiceUser, User,
-    Visit, VisitAssignment, VisitEvent, VisitTask,
+    MEASURE_RANGES,
+    CarePackage,
+    EventKind,
+    Goal,
+    GoalProgress,
+    GoalStatus,
+    ServiceUser,
+    User,
+    Visit,
+    VisitAssignment,
+    VisitEvent,
+    VisitTask,
 )
 from backend.services import access, clock
 

@@ -69,8 +69,14 @@ def sign_in(username: str, password: str, device_id: str | None = None,
     result = authenticate(username, password)
     if isinstance(result, Unauthorized):
         return result
-    row = _new_refresh(result.id, uuid.uuid4(), device_id, now or clock.now())
-    return _signed_in(result, row)
+    return start_session(result, device_id, now)
+
+
+def start_session(user: User, device_id: str | None = None,
+                  now: datetime | None = None) -> SignedIn:
+    """A new refresh family and token pair for a user whose identity is already proven."""
+    row = _new_refresh(user.id, uuid.uuid4(), device_id, now or clock.now())
+    return _signed_in(user, row)
 
 
 def revoke_family(family_id: uuid.UUID, reason: str, now: datetime | None = None) -> int:

@@ -5,9 +5,8 @@ Revises: 0001_initial
 Create Date: 2026-11-23 13:53:55.491700
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008_mobileauth"
@@ -34,8 +33,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_refresh_tokens_expires_at'), ['expires_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_refresh_tokens_family_id'), ['family_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refresh_tokens_expires_at'), ['expires_at'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_refresh_tokens_family_id'), ['family_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_refresh_tokens_user_id'), ['user_id'], unique=False)
 
     # ### end Alembic commands ###
