@@ -81,7 +81,8 @@ class EventInSchema(Schema):
         if (data.get("lat") is None) != (data.get("lon") is None):
             missing = "lon" if data.get("lon") is None else "lat"
             raise ValidationError("Send both lat and lon, or neither.", missing)
-        if data.get("method") == EventMethod.MANUAL and not (data.get("manual_reason") or "").strip():
+        manual = data.get("method") == EventMethod.MANUAL
+        if manual and not (data.get("manual_reason") or "").strip():
             raise ValidationError("A manual check-in needs a reason.", "manual_reason")
 
     @post_load

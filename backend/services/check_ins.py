@@ -12,10 +12,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
-from backend.errors import Conflict, Forbidden, Invalid
+from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.extensions import db
-from backend.models import EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus
+from backend.models import (
+    CarePackage, EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus,
+)
 from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS
 from backend.services import (
     access, clock, goal_progress, pins, spoofing, transactions, visit_state,
@@ -51,8 +54,26 @@ def record(user: User, visit_id, kind: EventKind, data: dict,
     duplicate = find_duplicate(user, data)
     if duplicate is not None:
         return as_duplicate(duplicate, visit_id, kind)
-    visit = access.get_visible(user, Visit, visit_id, "visit")
+    visit = visible_visit(user, visit_id)
     return store(user, visit, kind, data, now, strict=True, device_clock=data["device_time"])
+
+
+def visible_visit(user: User, visit_id) -> Visit:
+    """The visit if the user may see it (NotFound otherwise), locked for this transaction
+    so events for one visit are applied one at a time, with what judging it needs loaded."""
+    try:
+        visit_id = uuid.UUID(str(visit_id))
+    except ValueError:
+        raise NotFound("No visit with that id.") from None
+    package = joinedload(Visit.package, innerjoin=True)
+    visit = db.session.scalar(
+        access.scoped(user, Visit).where(Visit.id == visit_id)
+        .options(package.joinedload(CarePackage.contract, innerjoin=True),
+                 package.joinedload(CarePackage.service_user, innerjoin=True))
+        .with_for_update(of=Visit).execution_options(populate_existing=True))
+    if visit is None:
+        raise NotFound("No visit with that id.")
+    return visit
 
 
 def find_duplicate(user: User, data: dict) -> VisitEvent | None:
@@ -89,12 +110,14 @@ def check_device_time(visit: Visit, device_time: datetime, now: datetime) -> Non
 
 
 def check_state(user: User, visit: Visit, kind: EventKind, strict: bool) -> None:
-    """Conflict when the event cannot happen to the visit as it stands."""
+    """Conflict when the event cannot happen to the visit as it stands.
+
+    Only care workers record events and they see only visits they are assigned to,
+    so the visit in hand is always one of the worker's own.
+    """
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("This visit was cancelled; nothing can be recorded on it.",
                        code="visit_cancelled")
-    if not any(a.worker_id == user.id for a in visit.assignments):
-        raise Conflict("You are not assigned to this visit.", code="not_assigned")
     if not strict:
         return
     mine = {e.kind for e in visit.events if e.worker_id == user.id}
@@ -173,10 +196,11 @@ def build_event(user: User, visit: Visit, kind: EventKind, data: dict, now: date
 
 def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, strict: bool,
           device_clock: datetime | None) -> Outcome:
-    """Judge, store and apply one event exactly once; a replay answers "duplicate"."""
+    """Judge, store and apply one event exactly once; a replay answers "duplicate".
+
+    `visit` comes from visible_visit(), locked for this transaction."""
     kind = EventKind(kind)
-    db.session.refresh(visit, with_for_update=True)  # one event at a time per visit
-    db.session.expire(visit, ["events"])
+    db.session.expire(visit, ["events"])  # never trust a collection a failed savepoint touched
     check_device_time(visit, data["device_time"], now)
     check_state(user, visit, kind, strict)
     _check_payload(user, visit, kind, data)
@@ -200,14 +224,16 @@ def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.Visi
 
     The one place to hang reactions to a new event (alerts are wired in here).
     """
-    db.session.expire(visit, ["events"])
+    if "events" in visit.__dict__ and event not in visit.events:
+        visit.events.append(event)  # already loaded: no need to read them again
     if event.kind == EventKind.CHECK_OUT:
         _cache_task_outcomes(visit)
         _record_goal_progress(user, visit, event)
     state = visit_state.refresh(visit)
     if event.kind == EventKind.CHECK_IN and event.verified is False:
         person, contract = visit.package.service_user, visit.package.contract
-        pins.consider(person, person.geofence_radius_m or contract.geofence_radius_m)
+        pins.consider(person, person.geofence_radius_m or contract.geofence_radius_m,
+                      near=(event.lat, event.lon))
     return state
 
 

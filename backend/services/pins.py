@@ -51,10 +51,14 @@ def _centre(points: list[VisitEvent]) -> tuple[float, float]:
     return (sum(e.lat for e in points) / len(points), sum(e.lon for e in points) / len(points))
 
 
-def find_cluster(events: list[VisitEvent]) -> tuple[tuple[float, float], list[VisitEvent]] | None:
-    """The densest spot (centre, members) with enough visits and workers, or None."""
+def find_cluster(events: list[VisitEvent], seeds: list[VisitEvent] | None = None,
+                 ) -> tuple[tuple[float, float], list[VisitEvent]] | None:
+    """The densest spot (centre, members) with enough visits and workers, or None.
+
+    Clusters are grown from each of `seeds` (default: every event).
+    """
     best = None
-    for seed in events:
+    for seed in events if seeds is None else seeds:
         members = [e for e in events
                    if _near_m((seed.lat, seed.lon), (e.lat, e.lon)) <= CLUSTER_RADIUS_M]
         centre = _centre(members)
@@ -67,13 +71,25 @@ def find_cluster(events: list[VisitEvent]) -> tuple[tuple[float, float], list[Vi
     return best
 
 
-def consider(person: ServiceUser, radius_m: int) -> PinSuggestion | None:
-    """Suggest a corrected pin if failed check-ins now cluster away from the home."""
+def consider(person: ServiceUser, radius_m: int,
+             near: tuple[float, float] | None = None) -> PinSuggestion | None:
+    """Suggest a corrected pin if failed check-ins now cluster away from the home.
+
+    `near` is the new check-in: only a cluster it could belong to is looked for, so a
+    lone stray check-in costs one query and a linear pass.
+    """
     if db.session.scalar(sa.select(PinSuggestion.id).where(
             PinSuggestion.service_user_id == person.id,
             PinSuggestion.status == PinStatus.SUGGESTED)) is not None:
         return None  # one open suggestion at a time
-    cluster = find_cluster(_failed_check_ins(person.id))
+    failed = _failed_check_ins(person.id)
+    seeds = None
+    if near is not None:
+        failed = [e for e in failed if _near_m(near, (e.lat, e.lon)) <= 2 * CLUSTER_RADIUS_M]
+        if len({e.visit_id for e in failed}) < MIN_VISITS:
+            return None
+        seeds = [e for e in failed if _near_m(near, (e.lat, e.lon)) <= CLUSTER_RADIUS_M][:10]
+    cluster = find_cluster(failed, seeds)
     if cluster is None:
         return None
     centre, members = cluster
@@ -81,7 +97,7 @@ def consider(person: ServiceUser, radius_m: int) -> PinSuggestion | None:
         return None
     rejected = db.session.scalars(sa.select(PinSuggestion).where(
         PinSuggestion.service_user_id == person.id, PinSuggestion.status == PinStatus.REJECTED))
-    if any(distance_m(centre, (r.lat, r.lon)) <= CLUSTER_RADIUS_M for r in rejected):
+    if any(_near_m(centre, (r.lat, r.lon)) <= CLUSTER_RADIUS_M for r in rejected):
         return None  # a manager already said no to this spot
     suggestion = PinSuggestion(
         service_user_id=person.id, lat=centre[0], lon=centre[1],

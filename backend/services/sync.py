@@ -11,7 +11,7 @@ from datetime import datetime
 
 from backend.errors import DomainError, TooLarge
 from backend.models import EventKind, User, Visit
-from backend.services import access, check_ins, clock
+from backend.services import check_ins, clock
 
 MAX_BATCH_EVENTS = 200
 # Same device time: a check-in sorts before a no-access before a check-out.
@@ -62,7 +62,7 @@ def _sync_one(user: User, item: dict, sent_at: datetime | None,
         if duplicate is not None:
             outcome = check_ins.as_duplicate(duplicate, item["visit_id"], kind)
         else:
-            visit = access.get_visible(user, Visit, item["visit_id"], "visit")
+            visit = check_ins.visible_visit(user, item["visit_id"])
             outcome = check_ins.store(user, visit, kind, item, now, strict=False,
                                       device_clock=sent_at)
     except DomainError as exc:

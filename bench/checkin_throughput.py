@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Check-in throughput: the real app under gunicorn against a one-INSERT floor.
+
+    python bench/checkin_throughput.py [--db sqlite|postgres|both] [--pairs 40]
+
+For each database it prepares a database of its own (migrated, one provider, 16 care
+workers with visits), starts gunicorn (2 workers) on loopback for the real app and
+then for the floor app (bench/floor_app.py: one INSERT per request), and drives each
+from a separate process: 16 client threads, each posting check-in + check-out pairs
+(or floor requests), bounded by count and time. It prints requests per second, the
+ratio to the floor, and p50/p99 latency.
+"""
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+CLIENTS = 16
+HOME = (52.2405, -0.9027)
+SQLITE_PATH = Path("/tmp/ecm_bench_mobile_checkin.sqlite3")
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "ecm_bench_mobile_checkin"
+TIME_LIMIT_S = 120
+BACKGROUND_VISITS = 20_000  # other people's visits, so lookups run against a real-sized table
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{SQLITE_PATH}"
+    return f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def reset_database(kind: str) -> None:
+    """A brand-new empty database of this kind."""
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
+    admin.dispose()
+
+
+def prepare(kind: str, pairs: int, secret: str) -> list[dict]:
+    """Migrate and seed; returns per-client work: a token and visit ids."""
+    os.environ["DATABASE_URL"] = database_url(kind)
+    sys.path.insert(0, str(ROOT))
+    from flask_migrate import upgrade
+
+    from backend.app import create_app
+    from backend.extensions import db
+    from backend.models import (
+        CarePackage, Contract, Organisation, OrganisationKind, PackageType, Role, ServiceUser,
+        User, Visit, VisitAssignment, VisitTask,
+    )
+    from backend.services.tokens import issue_access_token
+
+    app = create_app({"SECRET_KEY": secret})  # the database comes from DATABASE_URL
+    work = []
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        council = Organisation(name="Bench Council", kind=OrganisationKind.COUNCIL)
+        provider = Organisation(name="Bench Care", kind=OrganisationKind.PROVIDER)
+        db.session.add_all([council, provider])
+        db.session.flush()
+        contract = Contract(name="Bench", funder_id=council.id, provider_id=provider.id,
+                            starts_on=date(2024, 1, 1))
+        db.session.add(contract)
+        db.session.flush()
+        start = datetime.now(UTC).replace(second=0, microsecond=0)
+        people, packages = [], []
+        for n in range(200):
+            person = ServiceUser(council_ref=f"B{n:05d}", first_name="Bench", last_name=str(n),
+                                 address=f"{n} Bench Road", postcode="NN1 1AA",
+                                 home_lat=HOME[0] + n * 1e-4, home_lon=HOME[1])
+            people.append(person)
+        db.session.add_all(people)
+        db.session.flush()
+        for person in people:
+            packages.append(CarePackage(
+                service_user_id=person.id, provider_id=provider.id, funder_id=council.id,
+                contract_id=contract.id, package_type=PackageType.STANDARD, weekly_minutes=420,
+                start_date=date(2024, 1, 1)))
+        db.session.add_all(packages)
+        db.session.flush()
+        background = [Visit(package_id=packages[n % len(packages)].id,
+                            planned_start=start - timedelta(minutes=15 * (n + 1)),
+                            planned_end=start - timedelta(minutes=15 * n),
+                            local_date=start.date(), duration_min=15)
+                      for n in range(BACKGROUND_VISITS)]
+        db.session.add_all(background)
+        db.session.flush()
+        for client in range(CLIENTS):
+            worker = User(username=f"bench{client}", display_name=f"Bench {client}",
+                          role=Role.CARE_WORKER, organisation_id=provider.id,
+                          password_hash="unused")
+            db.session.add(worker)
+            db.session.flush()
+            visit_ids, homes = [], []
+            for n in range(pairs):
+                package = packages[(client * pairs + n) % len(packages)]
+                visit = Visit(package_id=package.id, planned_start=start + timedelta(hours=n),
+                              planned_end=start + timedelta(hours=n, minutes=30),
+                              local_date=start.date(), duration_min=30)
+                visit.tasks = [VisitTask(position=0, description="Personal care")]
+                visit.assignments = [VisitAssignment(worker_id=worker.id)]
+                db.session.add(visit)
+                db.session.flush()
+                visit_ids.append(str(visit.id))
+                person = people[(client * pairs + n) % len(packages)]
+                homes.append([person.home_lat, person.home_lon])
+            token, _ = issue_access_token(worker)
+            work.append({"token": token, "visits": visit_ids, "homes": homes})
+        db.session.commit()
+        db.engine.dispose()
+    return work
+
+
+def start_gunicorn(app_spec: str, kind: str, secret: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url(kind), "SECRET_KEY": secret,
+           "ECM_ENV": "production", "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
+        cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def drive(mode: str, port: int, work: list[dict]) -> dict:
+    """Run the clients in a separate process and read its JSON summary."""
+    job = json.dumps({"mode": mode, "port": port, "work": work})
+    out = subprocess.run([PYTHON, __file__, "--drive"], input=job, capture_output=True,
+                         text=True, check=True, timeout=TIME_LIMIT_S + 60)
+    return json.loads(out.stdout)
+
+
+def _post(port: int, path: str, body: dict, token: str | None) -> tuple[int, float]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                     data=json.dumps(body).encode(), headers=headers)
+    began = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+            response.read()
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return status, time.perf_counter() - began
+
+
+def run_clients(job: dict) -> dict:
+    """The driver process: 16 threads, bounded by the work given and by time."""
+    port, mode = job["port"], job["mode"]
+    latencies, failures, lock = [], [], threading.Lock()
+    stop_at = time.time() + TIME_LIMIT_S
+
+    def client(n: int, item: dict):
+        for visit_id, home in zip(item["visits"], item["homes"], strict=True):
+            if time.time() > stop_at:
+                return
+            now = datetime.now(UTC)
+            # Standing at the person's home, a few metres off the pin, as most visits are.
+            body = {"device_time": now.isoformat(), "lat": home[0] + 0.00005, "lon": home[1],
+                    "accuracy_m": 12.0, "method": "gps", "device_id": f"bench-{n}"}
+            if mode == "floor":
+                steps = [("/floor", body), ("/floor", body)]
+            else:
+                steps = [(f"/api/v1/visits/{visit_id}/check-in",
+                          {**body, "client_event_id": f"{visit_id}-in"}),
+                         (f"/api/v1/visits/{visit_id}/check-out",
+                          {**body, "client_event_id": f"{visit_id}-out", "note": "ok"})]
+            for path, payload in steps:
+                status, seconds = _post(port, path, payload,
+                                        None if mode == "floor" else item["token"])
+                with lock:
+                    latencies.append(seconds)
+                    if status >= 300:
+                        failures.append(status)
+
+    threads = [threading.Thread(target=client, args=(n, item)) for n, item in
+               enumerate(job["work"])]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed,
+            "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+            "failures": len(failures), "failure_codes": sorted(set(failures))}
+
+
+def bench(kind: str, pairs: int) -> dict:
+    secret = secrets.token_urlsafe(32)
+    reset_database(kind)
+    work = prepare(kind, pairs, secret)
+    warm = [{**w, "visits": w["visits"][:2], "homes": w["homes"][:2]} for w in work]
+    measured = [{**w, "visits": w["visits"][2:], "homes": w["homes"][2:]} for w in work]
+    results = {}
+    for mode, spec in (("checkin", "backend.app:create_app()"),
+                       ("floor", "bench.floor_app:create_app()")):
+        process = start_gunicorn(spec, kind, secret, port := free_port())
+        try:
+            drive(mode, port, warm)
+            results[mode] = drive(mode, port, measured)
+        finally:
+            stop(process)
+    results["ratio"] = results["checkin"]["rps"] / results["floor"]["rps"]
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--pairs", type=int, default=40, help="visits per client (2 requests each)")
+    parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.drive:
+        print(json.dumps(run_clients(json.load(sys.stdin))))
+        return
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    print(f"{CLIENTS} clients, gunicorn -w 2, {args.pairs - 2} check-in+check-out pairs "
+          f"per client measured (2 warm-up), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    for kind in kinds:
+        r = bench(kind, args.pairs)
+        c, f = r["checkin"], r["floor"]
+        print(f"{kind:9} check-in: {c['rps']:7.1f} req/s  p50 {c['p50_ms']:6.1f} ms  "
+              f"p99 {c['p99_ms']:6.1f} ms  ({c['requests']} requests, {c['failures']} failed)")
+        print(f"{kind:9} floor   : {f['rps']:7.1f} req/s  p50 {f['p50_ms']:6.1f} ms  "
+              f"p99 {f['p99_ms']:6.1f} ms  ({f['requests']} requests, {f['failures']} failed)")
+        print(f"{kind:9} ratio check-in/floor: {r['ratio']:.2f} (target >= 0.5); "
+              f"p99 target < 50 ms: {'met' if c['p99_ms'] < 50 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
