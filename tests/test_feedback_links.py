@@ -17,6 +17,7 @@ from backend.services.feedback_links import (
     find_link,
     issue_link,
     sign_code,
+    spend_link,
 )
 from tests.feedback_helpers import answers
 
@@ -55,6 +56,15 @@ def test_link_works_once_and_stores_an_anonymous_response(make):
     with pytest.raises(LinkUnusable) as err:
         submit_via_link(issued.token, answers(w.provider))
     assert err.value.code == "link_used" and _count() == 1
+
+
+def test_spending_twice_fails_even_with_a_stale_object(make):
+    w = make.world()
+    issued = issue_link(w.commissioner)
+    stale = find_link(issued.code)
+    spend_link(find_link(issued.code))
+    with pytest.raises(LinkUnusable):
+        spend_link(stale)  # a simultaneous second use: the guarded UPDATE matches no row
 
 
 def test_typed_code_works_with_spaces_hyphen_and_lower_case(make):
@@ -157,6 +167,7 @@ def test_commissioner_issues_a_link_on_the_page(make, client, auth):
                                                 "valid_days": "14", "label": "Mrs B"})
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "New feedback link" in body and "/feedback/link/" in body
+    assert '<svg' in body and "QR code of the feedback link" in body
     assert db.session.scalar(sa.select(FeedbackLink.label)) == "Mrs B"
 
 
@@ -217,3 +228,13 @@ def test_rate_limit_is_off_again_for_the_rest_of_the_suite(make, client):
     statuses = {client.post("/feedback/code", data={"code": "AAAAAAAA"}).status_code
                 for _ in range(12)}
     assert statuses == {404}
+
+
+def test_issued_links_are_listed_only_to_their_commissioner(make):
+    from backend.services.feedback_links import links_issued_by
+
+    w = make.world()
+    issued = issue_link(w.commissioner)
+    assert [link.id for link in links_issued_by(w.commissioner)] == [issued.link.id]
+    assert links_issued_by(w.nhs_commissioner) == []
+    assert links_issued_by(w.panel) == [] and links_issued_by(w.manager) == []

@@ -8,7 +8,7 @@ from backend.errors import Invalid
 from backend.models import Role
 from backend.services.feedback import providers_for
 from backend.services.feedback_figures import satisfaction_report
-from backend.services.feedback_links import issue_link, links_issued_by
+from backend.services.feedback_links import issue_link, link_qr_svg, links_issued_by
 from backend.services.feedback_reading import get_feedback, list_feedback, present
 from backend.services.feedback_safety import moderate_feedback
 from backend.services.feedback_settings import save_settings, settings_for
@@ -124,5 +124,7 @@ def links():
                 getattr(form, name).errors = list(messages)
     url = url_for("feedback.by_link", token=issued.token, _external=True) if issued else None
     return render_template("feedback/links.html", form=form, providers=providers, issued=issued,
-                           url=url, links=links_issued_by(user),
+                           url=url, qr=link_qr_svg(url) if url else None,
+                           links=links_issued_by(user),
+                           default_days=settings_for(user.organisation_id).link_valid_days,
                            code_url=url_for("feedback.code", _external=True)), status

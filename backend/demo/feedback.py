@@ -7,6 +7,7 @@ a few safeguarding concerns routed to commissioners' inboxes, moderation of all 
 newest responses, and two unused feedback links whose codes it prints.
 """
 import random
+import uuid
 from datetime import date, time, timedelta
 
 import click
@@ -107,12 +108,12 @@ def add_feedback(rng: random.Random, today: date) -> None:
             anonymous = not by_panel or rng.random() < 0.4
             concern = rng.random() < 0.01
             feedback = Feedback(
-                provider_id=provider.id, reference=_reference(rng), anonymous=anonymous,
+                id=uuid.UUID(int=rng.getrandbits(128), version=4), provider_id=provider.id,
+                reference=_reference(rng), anonymous=anonymous,
                 submitted_by_id=None if anonymous else rng.choice(panel).id,
                 free_text=rng.choice(CONCERNS) if concern else _text(rng, ratings["overall"]),
                 safety_concern_ticked=concern, created_at=_local_instant(rng, day), **ratings)
             db.session.add(feedback)
-            db.session.flush()
             screen_for_safeguarding(feedback, funders.get(provider.id), feedback.created_at)
             if day < fresh_after and commissioner is not None and not feedback.safeguarding:
                 feedback.redacted_text = feedback.free_text

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from backend.errors import Forbidden, NotFound
 from backend.extensions import db
 from backend.models import (
-    Alert, CarePackage, Contract, Feedback, FrameworkStatusChange, Goal, GoalProgress,
+    Alert, CarePackage, Contract, Feedback, FeedbackLink, FrameworkStatusChange, Goal, GoalProgress,
     Notification, Organisation, PinSuggestion, ReablementEpisode, Role, ServiceUser, User, Visit,
     VisitAssignment, VisitEvent,
 )
@@ -118,6 +118,9 @@ _RULES: dict[type, Callable[[User], ColumnElement[bool]]] = {
     PinSuggestion: lambda u: PinSuggestion.service_user_id.in_(_service_user_ids(u))
     if u.role != Role.CARE_WORKER else NOTHING,
     Feedback: _feedback,
+    # One-time links are issued and followed up by the commissioner organisation only.
+    FeedbackLink: lambda u: FeedbackLink.commissioner_id == u.organisation_id
+    if u.role == Role.COMMISSIONER else NOTHING,
     Notification: lambda u: Notification.recipient_user_id == u.id,
     FrameworkStatusChange: lambda u: FrameworkStatusChange.provider_id.in_(
         sa.select(Organisation.id).where(_organisations(u))),

@@ -138,7 +138,16 @@ def spend_link(link: FeedbackLink, now: datetime | None = None) -> None:
 
 
 def links_issued_by(user: User, limit: int = 50) -> list[FeedbackLink]:
-    """Links the user's organisation has issued, newest first."""
+    """Links the user may see (their organisation's), newest first."""
+    from backend.services.access import scoped
+
     return list(db.session.scalars(
-        sa.select(FeedbackLink).where(FeedbackLink.commissioner_id == user.organisation_id)
-        .order_by(FeedbackLink.created_at.desc()).limit(limit)))
+        scoped(user, FeedbackLink).order_by(FeedbackLink.created_at.desc()).limit(limit)))
+
+
+def link_qr_svg(url: str) -> str:
+    """An inline SVG QR code of a link, to print on a feedback card (made locally by segno)."""
+    import segno
+
+    return segno.make(url, error="m").svg_inline(
+        scale=5, light="#fff", title="QR code of the feedback link", svgclass="qr")
