@@ -133,7 +133,8 @@ def register_errorhandlers(app: Flask) -> None:
         elif exc.code == 413:
             message = (f"The request body is larger than the "
                        f"{app.config['MAX_CONTENT_LENGTH']} bytes accepted.")
-        response = respond(exc.code or 500, code, message, fields)
+        # make_response: pages answer with a rendered string, the API with JSON.
+        response = make_response(respond(exc.code or 500, code, message, fields))
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         if exc.code == 429:
