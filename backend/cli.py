@@ -35,4 +35,7 @@ def create_user_command(username, role, organisation_name, password):
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from backend.demo.cli import demo_cli
+
     app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
