@@ -5,6 +5,7 @@ datetimes, enum values as strings, lists/dicts for JSON columns). Nothing here
 commits: the command does, once.
 """
 import json
+
 import sqlalchemy as sa
 
 from backend.extensions import db

@@ -5,8 +5,17 @@ from backend.demo.county import DEMO_COUNCIL, DEMO_NHS, ContractFacts, DemoCount
 from backend.demo.places import AREAS, PROVIDER_FIRST, PROVIDER_SUFFIX
 from backend.extensions import db
 from backend.models import (
-    DEFAULT_RULES, Area, BillingBasis, CallRate, Contract, FrameworkStatus,
-    FrameworkStatusChange, MonitoringRule, Organisation, OrganisationKind, Rounding,
+    DEFAULT_RULES,
+    Area,
+    BillingBasis,
+    CallRate,
+    Contract,
+    FrameworkStatus,
+    FrameworkStatusChange,
+    MonitoringRule,
+    Organisation,
+    OrganisationKind,
+    Rounding,
 )
 
 # Money rules from the seed reports (DOMAIN.md); integer pence. Council contracts cycle

@@ -6,8 +6,14 @@ from datetime import timedelta
 from backend.demo.bulk import insert_rows
 from backend.demo.county import DemoCounty, PersonFacts
 from backend.demo.places import (
-    ACCESS_NOTES, FIRST_NAMES_OLDER, FIRST_NAMES_YOUNGER, LAST_NAMES, STREETS, move,
-    pick_settlement, scatter,
+    ACCESS_NOTES,
+    FIRST_NAMES_OLDER,
+    FIRST_NAMES_YOUNGER,
+    LAST_NAMES,
+    STREETS,
+    move,
+    pick_settlement,
+    scatter,
 )
 from backend.models import ServiceUser
 

@@ -1,5 +1,6 @@
 """Step: people who sign in: care workers with home bases, a manager per provider, the
 commissioners, a panel member and an admin. Every demo user shares the demo password."""
+import functools
 import uuid
 
 from backend.demo.bulk import insert_rows
@@ -12,7 +13,7 @@ from backend.services.passwords import hash_password
 def add_staff(county: DemoCounty) -> None:
     """Workers spread over providers by size, managers, and the commissioning users."""
     rng = county.rng("staff")
-    county.password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow: hash once
+    county.password_hash = demo_password_hash()
     rows = []
 
     def user(username, role, organisation_id, name, home=None, max_daily=None):
@@ -51,6 +52,12 @@ def add_staff(county: DemoCounty) -> None:
                                  "Joan Whitfield (Service User Panel)")
     county.users["admin"] = user("admin", Role.ADMIN, county.council_id, "System Administrator")
     county.count("users", insert_rows(User.__table__, rows))
+
+
+@functools.cache
+def demo_password_hash() -> str:
+    """The demo password's argon2id hash; argon2 is slow on purpose, so once per process."""
+    return hash_password(DEMO_PASSWORD)
 
 
 def _worker_counts(county: DemoCounty) -> list[int]:
