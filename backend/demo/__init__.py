@@ -5,6 +5,13 @@ rows (flush, never commit) and records what later steps need on it. To add a
 step (goals and episodes, feedback, alert detection ...), append one line to
 STEPS: a callable `step(county: DemoCounty) -> None`, drawing its randomness from
 `county.rng("<step name>")` so the other steps' output does not change.
+
+What a later step finds on the county: `now`, `tz`, `today`, `first_day`,
+`last_day`; `council_id`, `nhs_id`, `area_ids`; `providers` (ProviderFacts: id,
+manager_id, worker_ids, contracts, suspended, quality); `people` (PersonFacts);
+`packages` (PackageFacts: package_type, dates, schedule, main and backup carers);
+`users` (demo login -> user id). Visits and events are only in the database (a
+county-year has millions): query them, in chunks for large scales.
 """
 from datetime import datetime
 
