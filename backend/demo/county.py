@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.services.clock import local_to_utc
+
 DEMO_COUNCIL = "Northshire County Council"
 DEMO_NHS = "Northshire Integrated Care Board"
 DEMO_PASSWORD = "demo-care-2026"
@@ -139,5 +141,4 @@ class DemoCounty:
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         """An aware instant for a local wall-clock time (for dates of records, not visits)."""
-        from backend.services.clock import local_to_utc
         return local_to_utc(day, time(hour, minute), self.tz)
