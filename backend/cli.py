@@ -35,7 +35,8 @@ def create_user_command(username, role, organisation_name, password):
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from backend.demo.cli import demo_cli
     from backend.scheduler.process import scheduler_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(scheduler_cli)
+    for group in (users_cli, demo_cli, scheduler_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,95 @@
+"""The demo county: a realistic synthetic county, deterministic for a seed.
+
+`build_demo()` runs STEPS in order; each step takes the DemoCounty, writes its
+rows (flush, never commit) and records what later steps need on it. To add a
+step (goals and episodes, feedback, alert detection ...), append one line to
+STEPS: a callable `step(county: DemoCounty) -> None`, drawing its randomness from
+`county.rng("<step name>")` so the other steps' output does not change.
+
+What a later step finds on the county: `now`, `tz`, `today`, `first_day`,
+`last_day`; `council_id`, `nhs_id`, `area_ids`; `providers` (ProviderFacts: id,
+manager_id, worker_ids, contracts, suspended, quality); `people` (PersonFacts);
+`packages` (PackageFacts: package_type, dates, schedule, main and backup carers);
+`users` (demo login -> user id). Visits and events are only in the database (a
+county-year has millions): query them, in chunks for large scales.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from backend.demo.county import DEMO_COUNCIL, DEMO_PASSWORD, LOGINS, DemoCounty
+from backend.demo.feedback import add_feedback
+from backend.demo.organisations import add_organisations
+from backend.demo.packages import add_packages
+from backend.demo.people import add_people
+from backend.demo.staff import add_staff
+from backend.demo.visits import add_visits
+from backend.errors import Conflict
+from backend.extensions import db
+from backend.models import AuditEntry, Organisation
+from backend.services import clock
+from backend.services.monitoring import run_detection
+
+
+def add_panel_feedback(county: DemoCounty) -> None:
+    """Panel feedback about the providers (queries what earlier steps wrote)."""
+    add_feedback(county.rng("feedback"), county.now.astimezone(county.tz).date())
+
+
+def add_alerts(county: DemoCounty) -> None:
+    """Alerts as the scheduler would have raised them by now."""
+    run_detection(county.now)
+
+
+STEPS = [
+    add_organisations,  # lots, council and ICB, providers with history, contracts
+    add_staff,  # care workers, managers, commissioners, panel, admin (demo sign-ins)
+    add_people,  # service users
+    add_packages,  # packages, weekly patterns, hospital stays, continuity carers
+    add_visits,  # visits, assignments, tasks, events; cached state from the events
+    add_panel_feedback,  # months of panel responses and two unused feedback links
+    add_alerts,  # monitoring's first pass over the last day: late and missed calls now
+]
+
+__all__ = ["DEMO_PASSWORD", "LOGINS", "STEPS", "DemoCounty", "build_demo", "demo_exists",
+           "empty_database"]
+
+
+def demo_exists() -> bool:
+    """Whether this database already holds the demo county.
+
+    A database holding other data (not the demo) is refused: the demo never mixes in.
+    """
+    if db.session.scalar(sa.select(Organisation.id).where(Organisation.name == DEMO_COUNCIL)):
+        return True
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
+        raise Conflict("This database already holds organisations that are not the demo "
+                       "county; build the demo into an empty database.")
+    return False
+
+
+def build_demo(seed: int = 2026, scale: float = 1.0, past_days: int = 14, future_days: int = 7,
+               now: datetime | None = None, progress: bool = False) -> DemoCounty:
+    """Build the demo county into the session (flushed, not committed) and return it."""
+    county = DemoCounty(seed=seed, scale=scale, now=now or clock.now(), tz=clock.zone(),
+                        past_days=past_days, future_days=future_days, progress=progress)
+    for step in STEPS:
+        step(county)
+    db.session.add(AuditEntry(
+        at=county.now, action="demo.built", object_type="demo", object_id=str(seed),
+        details={"seed": seed, "scale": scale, "past_days": past_days,
+                 "future_days": future_days, "counts": county.counts}))
+    db.session.flush()
+    return county
+
+
+def empty_database() -> None:
+    """Delete every row of every table (for --reset); the schema stays."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL only: TRUNCATE empties millions of rows at once, where DELETE crawls.
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())

@@ -1,0 +1,157 @@
+"""The demo county is realistic and consistent: its visits agree with their event log."""
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from backend.demo import DEMO_PASSWORD, LOGINS, build_demo, empty_database
+from backend.extensions import db
+from backend.models import (
+    CallRate,
+    CarePackage,
+    Contract,
+    FrameworkStatus,
+    FrameworkStatusChange,
+    Organisation,
+    OrganisationKind,
+    PackageType,
+    Priority,
+    ScheduleLine,
+    ServiceUser,
+    User,
+    Visit,
+    VisitAssignment,
+    VisitEvent,
+    VisitStatus,
+)
+from backend.services import validation
+from backend.services.passwords import verify_password
+from backend.services.visit_state import derive
+
+# The morning after the spring clock change (29 March 2026), so the window crosses it.
+NOW = datetime(2026, 3, 30, 11, 20, tzinfo=UTC)
+SMALL = dict(seed=7, scale=0.2, past_days=4, future_days=1, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def county(app):
+    """A small demo county, built once for this module's read-only tests."""
+    with app.app_context():
+        built = build_demo(**SMALL)
+        db.session.commit()
+    yield built
+    with app.app_context():
+        empty_database()
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    """Overrides conftest's emptying after each test: these tests only read the county."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+def test_cached_visit_columns_equal_derive_from_events(county):
+    visits = db.session.scalars(sa.select(Visit).options(selectinload(Visit.events))).all()
+    assert sum(1 for v in visits if v.events) > 300
+    for visit in visits:
+        state = derive(visit)
+        assert (visit.status, visit.actual_start, visit.actual_end, visit.delivered_minutes,
+                visit.location_verified, visit.flags) == \
+               (state.status, state.actual_start, state.actual_end, state.delivered_minutes,
+                state.location_verified, state.flags), visit.id
+
+
+def test_realistic_mix_of_visits(county):
+    past = db.session.scalars(sa.select(Visit).where(Visit.planned_start < NOW)).all()
+    late = [v for v in past if v.actual_start
+            and v.actual_start - v.planned_start > timedelta(minutes=15)]
+    short = [v for v in past if v.status == VisitStatus.COMPLETED
+             and v.delivered_minutes < v.duration_min * v.carers_required - 15]
+    statuses = {v.status for v in past}
+    assert {VisitStatus.COMPLETED, VisitStatus.MISSED, VisitStatus.NO_ACCESS} <= statuses
+    assert late and short
+    assert len(late) < 0.25 * len(past) and len(short) < 0.25 * len(past)
+    unverified = [v for v in past if v.location_verified is False]
+    verified = [v for v in past if v.location_verified]
+    assert unverified and len(verified) > 4 * len(unverified)
+    later = db.session.scalars(sa.select(Visit).where(Visit.planned_start > NOW)).all()
+    assert later and {v.status for v in later} <= {VisitStatus.SCHEDULED, VisitStatus.CANCELLED}
+    double_ups = db.session.scalars(sa.select(Visit).where(
+        Visit.carers_required == 2, Visit.status == VisitStatus.COMPLETED)).all()
+    assert any(len({e.worker_id for e in v.events if e.kind == "check_in"}) == 2
+               for v in double_ups)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(
+        Visit.priority == Priority.CRITICAL)) > 0
+    # Every visit has its carers and its tasks; events sit between device and server times.
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(VisitAssignment.visit_id)))) \
+        == db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
+    for event in db.session.scalars(sa.select(VisitEvent)).all():
+        assert event.device_time <= event.server_time <= NOW
+
+
+def test_visits_follow_local_time_across_the_clock_change(county):
+    """Calls keep their local wall-clock time on both sides of the spring change."""
+    london = ZoneInfo("Europe/London")
+    rows = db.session.execute(
+        sa.select(Visit.local_date, Visit.planned_start, ScheduleLine.start_time)
+        .join(ScheduleLine, ScheduleLine.id == Visit.schedule_line_id)).all()
+    offsets = set()
+    for day, start, wall_clock in rows:
+        local = start.astimezone(london)
+        assert (local.date(), local.time()) == (day, wall_clock)
+        offsets.add((day.isoformat(), local.utcoffset()))
+    assert ("2026-03-28", timedelta(0)) in offsets
+    assert ("2026-03-30", timedelta(hours=1)) in offsets
+
+
+def test_people_funders_contracts_and_providers(county):
+    people = db.session.scalars(sa.select(ServiceUser)).all()
+    assert len(people) == 100
+    for person in people:
+        assert validation.nhs_number(person.nhs_number) == person.nhs_number
+        assert validation.postcode(person.postcode) == person.postcode
+        assert 52.0 < person.home_lat < 52.45 and -1.25 < person.home_lon < -0.6
+    assert any(p.geofence_off for p in people)
+    nhs = db.session.scalar(
+        sa.select(Organisation).where(Organisation.kind == OrganisationKind.NHS))
+    chc = db.session.scalars(sa.select(CarePackage).where(
+        CarePackage.package_type == PackageType.CONTINUING_HEALTHCARE)).all()
+    assert chc and all(p.funder_id == nhs.id for p in chc)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CarePackage).where(
+        CarePackage.package_type == PackageType.REABLEMENT))
+    rates = {(r.duration_min, r.amount_pence) for r in db.session.scalars(sa.select(CallRate))}
+    assert {(30, 820), (45, 1065), (60, 1420)} <= rates
+    assert db.session.scalar(sa.select(Contract).where(Contract.floor_rate_pence == 1417,
+                                                       Contract.ceiling_rate_pence == 1622))
+    suspended = db.session.scalars(sa.select(Organisation).where(
+        Organisation.framework_status == FrameworkStatus.SUSPENDED)).all()
+    assert len(suspended) == 1
+    history = db.session.scalars(sa.select(FrameworkStatusChange.status).where(
+        FrameworkStatusChange.provider_id == suspended[0].id)).all()
+    assert set(history) == {FrameworkStatus.ACCREDITED, FrameworkStatus.SUSPENDED}
+    hours = db.session.scalar(sa.select(sa.func.avg(CarePackage.weekly_minutes))) / 60
+    assert 6 <= hours <= 12
+
+
+def test_demo_logins_exist_with_their_roles(county):
+    users = {u.username: u for u in db.session.scalars(
+        sa.select(User).where(User.username.in_(list(LOGINS))))}
+    assert {name: u.role.value for name, u in users.items()} == LOGINS
+    assert verify_password(users["carer"].password_hash, DEMO_PASSWORD)
+    assert users["manager"].organisation_id == users["carer"].organisation_id
+    assert users["commissioner"].organisation.kind == OrganisationKind.COUNCIL
+    assert users["nhs"].organisation.kind == OrganisationKind.NHS
+    assert users["panel"].organisation_id == users["commissioner"].organisation_id
+    carer_today = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Visit).join(VisitAssignment)
+        .where(VisitAssignment.worker_id == users["carer"].id,
+               Visit.local_date == NOW.date()))
+    assert carer_today > 0
+    assert users["carer"].home_lat is not None
