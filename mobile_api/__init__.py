@@ -6,12 +6,15 @@ from backend.extensions import csrf
 
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
-    from mobile_api import health
+    from mobile_api import episodes, goals, health, outcomes
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for module in (
         health,
+        goals,
+        episodes,
+        outcomes,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
