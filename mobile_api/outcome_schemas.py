@@ -74,14 +74,16 @@ class EpisodeIn(Schema):
     start_date = fields.Date(required=True)
     from_hospital = fields.Boolean(load_default=True)
     planned_end = fields.Date(load_default=None)
-    barthel_start = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=None)
+    barthel_start = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                              load_default=None)
     weekly_minutes_start = fields.Integer(load_default=None, allow_none=True, **_ints)
 
 
 class DischargeIn(Schema):
     actual_end = fields.Date(required=True)
     outcome = fields.String(required=True)
-    barthel_end = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=None)
+    barthel_end = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                              load_default=None)
     weekly_minutes_end = fields.Integer(load_default=None, allow_none=True, **_ints)
 
 

@@ -14,7 +14,8 @@ from tests.outcome_helpers import goal
 #   T = 50 + 10*2 / sqrt(0.7*3 + 0.3*9) = 50 + 20/sqrt(4.8) = 50 + 20/2.19089 = 59.1287
 # unequal weights: imp 3 x diff 2 = 6 at x = +1; imp 1 x diff 1 = 1 at x = -2:
 #   sum wx = 6 - 2 = 4, sum w^2 = 37, sum w = 7
-#   T = 50 + 40 / sqrt(0.7*37 + 0.3*49) = 50 + 40/sqrt(40.6) = 50 + 40/6.37181 = 50 + 6.27765 = 56.2776
+#   T = 50 + 40 / sqrt(0.7*37 + 0.3*49) = 50 + 40/sqrt(40.6) = 50 + 40/6.37181
+#     = 50 + 6.27765 = 56.2776
 # one goal, weight 1, much better than expected (+2): T = 50 + 20/sqrt(0.7 + 0.3) = 70
 EQUAL = [(1, 1), (1, 1), (0, 1)]
 UNEQUAL = [(1, 6), (-2, 1)]

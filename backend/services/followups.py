@@ -5,7 +5,13 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    CarePackage, Channel, Notification, ReablementEpisode, Role, ServiceUser, User,
+    CarePackage,
+    Channel,
+    Notification,
+    ReablementEpisode,
+    Role,
+    ServiceUser,
+    User,
 )
 from backend.services import clock
 

@@ -7,8 +7,17 @@ import sqlalchemy as sa
 from backend.errors import Conflict, Invalid, NotFound
 from backend.extensions import db
 from backend.models import (
-    MEASURE_RANGES, CarePackage, Goal, GoalMeasure, GoalProgress, GoalStatus, OutcomeDomain,
-    ServiceUser, User, Visit, VisitEvent,
+    MEASURE_RANGES,
+    CarePackage,
+    Goal,
+    GoalMeasure,
+    GoalProgress,
+    GoalStatus,
+    OutcomeDomain,
+    ServiceUser,
+    User,
+    Visit,
+    VisitEvent,
 )
 from backend.services import access, clock, validation
 from backend.services.gas import current_attainments

@@ -21,11 +21,20 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from backend.errors import Invalid
+from backend.errors import Invalid, NotFound
 from backend.extensions import db
 from backend.models import (
-    CarePackage, EpisodeOutcome, FollowUpResult, Goal, GoalMeasure, GoalStatus,
-    Organisation, OrganisationKind, ReablementEpisode, User,
+    CarePackage,
+    Contract,
+    EpisodeOutcome,
+    FollowUpResult,
+    Goal,
+    GoalMeasure,
+    GoalStatus,
+    Organisation,
+    OrganisationKind,
+    ReablementEpisode,
+    User,
 )
 from backend.services import access, clock
 from backend.services.gas import latest_scores, t_score_sql
@@ -58,11 +67,22 @@ def package_scope(user: User, provider_id=None, funder_id=None) -> sa.ColumnElem
             (funder_id, {OrganisationKind.COUNCIL, OrganisationKind.NHS}, "funder_id")):
         if org_id is None:
             continue
-        org = access.get_visible(user, Organisation, org_id, "organisation")
+        org = _filter_organisation(user, org_id, field)
         if org.kind not in kinds:
             raise Invalid(f"That organisation is not a {field.split('_')[0]}.", field=field)
         clause = sa.and_(clause, getattr(CarePackage, field) == org.id)
     return clause
+
+
+def _filter_organisation(user: User, org_id, field: str) -> Organisation:
+    """An organisation the user may see, or one on the other side of their contracts."""
+    partners = sa.select(getattr(Contract, field)).where(access.visible(user, Contract))
+    org = db.session.scalar(sa.select(Organisation).where(
+        Organisation.id == org_id,
+        sa.or_(access.visible(user, Organisation), Organisation.id.in_(partners))))
+    if org is None:
+        raise NotFound("No organisation with that id.")
+    return org
 
 
 def _episodes(scope) -> sa.Select:

@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from backend.errors import Conflict, Invalid
 from backend.extensions import db
 from backend.models import (
-    CarePackage, EpisodeOutcome, FollowUpResult, ReablementEpisode, ServiceUser, User,
+    CarePackage,
+    EpisodeOutcome,
+    FollowUpResult,
+    ReablementEpisode,
+    ServiceUser,
+    User,
 )
 from backend.services import access, clock, validation
 
