@@ -4,12 +4,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from backend.demo.outcomes import add_outcomes
 from backend.extensions import db
 from backend.models import (
-    Goal, GoalProgress, GoalStatus, PackageType, ReablementEpisode, Visit, VisitStatus,
+    Goal,
+    GoalProgress,
+    GoalStatus,
+    PackageType,
+    ReablementEpisode,
+    Visit,
+    VisitStatus,
 )
 from backend.services.outcome_measures import outcome_measures
-from backend.demo.outcomes import add_outcomes
 
 TODAY = date(2026, 11, 20)
 

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from backend.demo.outcome_episodes import episode_rows, insert_episodes
 from backend.extensions import db
 from backend.models import (
-    CarePackage, Goal, GoalProgress, PackageType, Role, User, Visit, VisitAssignment,
+    CarePackage,
+    Goal,
+    GoalProgress,
+    PackageType,
+    Role,
+    User,
+    Visit,
+    VisitAssignment,
     VisitStatus,
 )
 
