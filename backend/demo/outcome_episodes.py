@@ -13,6 +13,8 @@ from backend.services.reablement import BARTHEL_ITEMS, age_on
 OUTCOMES = [("no_further_support", 40), ("low_level_support", 15), ("other_short_term", 5),
             ("long_term_support", 25), ("residential_or_nursing", 4), ("hospital", 6),
             ("died", 2), ("declined", 3)]
+EARLIER = [("no_further_support", 60), ("low_level_support", 25), ("other_short_term", 10),
+           ("declined", 5)]
 FOLLOW_UPS = [("at_home", 80), ("in_hospital", 6), ("care_home", 6), ("died", 4),
               ("not_contactable", 4)]
 REMAINING_HOURS = {"no_further_support": 0.0, "low_level_support": 0.25,
@@ -91,12 +93,20 @@ def episode_rows(rng: random.Random, today: date) -> list[dict]:
                 end = package.start_date + timedelta(days=rng.randint(3, 20))
                 outcome = _pick(rng, [("hospital", 3), ("died", 1), ("declined", 2)])
             rows.append(_episode(rng, today, package, born, package.start_date, end, outcome))
-        elif (age_on(born, package.start_date) or 0) >= 65 and rng.random() < 0.25 \
+        elif (age_on(born, package.start_date) or 0) >= 65 \
                 and (package.service_user_id, package.start_date) not in after_reablement:
-            # Reablement before today's long-term package, with the same provider.
-            start = package.start_date - timedelta(days=rng.randint(14, 42))
-            rows.append(_episode(rng, today, package, born, start,
-                                 package.start_date - timedelta(days=1), "long_term_support"))
+            roll = rng.random()
+            if roll < 0.25:  # reablement, then today's long-term package (same provider)
+                start = package.start_date - timedelta(days=rng.randint(14, 42))
+                rows.append(_episode(rng, today, package, born, start,
+                                     package.start_date - timedelta(days=1),
+                                     "long_term_support"))
+            elif roll < 0.6:  # an earlier episode that left them independent for a while
+                end = package.start_date - timedelta(days=rng.randint(30, 200))
+                if end >= today - timedelta(days=364):
+                    start = end - timedelta(days=rng.randint(14, 42))
+                    rows.append(_episode(rng, today, package, born, start, end,
+                                         _pick(rng, EARLIER)))
     return rows
 
 

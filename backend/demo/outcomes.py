@@ -49,7 +49,7 @@ GOALS = {
 MEASURES = [("gas", 80), ("scale_10", 10), ("independence", 10)]
 REVIEW_WEEKS = (10, 14)
 RECORD_CHANCE = 0.45  # per goal per completed visit: ~1 entry per 3 visits county-wide
-PACKAGES_PER_QUERY = 400
+PACKAGES_PER_QUERY = 200
 
 
 def add_outcomes(rng: random.Random, today: date) -> None:
