@@ -166,3 +166,12 @@ def test_reminders_go_to_the_providers_managers_once(make, w):
     assert remind_due_followups(now + timedelta(days=1)) == 1  # the next day's is due
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 3
     assert db.session.get(ReablementEpisode, not_yet.id).followup_reminded_at is not None
+
+
+def test_database_allows_one_open_episode_per_person(w):
+    from sqlalchemy.exc import IntegrityError
+    episode(w.package, start=date(2026, 8, 3), actual_end=date(2026, 9, 1))
+    episode(w.package, start=date(2026, 9, 2))
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            episode(w.package, start=date(2026, 9, 3))

@@ -122,6 +122,10 @@ class ReablementEpisode(IdMixin, CreatedMixin, db.Model):
         sa.Index("ix_reablement_episodes_start", "start_date"),
         sa.Index("ix_reablement_episodes_end", "actual_end"),
         sa.Index("ix_reablement_episodes_followup_due", "followup_due"),
+        # One episode in progress per person.
+        sa.Index("uq_reablement_episode_open", "service_user_id", unique=True,
+                 sqlite_where=sa.text("actual_end IS NULL"),
+                 postgresql_where=sa.text("actual_end IS NULL")),
     )
 
     service_user_id: Mapped[uuid.UUID] = mapped_column(

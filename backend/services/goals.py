@@ -3,6 +3,7 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from backend.errors import Conflict, Invalid, NotFound
 from backend.extensions import db
@@ -142,8 +143,13 @@ def correct_progress(user: User, goal_id, supersedes_id, score, note: str | None
     visit = db.session.get(Visit, original.visit_id) if original.visit_id else None
     event = db.session.get(VisitEvent, original.event_id) if original.event_id else None
     # The correction describes the same moment, so the series keeps its shape.
-    entry = record_progress(goal, user, score, note=note, visit=visit, event=event,
-                            supersedes=original, recorded_at=original.recorded_at)
+    try:
+        with db.session.begin_nested():  # a concurrent correction of the same entry loses
+            entry = record_progress(goal, user, score, note=note, visit=visit, event=event,
+                                    supersedes=original, recorded_at=original.recorded_at)
+    except IntegrityError:
+        raise Conflict("That entry has just been corrected; correct the latest entry.",
+                       fields={"supersedes_id": ["already corrected"]}) from None
     entry.entered_at = now
     db.session.flush()
     return entry

@@ -9,6 +9,7 @@ ended. The follow-up is scheduled when the reablement ends (discharge).
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from backend.errors import Conflict, Invalid
 from backend.extensions import db
@@ -102,8 +103,11 @@ def start_episode(user: User, service_user_id, package_id, start_date: date,
         weekly_minutes_start=_minutes(weekly_minutes_start, "weekly_minutes_start"),
         age_at_start=age_on(person.date_of_birth, start_date), created_by_id=user.id,
         created_at=now)
-    db.session.add(episode)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a second start racing this one loses here
+            db.session.add(episode)
+    except IntegrityError:
+        raise Conflict("This person already has a reablement episode in progress.") from None
     return episode
 
 

@@ -36,6 +36,9 @@ def upgrade():
         batch_op.create_index("ix_reablement_episodes_followup_due", ["followup_due"],
                               unique=False)
         batch_op.create_index("ix_reablement_episodes_start", ["start_date"], unique=False)
+        batch_op.create_index("uq_reablement_episode_open", ["service_user_id"], unique=True,
+                              sqlite_where=sa.text("actual_end IS NULL"),
+                              postgresql_where=sa.text("actual_end IS NULL"))
         batch_op.create_foreign_key("fk_reablement_episodes_followup_recorded_by_id_users",
                                     "users", ["followup_recorded_by_id"], ["id"])
         batch_op.create_foreign_key("fk_reablement_episodes_created_by_id_users", "users",
@@ -48,6 +51,7 @@ def downgrade():
                                  type_="foreignkey")
         batch_op.drop_constraint("fk_reablement_episodes_followup_recorded_by_id_users",
                                  type_="foreignkey")
+        batch_op.drop_index("uq_reablement_episode_open")
         batch_op.drop_index("ix_reablement_episodes_start")
         batch_op.drop_index("ix_reablement_episodes_followup_due")
         batch_op.drop_index("ix_reablement_episodes_end")
