@@ -17,17 +17,21 @@ BEFORE = date(2025, 11, 15)
 @pytest.fixture
 def cohort(make):
     w = make.world()
+
+    def p_():  # a person of their own: one open episode per person
+        return make.package(make.service_user(), contract=w.contract)
+
     p = w.package
-    # ASCOF 2B: hospital discharges in the period.
+    # ASCOF 2B: hospital discharges in the period (still open: no reablement end yet).
     for age, result in [(70, R.AT_HOME), (80, R.AT_HOME), (65, R.DIED), (90, R.IN_HOSPITAL),
                         (75, R.CARE_HOME), (68, R.NOT_CONTACTABLE)]:
-        episode(p, start=date(2026, 2, 1), age=age, followup_result=result)
-    episode(p, start=date(2026, 2, 1), age=64, followup_result=R.AT_HOME)  # under 65
-    episode(p, start=date(2026, 2, 1), age=None, followup_result=R.AT_HOME)  # age unknown
-    episode(p, start=date(2026, 3, 31), age=72)  # follow-up not yet recorded
-    episode(p, start=date(2026, 1, 1), age=80, from_hospital=False,
+        episode(p_(), start=date(2026, 2, 1), age=age, followup_result=result)
+    episode(p_(), start=date(2026, 2, 1), age=64, followup_result=R.AT_HOME)  # under 65
+    episode(p_(), start=date(2026, 2, 1), age=None, followup_result=R.AT_HOME)  # age unknown
+    episode(p_(), start=date(2026, 3, 31), age=72)  # follow-up not yet recorded
+    episode(p_(), start=date(2026, 1, 1), age=80, from_hospital=False,
             followup_result=R.AT_HOME)  # not from hospital
-    episode(p, start=date(2025, 12, 31), age=80, followup_result=R.AT_HOME)  # before period
+    episode(p_(), start=date(2025, 12, 31), age=80, followup_result=R.AT_HOME)  # before period
     episode(w.other_package, start=date(2026, 2, 1), followup_result=R.AT_HOME)  # NHS-funded
     # ASCOF 2D, Barthel and hours: episodes ended in the period (started before it).
     for outcome, barthel, minutes in [

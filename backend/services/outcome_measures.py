@@ -93,24 +93,23 @@ def _episodes(scope) -> sa.Select:
 def ascof_2b(scope, start: date, end: date) -> dict:
     """Older people still at home 91 days after hospital discharge into reablement."""
     e = ReablementEpisode
-    older = e.age_at_start >= 65
+    hospital = e.from_hospital.is_(True)
+    older = sa.and_(hospital, e.age_at_start >= 65)
     recorded = e.followup_result.is_not(None)
     q = _episodes(scope).add_columns(
-        sa.func.count().label("discharges"),
-        _count(e.age_at_start < 65).label("under_65"),
-        _count(e.age_at_start.is_(None)).label("age_unknown"),
+        _count(hospital).label("discharges"),
+        _count(~hospital).label("not_from_hospital"),
+        _count(sa.and_(hospital, e.age_at_start < 65)).label("under_65"),
+        _count(sa.and_(hospital, e.age_at_start.is_(None))).label("age_unknown"),
         _count(sa.and_(older, ~recorded)).label("awaiting_follow_up"),
         *[_count(sa.and_(older, e.followup_result == r)).label(r.value) for r in FollowUpResult],
-    ).where(e.from_hospital.is_(True), e.start_date >= start, e.start_date <= end)
+    ).where(e.start_date >= start, e.start_date <= end)
     row = db.session.execute(q).one()._asdict()
     by_result = {r.value: row[r.value] for r in FollowUpResult}
-    not_from_hospital = db.session.scalar(_episodes(scope).add_columns(sa.func.count()).where(
-        e.from_hospital.is_(False), e.start_date >= start, e.start_date <= end))
     return {**figure(by_result[FollowUpResult.AT_HOME], sum(by_result.values())),
             "results": by_result,
-            "left_out": {"under_65": row["under_65"], "age_unknown": row["age_unknown"],
-                         "awaiting_follow_up": row["awaiting_follow_up"],
-                         "not_from_hospital": not_from_hospital},
+            "left_out": {key: row[key] for key in ("under_65", "age_unknown",
+                                                   "awaiting_follow_up", "not_from_hospital")},
             "hospital_discharges": row["discharges"]}
 
 
