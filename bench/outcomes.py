@@ -15,7 +15,8 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import timedelta
+import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -25,7 +26,15 @@ sys.path.insert(0, str(ROOT))
 
 from backend.app import create_app  # noqa: E402
 from backend.extensions import db  # noqa: E402
-from backend.models import GoalProgress, Organisation, OrganisationKind, Role, User  # noqa: E402
+from backend.models import (  # noqa: E402
+    CarePackage,
+    GoalProgress,
+    Organisation,
+    OrganisationKind,
+    Role,
+    ServiceUser,
+    User,
+)
 from backend.services import clock  # noqa: E402
 from backend.services.outcome_measures import outcome_measures  # noqa: E402
 
@@ -66,7 +75,8 @@ person AS (
   WHERE g.measure = 'gas' AND g.status <> 'discontinued' AND g.importance * g.difficulty > 0
     AND g.created_at < :end_at AND (g.closed_at IS NULL OR g.closed_at >= :start_at)
   GROUP BY g.service_user_id),
-t AS (SELECT 50 + 10 * wx / sqrt(0.7 * w2 + 0.3 * w * w) AS t FROM person)
+t AS (SELECT round((50 + 10 * wx / sqrt(0.7 * w2 + 0.3 * w * w))::numeric, 6) AS t
+      FROM person)
 SELECT b.*, d.*, ga.*, (SELECT count(*) FROM t) AS t_n, (SELECT sum(t) FROM t) AS t_sum,
        (SELECT count(*) FROM t WHERE t >= 50 AND t < 60) AS t_50s
 FROM b, d, ga
@@ -89,6 +99,44 @@ def clone(name: str) -> None:
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
     subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
     subprocess.run([*psql, f"CREATE DATABASE {name} TEMPLATE ecm_bench_county"], check=True)
+
+
+def synthetic(name: str) -> None:
+    """A fresh database with 3,000 people and the outcome tables at county-year scale."""
+    from tests.factories import Factory
+
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
+    with app.app_context():
+        db.create_all()
+        make = Factory()
+        councils = [make.council(name="Northshire County Council"), make.nhs()]
+        providers = [make.provider() for _ in range(39)]
+        contracts = [make.contract(funder=councils[i % 7 == 0], provider=p)
+                     for i, p in enumerate(providers)]
+        make.user(Role.ADMIN, councils[0])
+        people = [dict(id=uuid.uuid4(), council_ref=f"B{n:06d}", first_name="Person",
+                       last_name=f"N{n}", address="1 High St", postcode="NN1 1AA",
+                       home_lat=52.24, home_lon=-0.9, geofence_off=False, access_notes="",
+                       contact_opted_in=False, created_at=clock.now()) for n in range(3000)]
+        db.session.execute(ServiceUser.__table__.insert(), people)
+        packages = [dict(id=uuid.uuid4(), service_user_id=p["id"],
+                         provider_id=contracts[n % 39].provider_id,
+                         funder_id=contracts[n % 39].funder_id, contract_id=contracts[n % 39].id,
+                         package_type="standard", weekly_minutes=480,
+                         start_date=date(2024, 1, 1), status="active", created_at=clock.now())
+                    for n, p in enumerate(people)]
+        db.session.execute(CarePackage.__table__.insert(), packages)
+        db.session.commit()
+        sql = (Path(__file__).parent / "outcomes_synthetic.sql").read_text()
+        db.session.connection().exec_driver_sql(sql)
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+        db.engine.dispose()
 
 
 def compare(user, funder, start, end, repeat: int) -> dict:
@@ -129,9 +177,14 @@ def main() -> int:
     parser.add_argument("--clone", action="store_true")
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--synthetic", action="store_true",
+                        help="fallback: outcome tables written in SQL (outcomes_synthetic.sql)")
     args = parser.parse_args()
     if args.clone:
         clone(args.database)
+    if args.synthetic:
+        synthetic(args.database)
+        args.skip_demo = True
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
     with app.app_context():

@@ -93,3 +93,15 @@ def test_late_synced_entry_does_not_displace_a_later_visit(make):
     assert synced_late.visit_id == morning.id and synced_late.goal_id == g.id
     assert later.visit_id == lunch.id
     assert current_attainments([g.id]) == {g.id: 0}
+
+
+def test_a_goal_exactly_one_better_bands_as_sixty(make):
+    """Floating point must not push T = 60 into the band below."""
+    w = make.world()
+    for importance, difficulty in ((1, 1), (3, 1), (3, 2)):
+        person = make.service_user()
+        make.package(person, contract=w.contract)
+        one_goal = goal(person, importance=importance, difficulty=difficulty)
+        _progress(one_goal, w.manager, 1, 10)  # T = 50 + 10*w / sqrt(w^2) = 60
+    gas = outcome_measures(w.commissioner, date(2026, 1, 1), date(2026, 3, 31))["gas_t_score"]
+    assert [b["numerator"] for b in gas["bands"]] == [0, 0, 0, 0, 3, 0]

@@ -74,7 +74,9 @@ def t_score_sql(sum_wx, sum_w2, sum_w):
     """The same formula as t_score(), as a SQL expression over per-person sums."""
     denominator = sa.func.sqrt((1 - RHO) * sa.cast(sum_w2, sa.Float)
                                + RHO * sa.cast(sum_w, sa.Float) * sum_w)
-    return sa.cast(50 + 10 * sa.cast(sum_wx, sa.Float) / denominator, sa.Float)
+    t = 50 + 10 * sa.cast(sum_wx, sa.Float) / denominator
+    # Rounded to 6 places so that, e.g., one goal at +1 bands as 60, not 59.9999999.
+    return sa.cast(sa.func.round(sa.cast(t, sa.Numeric), 6), sa.Float)
 
 
 # --- SQLite only ---------------------------------------------------------------------
