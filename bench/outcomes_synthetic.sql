@@ -19,7 +19,9 @@ SELECT gen_random_uuid(), p.service_user_id, p.id, 'I want to make my own breakf
 FROM care_packages p
 CROSS JOIN generate_series(1, 3) AS slot(n)
 CROSS JOIN generate_series(0, 4) AS cycle(k)
-WHERE random() < 0.4 * (CASE WHEN slot.n = 3 THEN 0.25 ELSE 1 END);
+-- per package and slot (a bare random() here would be evaluated once per slot)
+WHERE mod(abs(hashtext(p.id::text || slot.n::text)), 1000)
+      < 400 * (CASE WHEN slot.n = 3 THEN 0.25 ELSE 1 END);
 UPDATE goals SET status_reason = 'Moved away' WHERE status = 'discontinued';
 UPDATE goals SET created_at = now() - interval '1 day', review_date = (now() + interval '12 weeks')::date
 WHERE created_at > now();
@@ -28,13 +30,13 @@ INSERT INTO goal_progress (id, goal_id, visit_id, recorded_by_id, recorded_at, e
                            score, note, supersedes_id)
 SELECT gen_random_uuid(), g.id, NULL, (SELECT id FROM users LIMIT 1), t.at, t.at,
        CASE WHEN g.measure = 'gas'
-            THEN least(2, greatest(-2, round(-1 + 1.5 * i.n / 40.0 + random() - 0.5)))::int
-            ELSE least(10, greatest(0, round(3 + 5 * i.n / 40.0 + random() * 2 - 1)))::int END,
+            THEN least(2, greatest(-2, round(-1 + 1.5 * i.n / 80.0 + random() - 0.5)))::int
+            ELSE least(10, greatest(0, round(3 + 5 * i.n / 80.0 + random() * 2 - 1)))::int END,
        NULL, NULL
 FROM goals g
-CROSS JOIN generate_series(1, 40) AS i(n)
+CROSS JOIN generate_series(1, 80) AS i(n)
 CROSS JOIN LATERAL (SELECT g.created_at + (coalesce(g.closed_at, now()) - g.created_at)
-                    * (i.n / 41.0) AS at) t;
+                    * (i.n / 81.0) AS at) t;
 
 INSERT INTO goal_progress (id, goal_id, visit_id, recorded_by_id, recorded_at, entered_at,
                            score, note, supersedes_id)
