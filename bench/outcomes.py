@@ -66,7 +66,7 @@ latest AS (
   SELECT DISTINCT ON (p.goal_id) p.goal_id, p.score FROM goal_progress p
   WHERE p.recorded_at < :end_at
     AND NOT EXISTS (SELECT 1 FROM goal_progress c WHERE c.supersedes_id = p.id)
-  ORDER BY p.goal_id, p.recorded_at DESC, p.entered_at DESC),
+  ORDER BY p.goal_id, p.recorded_at DESC, p.entered_at DESC, p.id DESC),
 person AS (
   SELECT g.service_user_id,
          sum(g.importance * g.difficulty * coalesce(l.score, g.baseline)) AS wx,

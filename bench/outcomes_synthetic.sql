@@ -11,11 +11,11 @@ SELECT gen_random_uuid(), p.service_user_id, p.id, 'I want to make my own breakf
        CASE WHEN slot.n = 3 THEN 'scale_10' ELSE 'gas' END,
        CASE WHEN slot.n = 3 THEN 3 ELSE -1 END, CASE WHEN slot.n = 3 THEN 7 ELSE 0 END,
        1 + floor(random() * 3)::int, 1 + floor(random() * 3)::int,
-       (now() - make_interval(weeks => 52 - 13 * cycle.k) + interval '13 weeks')::date,
+       (now() - make_interval(weeks => 56 - 13 * cycle.k) + interval '13 weeks')::date,
        CASE WHEN cycle.k < 4 THEN (ARRAY['achieved','achieved','partly_achieved',
             'discontinued'])[1 + floor(random() * 4)::int] ELSE 'active' END,
-       NULL, now() - make_interval(weeks => 52 - 13 * cycle.k),
-       CASE WHEN cycle.k < 4 THEN now() - make_interval(weeks => 39 - 13 * cycle.k) END
+       NULL, now() - make_interval(weeks => 56 - 13 * cycle.k),
+       CASE WHEN cycle.k < 4 THEN now() - make_interval(weeks => 43 - 13 * cycle.k) END
 FROM care_packages p
 CROSS JOIN generate_series(1, 3) AS slot(n)
 CROSS JOIN generate_series(0, 4) AS cycle(k)
@@ -30,13 +30,13 @@ INSERT INTO goal_progress (id, goal_id, visit_id, recorded_by_id, recorded_at, e
                            score, note, supersedes_id)
 SELECT gen_random_uuid(), g.id, NULL, (SELECT id FROM users LIMIT 1), t.at, t.at,
        CASE WHEN g.measure = 'gas'
-            THEN least(2, greatest(-2, round(-1 + 1.5 * i.n / 80.0 + random() - 0.5)))::int
-            ELSE least(10, greatest(0, round(3 + 5 * i.n / 80.0 + random() * 2 - 1)))::int END,
+            THEN least(2, greatest(-2, round(-1 + 1.5 * i.n / 95.0 + random() - 0.5)))::int
+            ELSE least(10, greatest(0, round(3 + 5 * i.n / 95.0 + random() * 2 - 1)))::int END,
        NULL, NULL
 FROM goals g
-CROSS JOIN generate_series(1, 80) AS i(n)
+CROSS JOIN generate_series(1, 95) AS i(n)
 CROSS JOIN LATERAL (SELECT g.created_at + (coalesce(g.closed_at, now()) - g.created_at)
-                    * (i.n / 81.0) AS at) t;
+                    * (i.n / 96.0) AS at) t;
 
 INSERT INTO goal_progress (id, goal_id, visit_id, recorded_by_id, recorded_at, entered_at,
                            score, note, supersedes_id)

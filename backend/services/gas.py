@@ -46,7 +46,8 @@ def latest_scores(as_of: datetime | None = None, goal_ids=None) -> sa.Subquery:
         entry.goal_id, entry.score,
         sa.func.row_number().over(
             partition_by=entry.goal_id,
-            order_by=(entry.recorded_at.desc(), entry.entered_at.desc())).label("rank"),
+            order_by=(entry.recorded_at.desc(), entry.entered_at.desc(), entry.id.desc()))
+        .label("rank"),
     ).where(~corrected)
     if as_of is not None:
         ranked = ranked.where(entry.recorded_at < as_of)
