@@ -7,8 +7,8 @@ from backend.extensions import csrf
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
     from mobile_api import (
-        alerts, corrections, feedback, health, me, notifications, pin_suggestions, reports,
-        sessions, sync, visit_events,
+        alerts, corrections, episodes, feedback, goals, health, me, notifications, outcomes,
+        pin_suggestions, reports, sessions, sync, visit_events,
     )
 
     api.spec.components.security_scheme(
@@ -25,6 +25,9 @@ def register(api: Api) -> None:
         corrections,
         alerts,
         notifications,
+        goals,
+        episodes,
+        outcomes,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -157,3 +157,25 @@ def test_concurrent_detection_without_the_lease_still_raises_each_alert_once(
     assert errors == []
     assert_each_alert_once(late_world)
     assert count(Visit) >= len(late_world.late)
+
+
+
+def test_housekeeping_job_reminds_due_followups_once(app, make):
+    """The scheduler's housekeeping job sends the 91-day follow-up reminders, once."""
+    from datetime import timedelta
+
+    from backend.models import Role
+    from backend.scheduler.jobs import run_job
+    from backend.scheduler.lease import new_holder_id
+    from backend.services import clock
+    from tests.outcome_helpers import episode
+
+    w = make.world()
+    today = clock.today()
+    episode(w.package, start=today - timedelta(days=120), actual_end=today - timedelta(days=91),
+            followup_due=today)
+    make.commit()
+    assert w.manager.role == Role.PROVIDER_MANAGER
+    holder = new_holder_id()
+    assert run_job(app, "housekeeping", holder)["followup_reminders"] == 1
+    assert run_job(app, "housekeeping", holder)["followup_reminders"] == 0

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from backend.demo.county import DEMO_COUNCIL, DEMO_PASSWORD, LOGINS, DemoCounty
 from backend.demo.feedback import add_feedback
 from backend.demo.organisations import add_organisations
+from backend.demo.outcomes import add_outcomes
 from backend.demo.packages import add_packages
 from backend.demo.people import add_people
 from backend.demo.staff import add_staff
@@ -36,6 +37,11 @@ def add_panel_feedback(county: DemoCounty) -> None:
     add_feedback(county.rng("feedback"), county.now.astimezone(county.tz).date())
 
 
+def add_goals_and_episodes(county: DemoCounty) -> None:
+    """Outcome goals, progress history and reablement episodes (queries earlier steps)."""
+    add_outcomes(county.rng("outcomes"), county.today)
+
+
 def add_alerts(county: DemoCounty) -> None:
     """Alerts as the scheduler would have raised them by now."""
     run_detection(county.now)
@@ -47,6 +53,7 @@ STEPS = [
     add_people,  # service users
     add_packages,  # packages, weekly patterns, hospital stays, continuity carers
     add_visits,  # visits, assignments, tasks, events; cached state from the events
+    add_goals_and_episodes,  # goals in people's words, progress at visits, reablement
     add_panel_feedback,  # months of panel responses and two unused feedback links
     add_alerts,  # monitoring's first pass over the last day: late and missed calls now
 ]

@@ -60,6 +60,10 @@ class Goal(IdMixin, CreatedMixin, db.Model):
     status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus), default=GoalStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When the goal left "active" (achieved, partly achieved, discontinued); None while active.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
 
     progress: Mapped[list["GoalProgress"]] = relationship(
         back_populates="goal", order_by="GoalProgress.recorded_at")
@@ -69,7 +73,11 @@ class GoalProgress(IdMixin, db.Model):
     """A score recorded for a goal, usually at check-out. Edits supersede, never overwrite."""
 
     __tablename__ = "goal_progress"
-    __table_args__ = (sa.Index("ix_goal_progress_goal_time", "goal_id", "recorded_at"),)
+    __table_args__ = (
+        sa.Index("ix_goal_progress_goal_time", "goal_id", "recorded_at"),
+        # An entry is corrected at most once; a later correction corrects the correction.
+        sa.UniqueConstraint("supersedes_id", name="uq_goal_progress_supersedes"),
+    )
 
     goal_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("goals.id"))
     visit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visits.id"), index=True)
@@ -79,6 +87,8 @@ class GoalProgress(IdMixin, db.Model):
     score: Mapped[int]
     note: Mapped[str | None] = mapped_column(sa.Text)
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("goal_progress.id"))
+    # When the row was written: a correction keeps the moment it describes in recorded_at.
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     goal: Mapped[Goal] = relationship(back_populates="progress")
 
@@ -108,6 +118,15 @@ class ReablementEpisode(IdMixin, CreatedMixin, db.Model):
     """Short-term care aimed at independence, measured as commissioners report it."""
 
     __tablename__ = "reablement_episodes"
+    __table_args__ = (
+        sa.Index("ix_reablement_episodes_start", "start_date"),
+        sa.Index("ix_reablement_episodes_end", "actual_end"),
+        sa.Index("ix_reablement_episodes_followup_due", "followup_due"),
+        # One episode in progress per person.
+        sa.Index("uq_reablement_episode_open", "service_user_id", unique=True,
+                 sqlite_where=sa.text("actual_end IS NULL"),
+                 postgresql_where=sa.text("actual_end IS NULL")),
+    )
 
     service_user_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("service_users.id"), index=True)
@@ -129,3 +148,8 @@ class ReablementEpisode(IdMixin, CreatedMixin, db.Model):
     followup_result: Mapped[FollowUpResult | None] = mapped_column(enum_type(FollowUpResult))
     followup_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followup_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Age on start_date (the hospital discharge date when from_hospital), for ASCOF 2B's 65+.
+    age_at_start: Mapped[int | None]
+    followup_checked_on: Mapped[date | None]
+    followup_recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -38,8 +38,18 @@ def delivery() -> dict:
     return {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
 
 
+def housekeeping() -> dict:
+    """Reminders for due 91-day follow-ups, and expired refresh tokens removed."""
+    from backend.services.followups import remind_due_followups
+    from backend.services.sessions import purge_expired
+
+    return {"followup_reminders": remind_due_followups(clock.now()),
+            "refresh_tokens_purged": purge_expired()}
+
+
 JOBS: dict[str, Callable[[], dict]] = {
-    "generation": generation, "detection": detection, "delivery": delivery}
+    "generation": generation, "detection": detection, "delivery": delivery,
+    "housekeeping": housekeeping}
 
 
 def run_job(app: Flask, name: str, holder: str) -> dict | None:
