@@ -18,7 +18,7 @@ from backend.models import (
     Contract, Role, ServiceUser, User, Visit, VisitAssignment, VisitStatus,
 )
 from backend.services import access, clock
-from backend.services.geo import distance_m
+from backend.services.geo import distance_m, travel_minutes
 
 OPEN_STATUSES = (VisitStatus.SCHEDULED,)
 BUSY_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS, VisitStatus.COMPLETED)
@@ -68,7 +68,7 @@ def _home(visit: Visit) -> tuple[float, float]:
 def _travel_problem(a: Visit, b: Visit, speed_kmh: int) -> Problem | None:
     """A warning when the gap from visit a's end to visit b's start is shorter than the trip."""
     km = distance_m(_home(a), _home(b)) / 1000
-    needed = timedelta(hours=km / max(speed_kmh, 1))
+    needed = timedelta(minutes=travel_minutes(_home(a), _home(b), max(speed_kmh, 1)))
     gap = b.planned_start - a.planned_end
     if gap >= needed:
         return None

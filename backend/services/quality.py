@@ -18,7 +18,7 @@ from backend.models import (
     User, Visit, VisitAssignment, VisitEvent, VisitStatus,
 )
 from backend.models.base import UTCDateTime
-from backend.services.geo import distance_m
+from backend.services.geo import travel_minutes
 from backend.services.periods import Period
 from backend.services.report_scope import entity_labels, package_criteria
 from backend.services.sql_time import minutes_between, month_start
@@ -86,9 +86,8 @@ def _continuity(user, period, provider_id) -> dict:
     return {p: (int(n), int(s or 0)) for p, n, s in db.session.execute(stmt)}
 
 
-@lru_cache(maxsize=65536)
-def _travel_minutes_needed(a: tuple, b: tuple, speed_kmh: int) -> float:
-    return distance_m(a, b) / 1000 / speed_kmh * 60 if a != b else 0.0
+# Consecutive visits repeat the same pairs of homes all month: measure each pair once.
+_travel_minutes_needed = lru_cache(maxsize=65536)(travel_minutes)
 
 
 def _travel(user, period, provider_id) -> dict:
