@@ -7,7 +7,7 @@ then streams the per-visit actuals CSV for one county-month, sampling resident
 memory as rows go by to show it stays flat.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/ecm_bench_audit \\
-        /work/main/.venv/bin/python bench/audit.py [--repeat 3]
+        .venv/bin/python bench/audit.py [--repeat 3]
 """
 import argparse
 import json

@@ -6,7 +6,7 @@ package of 2-4 calls a day, a year of visits with the statuses and cached actual
 visit_state would derive, and check-in/out events for double-up visits (the only
 ones whose bills read events).
 
-    /work/main/.venv/bin/python bench/audit_county.py ecm_bench_audit_synth --people 3000
+    .venv/bin/python bench/audit_county.py ecm_bench_audit_synth --people 3000
 """
 import argparse
 import os

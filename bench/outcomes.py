@@ -1,7 +1,7 @@
 """Benchmark: outcome measures for a county-year, against one hand-written SQL aggregate.
 
 Usage (PostgreSQL; the county-year built by the demo engineer as ecm_bench_county):
-    /work/main/.venv/bin/python bench/outcomes.py [--database ecm_bench_outcomes] [--clone]
+    .venv/bin/python bench/outcomes.py [--database ecm_bench_outcomes] [--clone]
         [--skip-demo] [--repeat 5]
 
 --clone makes the database from ecm_bench_county (template) and upgrades it; the demo
