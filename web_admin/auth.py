@@ -2,6 +2,8 @@
 import uuid
 from functools import wraps
 
+from urllib.parse import urlparse
+
 from flask import abort, g, redirect, request, session, url_for
 
 from backend.extensions import db
@@ -45,3 +47,10 @@ def login_required(*roles: Role):
         return wrapped
 
     return decorate
+
+
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """A path on this site to go back to; anything else (another host) gives the fallback."""
+    if target and urlparse(target).netloc == "" and target.startswith("/"):
+        return target
+    return fallback or url_for("pages.home")

@@ -9,3 +9,16 @@ class SignInForm(FlaskForm):
 
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class AcknowledgeForm(FlaskForm):
+    """Acknowledge an alert, optionally saying what is being done."""
+
+    note = StringField("Note", validators=[Length(max=500)])
+
+
+class ResolveForm(FlaskForm):
+    """Resolve an alert: what was done is required."""
+
+    resolution = StringField("What was done", validators=[
+        DataRequired(message="Say what was done to resolve the alert."), Length(max=500)])

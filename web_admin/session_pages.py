@@ -1,13 +1,11 @@
 """Sign in, sign out, and each role's landing page."""
-from urllib.parse import urlparse
-
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from backend.errors import DomainError
 from backend.extensions import db, limiter
 from backend.services.accounts import authenticate
 from backend.services.dashboard import landing_counts
-from web_admin.auth import current_user, login_required, sign_in
+from web_admin.auth import current_user, login_required, safe_next, sign_in
 from web_admin.forms import SignInForm
 
 bp = Blueprint("pages", __name__)
@@ -16,13 +14,6 @@ bp = Blueprint("pages", __name__)
 def inject_user() -> dict:
     """Templates see the signed-in user."""
     return {"current_user": current_user()}
-
-
-def _safe_next(target: str | None) -> str:
-    """Only redirect within this site after signing in."""
-    if target and urlparse(target).netloc == "" and target.startswith("/"):
-        return target
-    return url_for("pages.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,7 +29,7 @@ def login():
             error = result.message
         else:
             sign_in(result)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 

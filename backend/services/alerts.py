@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from backend.errors import Conflict
 from backend.extensions import db
@@ -19,6 +20,7 @@ class AlertFilter:
     raised_from: date | None = None  # local dates, inclusive
     raised_to: date | None = None
     provider_id: object = None
+    escalated_only: bool = False
     limit: int = 100
     offset: int = 0
 
@@ -34,11 +36,15 @@ def list_alerts(user: User, filters: AlertFilter) -> list[Alert]:
         query = query.where(Alert.raised_at >= clock.local_day_bounds(filters.raised_from)[0])
     if filters.raised_to is not None:
         query = query.where(Alert.raised_at < clock.local_day_bounds(filters.raised_to)[1])
+    if filters.escalated_only:
+        query = query.where(Alert.escalated_at.is_not(None))
     if filters.provider_id is not None:
         query = query.where(Alert.visit_id.in_(
             sa.select(Visit.id).join(CarePackage, CarePackage.id == Visit.package_id)
             .where(CarePackage.provider_id == filters.provider_id)))
-    query = query.order_by(Alert.raised_at.desc(), Alert.id).limit(filters.limit)
+    query = query.order_by(Alert.raised_at.desc(), Alert.id).limit(filters.limit).options(
+        selectinload(Alert.visit).selectinload(Visit.package)
+        .selectinload(CarePackage.service_user))
     return list(db.session.scalars(query.offset(filters.offset)))
 
 

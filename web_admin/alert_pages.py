@@ -1,0 +1,75 @@
+"""The alerts inbox for provider managers and commissioners: filter, acknowledge, resolve."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from backend.errors import DomainError
+from backend.models import AlertKind, AlertStatus, Role
+from backend.services import alerts as alert_service
+from backend.services import clock
+from web_admin.auth import current_user, login_required, safe_next
+from web_admin.forms import AcknowledgeForm, ResolveForm
+
+bp = Blueprint("alert_inbox", __name__)
+ROLES = (Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+
+
+def _filters() -> alert_service.AlertFilter:
+    """Filters from the query string; unknown values are ignored, not errors."""
+    args = request.args
+    status = args.get("status", "open")
+    kind = args.get("kind", "")
+    return alert_service.AlertFilter(
+        status=AlertStatus(status) if status in set(AlertStatus) else None,
+        kind=AlertKind(kind) if kind in set(AlertKind) else None,
+        escalated_only=args.get("escalated") == "1", limit=200)
+
+
+@bp.get("/alerts")
+@login_required(*ROLES)
+def inbox():
+    """Alerts the user may see, newest first."""
+    filters = _filters()
+    alerts = alert_service.list_alerts(current_user(), filters)
+    return render_template(
+        "alerts.html", alerts=alerts, filters=filters, kinds=list(AlertKind),
+        statuses=list(AlertStatus), zone=clock.zone(), acknowledge=AcknowledgeForm(),
+        resolve=ResolveForm(), can_act=current_user().role in ROLES + (Role.ADMIN,))
+
+
+def _back():
+    return redirect(safe_next(request.form.get("next"), url_for("alert_inbox.inbox")))
+
+
+@bp.post("/alerts/<uuid:alert_id>/acknowledge")
+@login_required(*ROLES)
+def acknowledge(alert_id):
+    """Say someone is dealing with it."""
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            alert_service.acknowledge(current_user(), alert_id, form.note.data.strip())
+            flash("Alert acknowledged.", "ok")
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(exc.message, "error")
+    else:
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+    return _back()
+
+
+@bp.post("/alerts/<uuid:alert_id>/resolve")
+@login_required(*ROLES)
+def resolve(alert_id):
+    """Close the alert with what was done."""
+    form = ResolveForm()
+    if form.validate_on_submit():
+        try:
+            alert_service.resolve(current_user(), alert_id, form.resolution.data.strip())
+            flash("Alert resolved.", "ok")
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(exc.message, "error")
+    else:
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+    return _back()
