@@ -1,7 +1,7 @@
 """WTForms for the pages (CSRF on every form)."""
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class SignInForm(FlaskForm):
@@ -22,3 +22,16 @@ class ResolveForm(FlaskForm):
 
     resolution = StringField("What was done", validators=[
         DataRequired(message="Say what was done to resolve the alert."), Length(max=500)])
+
+
+class CorrectionForm(FlaskForm):
+    """A manager's correction of one worker's times: reason and resolution required."""
+
+    worker_id = SelectField("Care worker", validators=[DataRequired()])
+    corrected_start = TimeField("Arrived at (local time)", validators=[Optional()])
+    corrected_end = TimeField("Left at (local time)", validators=[Optional()])
+    reason_code = SelectField("Why the record was wrong", validators=[
+        DataRequired(message="Choose why the record was wrong.")])
+    resolution_code = SelectField("What settled it", validators=[
+        DataRequired(message="Choose what evidence settled it.")])
+    note = TextAreaField("Note", validators=[Length(max=1000)])

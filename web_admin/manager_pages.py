@@ -1,15 +1,22 @@
 """Provider manager pages: today's live board and the visit record."""
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request
+import uuid
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from backend.errors import DomainError
 from backend.models import Role
 from backend.services import clock
 from backend.services.board import today_board
+from backend.services.corrections import (
+    CorrectionReason, CorrectionResolution, correct_by_ids,
+)
 from backend.services.rota_week import rota_week
 from backend.services.visit_record import visit_record
 from web_admin.auth import current_user, login_required
 from web_admin.charts import location_diagram
+from web_admin.forms import CorrectionForm
 
 bp = Blueprint("manager", __name__)
 
@@ -43,13 +50,61 @@ def rota():
                            following=week.monday + timedelta(days=7))
 
 
+def _correction_form(record) -> CorrectionForm:
+    """The correction form with this visit's workers and the code lists as choices."""
+    form = CorrectionForm()
+    workers = {a.worker_id: a.worker.display_name for a in record.visit.assignments}
+    workers.update({line.event.worker_id: line.worker for line in record.events})
+    form.worker_id.choices = [(str(i), name) for i, name in workers.items()]
+    blank = [("", "Choose ...")]
+    form.reason_code.choices = blank + [(c.value, c.value.replace("_", " "))
+                                        for c in CorrectionReason]
+    form.resolution_code.choices = blank + [(c.value, c.value.replace("_", " "))
+                                            for c in CorrectionResolution]
+    return form
+
+
+def _render_visit(record, form: CorrectionForm, problem: str | None = None, status: int = 200):
+    diagram = location_diagram(record.radius_m, [
+        (line.event.kind.value.replace("_", " "), line.event.distance_m, line.bearing,
+         line.event.verified) for line in record.events if line.event.distance_m is not None])
+    return render_template("visit.html", r=record, v=record.visit, diagram=diagram,
+                           zone=clock.zone(), form=form, problem=problem), status
+
+
 @bp.get("/visits/<uuid:visit_id>")
 @login_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
 def visit(visit_id):
     """Planned against actual, every event with its location, tasks, notes and progress."""
     record = visit_record(current_user(), visit_id)
-    diagram = location_diagram(record.radius_m, [
-        (line.event.kind.value.replace("_", " "), line.event.distance_m, line.bearing,
-         line.event.verified) for line in record.events if line.event.distance_m is not None])
-    return render_template("visit.html", r=record, v=record.visit, diagram=diagram,
-                           zone=clock.zone())
+    return _render_visit(record, _correction_form(record))
+
+
+@bp.post("/visits/<uuid:visit_id>/corrections")
+@login_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+def correct(visit_id):
+    """Append a correction; on a refusal the page says why and keeps what was typed."""
+    record = visit_record(current_user(), visit_id)
+    form = _correction_form(record)
+    if not form.validate_on_submit():
+        return _render_visit(record, form, "Please fix the marked fields.", 422)
+    day = record.visit.local_date
+
+    def instant(value):
+        return clock.local_to_utc(day, value) if value else None
+
+    try:
+        correct_by_ids(current_user(), record.visit.id, uuid.UUID(form.worker_id.data),
+                       corrected_start=instant(form.corrected_start.data),
+                       corrected_end=instant(form.corrected_end.data),
+                       reason_code=form.reason_code.data,
+                       resolution_code=form.resolution_code.data, note=form.note.data or None)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        for name, messages in exc.fields.items():
+            if name in form:
+                form[name].errors = list(form[name].errors) + list(messages)
+        return _render_visit(record, form, exc.message, exc.status)
+    flash("Correction recorded; the original events are kept.", "ok")
+    return redirect(url_for("manager.visit", visit_id=record.visit.id))
