@@ -1,17 +1,15 @@
 """Provider manager pages: today's live board and the visit record."""
-from datetime import date, timedelta
-
 import uuid
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from backend.errors import DomainError
 from backend.models import Role
 from backend.services import clock
+from backend.services.assignments import assign_worker, care_workers, preview_assignment
 from backend.services.board import today_board
-from backend.services.corrections import (
-    CorrectionReason, CorrectionResolution, correct_by_ids,
-)
+from backend.services.corrections import CorrectionReason, CorrectionResolution, correct_by_ids
 from backend.services.rota_week import rota_week
 from backend.services.visit_record import visit_record
 from web_admin.auth import current_user, login_required
@@ -70,6 +68,31 @@ def _render_visit(record, form: CorrectionForm, problem: str | None = None, stat
          line.event.verified) for line in record.events if line.event.distance_m is not None])
     return render_template("visit.html", r=record, v=record.visit, diagram=diagram,
                            zone=clock.zone(), form=form, problem=problem), status
+
+
+@bp.route("/visits/<uuid:visit_id>/reassign", methods=["GET", "POST"])
+@login_required(Role.PROVIDER_MANAGER)
+def reassign(visit_id):
+    """Choose a worker, see the assignment checks, then save (refusals are not saved)."""
+    record = visit_record(current_user(), visit_id)
+    source = request.form if request.method == "POST" else request.args
+    worker_id, replacing_id = source.get("worker_id"), source.get("replacing_id") or None
+    check, problem, status = None, None, 200
+    try:
+        if worker_id and request.method == "POST":
+            check = assign_worker(current_user(), visit_id, worker_id, replacing_id)
+            notes = " ".join(p.message for p in check.warnings)
+            flash(f"Assignment saved. {notes}".strip(), "ok")
+            return redirect(url_for("manager.rota", week=record.visit.local_date.isoformat()))
+        if worker_id:
+            check = preview_assignment(current_user(), visit_id, worker_id, replacing_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        problem, status = exc.message, exc.status
+    return render_template("reassign.html", v=record.visit, workers=care_workers(current_user()),
+                           worker_id=worker_id, replacing_id=replacing_id, check=check,
+                           problem=problem, zone=clock.zone()), status
 
 
 @bp.get("/visits/<uuid:visit_id>")

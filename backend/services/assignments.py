@@ -166,3 +166,10 @@ def unassign_worker(actor: User, visit_id, worker_id) -> None:
         raise Invalid(f"The visit is {visit.status.value}.", field="visit_id")
     visit.assignments = [a for a in visit.assignments if a.worker_id != worker.id]
     db.session.flush()
+
+
+def care_workers(actor: User) -> list[User]:
+    """The active care workers the actor may assign (their own provider's)."""
+    return list(db.session.scalars(
+        access.scoped(actor, User).where(User.role == Role.CARE_WORKER, User.active.is_(True))
+        .order_by(User.display_name)))

@@ -7,11 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from backend.extensions import db
-from backend.models import (
-    CarePackage, Role, User, Visit, VisitAssignment, VisitStatus,
-)
+from backend.models import CarePackage, User, Visit, VisitAssignment, VisitStatus
 from backend.services import clock
 from backend.services.access import visible
+from backend.services.assignments import care_workers
 from backend.services.geo import travel_minutes
 
 
@@ -68,9 +67,7 @@ def rota_week(user: User, any_day: date) -> RotaWeek:
                  selectinload(Visit.package).selectinload(CarePackage.service_user),
                  selectinload(Visit.package).selectinload(CarePackage.contract))
         .order_by(Visit.planned_start)).all()
-    workers = db.session.scalars(
-        sa.select(User).where(visible(user, User), User.role == Role.CARE_WORKER,
-                              User.active.is_(True)).order_by(User.display_name)).all()
+    workers = care_workers(user)
     grid: dict = defaultdict(lambda: defaultdict(list))
     for visit in visits:
         assigned = [a.worker for a in visit.assignments]
