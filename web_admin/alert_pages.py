@@ -35,7 +35,18 @@ def inbox():
         resolve=ResolveForm(), can_act=current_user().role in ROLES + (Role.ADMIN,))
 
 
-def _back():
+def _act(form, action, done: str):
+    """Run one alert action from a posted form; refusals are shown, never crash the page."""
+    if form.validate_on_submit():
+        try:
+            action()
+            flash(done, "ok")
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(exc.message, "error")
+    else:
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(safe_next(request.form.get("next"), url_for("alert_inbox.inbox")))
 
 
@@ -44,17 +55,8 @@ def _back():
 def acknowledge(alert_id):
     """Say someone is dealing with it."""
     form = AcknowledgeForm()
-    if form.validate_on_submit():
-        try:
-            alert_service.acknowledge(current_user(), alert_id, form.note.data.strip())
-            flash("Alert acknowledged.", "ok")
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            flash(exc.message, "error")
-    else:
-        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
-    return _back()
+    return _act(form, lambda: alert_service.acknowledge(
+        current_user(), alert_id, (form.note.data or "").strip()), "Alert acknowledged.")
 
 
 @bp.post("/alerts/<uuid:alert_id>/resolve")
@@ -62,14 +64,5 @@ def acknowledge(alert_id):
 def resolve(alert_id):
     """Close the alert with what was done."""
     form = ResolveForm()
-    if form.validate_on_submit():
-        try:
-            alert_service.resolve(current_user(), alert_id, form.resolution.data.strip())
-            flash("Alert resolved.", "ok")
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            flash(exc.message, "error")
-    else:
-        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
-    return _back()
+    return _act(form, lambda: alert_service.resolve(
+        current_user(), alert_id, form.resolution.data.strip()), "Alert resolved.")
