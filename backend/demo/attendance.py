@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from backend.demo.places import move
 from backend.models import LOCATION_ACCEPTED
+from backend.services.corrections import CorrectionReason, CorrectionResolution
 from backend.services.geo import judge_location
 
 
@@ -119,12 +120,13 @@ def attend(rng, visit: Row, tasks: tuple, package, workers: list, spots: dict, m
         if check_in.verified is False and package.person.pin != package.person.true_home \
                 and rng.random() < 0.5:  # the manager accepts: the home's pin is wrong
             events += _correction(rng, check_in, manager_id, now, resolution=LOCATION_ACCEPTED,
-                                  reason="home_pin_wrong")
+                                  reason=CorrectionReason.HOME_PIN_WRONG.value)
         if forgot_checkout:
-            events += _correction(rng, check_in, manager_id, now, reason="forgot_checkout",
-                                  resolution="confirmed_with_carer",
-                                  end=arrive + _minutes(visit.duration_min),
-                                  at=visit.planned_end + _minutes(rng.uniform(600, 1800)))
+            events += _correction(
+                rng, check_in, manager_id, now, reason=CorrectionReason.FORGOT_TO_CHECK_OUT.value,
+                resolution=CorrectionResolution.CONFIRMED_BY_CARER_TIMESHEET.value,
+                end=arrive + _minutes(visit.duration_min),
+                at=visit.planned_end + _minutes(rng.uniform(600, 1800)))
             continue
         check_out = _event(rng, visit, worker, "check_out", leave,
                            rng.choice(spots["none" if place == "none" else "near"]),
