@@ -1,0 +1,54 @@
+"""Commissioner pages: the overview of providers, with charts and the tables behind them."""
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+
+from backend.errors import DomainError
+from backend.models import Role
+from backend.services.overview import overview_csv, provider_overview
+from web_admin.auth import current_user, login_required
+from web_admin.charts import Series, bar_chart
+
+bp = Blueprint("commissioner", __name__)
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args[name]) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+@bp.get("/overview")
+@login_required(Role.COMMISSIONER)
+def overview():
+    """Delivered against commissioned hours and quality per provider for a chosen period."""
+    problem = None
+    try:
+        data = provider_overview(current_user(), _date("from"), _date("to"))
+    except DomainError as exc:
+        problem, data = exc.message, provider_overview(current_user())
+    rows = data["rows"]
+    names = [r["provider"]["name"] for r in rows]
+    hours_chart = bar_chart(
+        "Commissioned and delivered hours by provider", names,
+        [Series("Commissioned", [float(r["commissioned_hours"]) for r in rows]),
+         Series("Delivered", [float(r["delivered_hours"]) for r in rows]),
+         Series("Verified in the home", [float(r["verified_hours"]) for r in rows])],
+        unit=" h")
+    logged = [r["quality"].get("home_logging_pct") for r in rows]
+    logging_chart = bar_chart(
+        "Check-ins verified in the home by provider", names,
+        [Series("Verified in the home", [float(v) if v is not None else None for v in logged])],
+        unit="%", target=85, target_label="Target", max_value=100)
+    return render_template("overview.html", data=data, rows=rows, hours_chart=hours_chart,
+                           logging_chart=logging_chart, problem=problem)
+
+
+@bp.get("/overview/<any(hours, quality):table>.csv")
+@login_required(Role.COMMISSIONER)
+def overview_download(table):
+    """The CSV behind a table of the overview, for the same period."""
+    lines = overview_csv(current_user(), table, _date("from"), _date("to"))
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="providers-{table}.csv"'})
