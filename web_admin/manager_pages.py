@@ -5,15 +5,16 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from backend.errors import DomainError
-from backend.models import Role
-from backend.services import clock
+from backend.models import MEASURE_RANGES, Role
+from backend.services import clock, pins
 from backend.services.assignments import assign_worker, care_workers, preview_assignment
 from backend.services.board import today_board
 from backend.services.corrections import CorrectionReason, CorrectionResolution, correct_by_ids
+from backend.services.person_record import person_record
 from backend.services.rota_week import rota_week
 from backend.services.visit_record import visit_record
 from web_admin.auth import current_user, login_required
-from web_admin.charts import location_diagram
+from web_admin.charts import line_chart, location_diagram
 from web_admin.forms import CorrectionForm
 
 bp = Blueprint("manager", __name__)
@@ -131,3 +132,28 @@ def correct(visit_id):
         return _render_visit(record, form, exc.message, exc.status)
     flash("Correction recorded; the original events are kept.", "ok")
     return redirect(url_for("manager.visit", visit_id=record.visit.id))
+
+
+@bp.get("/people/<uuid:person_id>")
+@login_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+def person(person_id):
+    """A person's packages, goals with progress charts, reablement and pin suggestions."""
+    record = person_record(current_user(), person_id)
+    charts = {}
+    for goal in record["goals"]:
+        low, high = MEASURE_RANGES[goal.measure]
+        points = [(e.recorded_at.astimezone(clock.zone()).strftime("%-d %b"), e.score)
+                  for e in goal.series if getattr(e, "superseded_by_id", None) is None]
+        charts[goal.id] = line_chart(f"Progress: {goal.description}", points, low, high,
+                                     target=goal.target)
+    return render_template("person.html", r=record, charts=charts, zone=clock.zone())
+
+
+@bp.post("/pin-suggestions/<uuid:suggestion_id>/<any(accept, reject):decision>")
+@login_required(Role.PROVIDER_MANAGER)
+def decide_pin(suggestion_id, decision):
+    """Accept (the home pin moves) or reject a suggested home-pin correction."""
+    suggestion = (pins.accept if decision == "accept" else pins.reject)(
+        current_user(), suggestion_id)
+    flash("Home pin moved." if decision == "accept" else "Suggestion rejected.", "ok")
+    return redirect(url_for("manager.person", person_id=suggestion.service_user_id))
