@@ -8,12 +8,15 @@ from tests.outcome_helpers import episode, goal
 def test_person_page_shows_goals_progress_and_episode(make, client, auth):
     w = make.world()
     aim = goal(w.person)
-    record_progress(aim, w.worker, -1, "Walked to the kitchen", visit=w.visit)
+    first = record_progress(aim, w.worker, -1, "Walked to the kitchen", visit=w.visit)
+    record_progress(aim, w.manager, 0, "Scored wrongly at the visit", supersedes=first)
     episode(w.package)
     make.commit()
     auth.login(w.manager.username)
     page = client.get(f"/people/{w.person.id}").get_data(as_text=True)
     assert aim.description in page and "<svg" in page and "Reablement" in page
+    desc = page.split("<desc", 1)[1].split("</desc>", 1)[0]
+    assert ": 0" in desc and ": -1" not in desc  # the corrected entry gives way
 
 
 def test_manager_accepts_pin_suggestion(make, client, auth):

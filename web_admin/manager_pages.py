@@ -143,7 +143,7 @@ def person(person_id):
     for goal in record["goals"]:
         low, high = MEASURE_RANGES[goal.measure]
         points = [(e.recorded_at.astimezone(clock.zone()).strftime("%-d %b"), e.score)
-                  for e in goal.series if getattr(e, "superseded_by_id", None) is None]
+                  for e in goal.standing_series]
         charts[goal.id] = line_chart(f"Progress: {goal.description}", points, low, high,
                                      target=goal.target)
     return render_template("person.html", r=record, charts=charts, zone=clock.zone())

@@ -13,5 +13,8 @@ def person_record(user: User, service_user_id) -> dict:
     suggestions = db.session.scalars(access.scoped(user, PinSuggestion).where(
         PinSuggestion.service_user_id == person.id,
         PinSuggestion.status == PinStatus.SUGGESTED)).all()
+    timeline = outcome_timeline(user, person.id)
+    for goal in timeline["goals"]:  # corrected entries give way to their corrections
+        goal.standing_series = [e for e in goal.series if e.superseded_by_id is None]
     return {"person": person, "packages": list(packages), "suggestions": list(suggestions),
-            **outcome_timeline(user, person.id)}
+            **timeline}
