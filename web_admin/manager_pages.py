@@ -2,7 +2,7 @@
 import uuid
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from backend.errors import DomainError
 from backend.models import MEASURE_RANGES, Role
@@ -32,11 +32,12 @@ def _day_arg(name: str) -> date:
 @bp.get("/board")
 @login_required(Role.PROVIDER_MANAGER)
 def board():
-    """Today's visits by worker; the page refreshes itself every 30 seconds."""
+    """Today's visits by worker; the page refreshes itself (every 30 seconds by default)."""
     day = _day_arg("date")
     rows = today_board(current_user(), day)
     return render_template("board.html", rows=rows, day=day, now=clock.now(),
-                           zone=clock.zone(), is_today=day == clock.today())
+                           zone=clock.zone(), is_today=day == clock.today(),
+                           refresh=current_app.config["BOARD_REFRESH_SECONDS"])
 
 
 @bp.get("/rota")

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
 
 from backend.models import User
 from backend.services.payment import billed_visits, visit_line
@@ -55,16 +56,26 @@ def _group_cells(group_by: list[str], group: dict) -> list:
     return [group[d]["name"] if isinstance(group[d], dict) else group[d] for d in group_by]
 
 
-def hours_csv(report: dict) -> Iterator[str]:
-    """The hours report, one row per group."""
+def hours_csv(report: dict, total_label: str | None = None) -> Iterator[str]:
+    """The hours report, one row per group, then the report's total when a label is given.
+
+    Each row's hours are rounded on their own, so the rows can add up to a penny or so
+    less or more than the total; the total line is the figure the page shows.
+    """
     names = ("commissioned", "planned", "delivered", "verified", "unverified", "missed",
              "no_access", "cancelled", "variance")
     header = [GROUP_HEADERS[d] for d in report["group_by"]] + ["Visits"] + [
         f"{n.replace('_', ' ').capitalize()} hours" for n in names] + [
         "Variance %", "Cancelled minutes by reason"]
-    rows = ([*_group_cells(report["group_by"], r["group"]), r["visits"],
-             *(r[f"{n}_hours"] for n in names), r["variance_pct"], r["cancelled_by_reason"]]
-            for r in report["rows"])
+
+    def line(cells: list, r: dict) -> list:
+        return [*cells, r["visits"], *(r[f"{n}_hours"] for n in names), r["variance_pct"],
+                r["cancelled_by_reason"]]
+
+    rows = (line(_group_cells(report["group_by"], r["group"]), r) for r in report["rows"])
+    if total_label:
+        blank = [""] * (len(report["group_by"]) - 1)
+        rows = chain(rows, [line([total_label, *blank], report["total"])])
     return csv_lines(header, rows)
 
 

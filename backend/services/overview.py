@@ -5,6 +5,8 @@ from backend.models import User
 from backend.services import clock, exports, hours, periods, quality
 from backend.services.report_scope import parse_grouping
 
+TOTAL_LABEL = "All providers"  # the total line, named as on the page
+
 
 def last_full_week() -> tuple[date, date]:
     """Monday to Sunday of the last complete week (a period every figure has closed on)."""
@@ -32,5 +34,6 @@ def overview_csv(user: User, table: str, first: date | None, last: date | None):
         first, last = last_full_week()
     period = periods.resolve("custom", first=first, last=last)
     if table == "hours":
-        return exports.hours_csv(hours.hours_report(user, period, parse_grouping("provider")))
+        return exports.hours_csv(hours.hours_report(user, period, parse_grouping("provider")),
+                                 total_label=TOTAL_LABEL)
     return exports.quality_csv(quality.quality_report(user, period))
