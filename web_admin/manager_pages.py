@@ -45,7 +45,9 @@ def board():
 def rota():
     """A week of visits: workers in rows, days in columns, problems flagged."""
     week = rota_week(current_user(), _day_arg("week"))
-    return render_template("rota.html", week=week, zone=clock.zone(),
+    # Visit links built once: url_for per block was a fifth of the template's time.
+    visits_url = url_for("manager.visit", visit_id=uuid.UUID(int=0)).rsplit("/", 1)[0]
+    return render_template("rota.html", week=week, zone=clock.zone(), visits_url=visits_url,
                            previous=week.monday - timedelta(days=7),
                            following=week.monday + timedelta(days=7))
 

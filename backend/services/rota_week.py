@@ -2,6 +2,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -12,6 +13,10 @@ from backend.services import clock
 from backend.services.access import visible
 from backend.services.assignments import care_workers
 from backend.services.geo import travel_minutes
+
+# A geodesic costs about a millisecond; a week repeats the same trips between the same
+# homes many times (rounds), so each distinct trip is computed once.
+_travel_minutes = lru_cache(maxsize=65536)(travel_minutes)
 
 
 @dataclass
@@ -47,7 +52,8 @@ def _annotate(blocks: list[RotaBlock]) -> None:
         after.gap_min = int((b.planned_start - a.planned_end).total_seconds() // 60)
         here = (a.package.service_user.home_lat, a.package.service_user.home_lon)
         there = (b.package.service_user.home_lat, b.package.service_user.home_lon)
-        after.travel_needed_min = travel_minutes(here, there, b.package.contract.travel_speed_kmh)
+        after.travel_needed_min = _travel_minutes(here, there,
+                                                 b.package.contract.travel_speed_kmh)
         if after.gap_min < 0:
             after.problems.append(f"overlaps the {a.planned_start.astimezone(clock.zone()):%H:%M}"
                                   " visit")
