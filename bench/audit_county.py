@@ -83,9 +83,12 @@ INSERT INTO visits (id, package_id, planned_start, planned_end, local_date, dura
     CROSS JOIN LATERAL (SELECT random() + 0 * c AS r) rr
   ) s
   WHERE s.day >= p.start_date;
+ANALYZE visits;
+ANALYZE care_packages;
 CREATE TEMP TABLE bench_workers AS
   SELECT id, organisation_id, row_number() OVER (PARTITION BY organisation_id ORDER BY id) AS k
   FROM users WHERE role = 'care_worker';
+ANALYZE bench_workers;
 INSERT INTO visit_events (id, visit_id, worker_id, recorded_by_id, kind, device_time,
   server_time, mock_location, flags, details, verified)
   SELECT gen_random_uuid(), v.id, w.id, w.id, e.kind,
