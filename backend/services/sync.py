@@ -58,13 +58,10 @@ def _sync_one(user: User, item: dict, sent_at: datetime | None,
     """One event: stored, recognised as a replay, or rejected with a reason."""
     kind = EventKind(item["kind"])
     try:
-        duplicate = check_ins.find_duplicate(user, item)
-        if duplicate is not None:
-            outcome = check_ins.as_duplicate(duplicate, item["visit_id"], kind)
-        else:
-            visit = check_ins.visible_visit(user, item["visit_id"])
-            outcome = check_ins.store(user, visit, kind, item, now, strict=False,
-                                      device_clock=sent_at)
+        outcome = check_ins.once(
+            user, item["visit_id"], kind, item,
+            lambda: check_ins.store(user, check_ins.visible_visit(user, item["visit_id"]), kind,
+                                    item, now, strict=False, device_clock=sent_at))
     except DomainError as exc:
         return SyncResult(item["client_event_id"], "rejected", code=exc.code,
                           message=exc.message), None
