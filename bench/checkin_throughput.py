@@ -2,6 +2,7 @@
 """Check-in throughput: the real app under gunicorn against a one-INSERT floor.
 
     python bench/checkin_throughput.py [--db sqlite|postgres|both] [--pairs 40]
+                                       [--scenario on-time|short-calls]
 
 For each database it prepares a database of its own (migrated, one provider, 16 care
 workers with visits), starts gunicorn (2 workers) on loopback for the real app and
@@ -31,9 +32,9 @@ PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 CLIENTS = 16
 HOME = (52.2405, -0.9027)
-SQLITE_PATH = Path("/tmp/ecm_bench_mobile_checkin.sqlite3")
+SQLITE_PATH = Path("/tmp/ecm_bench_checkin.sqlite3")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB = "ecm_bench_mobile_checkin"
+PG_DB = "ecm_bench_checkin"
 TIME_LIMIT_S = 120
 BACKGROUND_VISITS = 20_000  # other people's visits, so lookups run against a real-sized table
 
@@ -66,7 +67,7 @@ def reset_database(kind: str) -> None:
     admin.dispose()
 
 
-def prepare(kind: str, pairs: int, secret: str) -> list[dict]:
+def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> list[dict]:
     """Migrate and seed; returns per-client work: a token and visit ids."""
     os.environ["DATABASE_URL"] = database_url(kind)
     sys.path.insert(0, str(ROOT))
@@ -124,9 +125,20 @@ def prepare(kind: str, pairs: int, secret: str) -> list[dict]:
             visit_ids, homes = [], []
             for n in range(pairs):
                 package = packages[(client * pairs + n) % len(packages)]
-                visit = Visit(package_id=package.id, planned_start=start + timedelta(hours=n),
-                              planned_end=start + timedelta(hours=n, minutes=30),
-                              local_date=start.date(), duration_min=30)
+                if scenario == "on-time":
+                    # A 15-minute call planned around now: checking in and out now is
+                    # within every default tolerance, so no alert is due (the usual visit).
+                    # (A tenth of a second apart: a package has one visit per start.)
+                    begins = start - timedelta(minutes=5, seconds=(client * pairs + n) / 10)
+                    planned = (begins, begins + timedelta(minutes=15), 15)
+                else:
+                    # Later 30-minute calls: each check-out now is a short call and an early
+                    # finish, so every check-out raises two alerts and notifies.
+                    planned = (start + timedelta(hours=n), start + timedelta(hours=n, minutes=30),
+                               30)
+                visit = Visit(package_id=package.id, planned_start=planned[0],
+                              planned_end=planned[1], local_date=start.date(),
+                              duration_min=planned[2])
                 visit.tasks = [VisitTask(position=0, description="Personal care")]
                 visit.assignments = [VisitAssignment(worker_id=worker.id)]
                 db.session.add(visit)
@@ -231,10 +243,10 @@ def run_clients(job: dict) -> dict:
             "failures": len(failures), "failure_codes": sorted(set(failures))}
 
 
-def bench(kind: str, pairs: int) -> dict:
+def bench(kind: str, pairs: int, scenario: str) -> dict:
     secret = secrets.token_urlsafe(32)
     reset_database(kind)
-    work = prepare(kind, pairs, secret)
+    work = prepare(kind, pairs, secret, scenario)
     warm = [{**w, "visits": w["visits"][:2], "homes": w["homes"][:2]} for w in work]
     measured = [{**w, "visits": w["visits"][2:], "homes": w["homes"][2:]} for w in work]
     results = {}
@@ -254,6 +266,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pairs", type=int, default=40, help="visits per client (2 requests each)")
+    parser.add_argument("--scenario", choices=["on-time", "short-calls"], default="on-time",
+                        help="on-time: no alert is due (default); short-calls: every "
+                             "check-out raises a short-call and an early-finish alert")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
@@ -261,9 +276,10 @@ def main() -> None:
         return
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     print(f"{CLIENTS} clients, gunicorn -w 2, {args.pairs - 2} check-in+check-out pairs "
-          f"per client measured (2 warm-up), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+          f"per client measured (2 warm-up), scenario {args.scenario}, "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.2f}")
     for kind in kinds:
-        r = bench(kind, args.pairs)
+        r = bench(kind, args.pairs, args.scenario)
         c, f = r["checkin"], r["floor"]
         print(f"{kind:9} check-in: {c['rps']:7.1f} req/s  p50 {c['p50_ms']:6.1f} ms  "
               f"p99 {c['p99_ms']:6.1f} ms  ({c['requests']} requests, {c['failures']} failed)")

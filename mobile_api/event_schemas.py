@@ -4,6 +4,7 @@ from datetime import UTC
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from backend.models import EventKind, EventMethod
+from backend.services import sync
 
 METHODS = [EventMethod.GPS, EventMethod.QR, EventMethod.NFC, EventMethod.MANUAL]
 NO_ACCESS_REASONS = ["no_answer", "refused", "in_hospital", "not_at_home", "unsafe_to_enter",
@@ -137,10 +138,34 @@ class SyncEventSchema(CheckOutSchema):
                     raise ValidationError("Only a check-out carries this.", name)
 
 
+def _string_keys(messages):
+    """Field messages with string keys (marshmallow keys list items by int index)."""
+    if isinstance(messages, dict):
+        return {str(k): _string_keys(v) for k, v in messages.items()}
+    return messages
+
+
+class EachEvent(fields.Nested):
+    """One event of a batch, validated on its own: a malformed event becomes a
+    sync.Malformed (answered "rejected" with its field messages) instead of failing
+    the whole batch. Documented as SyncEventSchema."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        try:
+            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        except ValidationError as exc:
+            client_event_id = value.get("client_event_id") if isinstance(value, dict) else None
+            if not isinstance(client_event_id, str) or len(client_event_id) > 100:
+                client_event_id = None
+            return sync.Malformed(client_event_id, _string_keys(exc.messages))
+
+
 class SyncBatchSchema(Schema):
     """Events queued on the phone while offline, in any order."""
 
-    events = fields.List(fields.Nested(SyncEventSchema), required=True)
+    events = fields.List(EachEvent(SyncEventSchema), required=True, metadata={
+        "description": "a malformed event is answered 'rejected' with field messages; "
+                       "the others are applied"})
     sent_at = Instant(allow_none=True, metadata={
         "description": "the phone's clock when it sent the batch; a gap over 5 minutes "
                        "from the server's clock flags the events 'clock_gap'"})
@@ -177,12 +202,20 @@ class EventResultSchema(Schema):
 
 
 class SyncResultSchema(Schema):
-    client_event_id = fields.String()
+    client_event_id = fields.String(allow_none=True)
     result = fields.String(metadata={"description": "accepted, duplicate or rejected"})
     event_id = fields.String(allow_none=True)
     visit_status = fields.String(allow_none=True)
+    distance_m = fields.Float(allow_none=True, metadata={
+        "description": "accepted or duplicate: metres from the home pin"})
+    verified = fields.Boolean(allow_none=True, metadata={
+        "description": "accepted or duplicate: within the geofence (false: accepted but "
+                       "flagged location_not_verified; null: no location or fence off)"})
+    flags = fields.List(fields.String(), allow_none=True)
     code = fields.String(allow_none=True)
     message = fields.String(allow_none=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", allow_none=True, metadata={
+        "description": "rejected as malformed: the field messages, as a 422 would give"})
 
 
 class SyncResultsSchema(Schema):

@@ -82,6 +82,11 @@ class RotaVisitSchema(Schema):
     checked_in = fields.Function(lambda entry: entry.checked_in_at is not None)
     checked_out = fields.Function(lambda entry: entry.checked_out_at is not None)
     checked_in_at = LocalDateTime(allow_none=True)
+    check_in_distance_m = fields.Float(allow_none=True, metadata={
+        "description": "my check-in's distance from the home pin, metres"})
+    check_in_verified = fields.Boolean(allow_none=True, metadata={
+        "description": "my check-in was inside the geofence (false: accepted but flagged; "
+                       "null: not checked in, no location sent, or the fence is off)"})
     checked_out_at = LocalDateTime(allow_none=True)
     no_access_reported = fields.Boolean()
 

@@ -243,3 +243,22 @@ def test_query_count_does_not_grow_with_the_rota(app, make, client, bearer):
     many = _rota_queries(app, client, bearer, world.worker)
     assert (one[0], many[0]) == (1, 9)
     assert many[1] == one[1]
+
+
+def test_my_check_in_verdict_is_on_the_rota(make, client, bearer):
+    world = make.world()
+    mine = make.visit(world.package, start=at(DAY, "09:00"), workers=[world.worker])
+    shared = make.visit(world.package, start=at(DAY, "12:00"),
+                        workers=[world.worker, world.other_worker])
+    make.visit(world.package, start=at(DAY, "17:00"), workers=[world.worker])
+    for visit, worker, metres, verified in ((mine, world.worker, 412.5, False),
+                                            (shared, world.other_worker, 3.0, True)):
+        db.session.add(VisitEvent(
+            visit_id=visit.id, worker_id=worker.id, recorded_by_id=worker.id,
+            kind=EventKind.CHECK_IN, device_time=at(DAY, "09:02"),
+            server_time=at(DAY, "09:02"), distance_m=metres, verified=verified))
+    make.commit()
+    entries = rota(client, bearer, world.worker, DAY).json["visits"]
+    verdicts = [(e["check_in_distance_m"], e["check_in_verified"]) for e in entries]
+    # Mine outside the fence; the co-worker's check-in is not mine; not yet checked in.
+    assert verdicts == [(412.5, False), (None, None), (None, None)]

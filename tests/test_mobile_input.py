@@ -85,15 +85,17 @@ def test_sync_batch_over_the_limit_is_413(client, bearer, world):
     assert response.json["error"]["code"] == "batch_too_large"
 
 
-def test_sync_invalid_event_names_its_index(client, bearer, world):
+def test_sync_invalid_event_is_rejected_alone_naming_its_field(client, bearer, world):
     from backend.services import clock
 
     good = sync_item("check_in", world.visit, clock.now())
     bad = sync_item("check_out", world.visit, clock.now(), lat=100.0)
     response = client.post("/api/v1/sync", headers=bearer(world.worker),
                            json={"events": [good, bad]})
-    assert response.status_code == 422
-    assert "lat" in response.json["error"]["fields"]["events"]["1"]
+    assert response.status_code == 200
+    accepted, rejected = response.json["results"]
+    assert accepted["result"] == "accepted"
+    assert rejected["result"] == "rejected" and "lat" in rejected["fields"]
 
 
 def test_unparseable_visit_id_is_404(client, bearer, world):

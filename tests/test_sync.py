@@ -155,3 +155,70 @@ def test_client_event_id_reused_for_another_event_is_rejected(client, bearer, wo
     reused = sync_item("no_access", world.visit, now, client_event_id=first["client_event_id"])
     results = sync(client, bearer, world.worker, [first, reused])
     assert results[1]["code"] == "client_event_id_reused"
+
+
+def test_results_carry_the_location_verdict_like_the_single_event_endpoints(
+        client, bearer, world):
+    from tests.mobile_helpers import north_of_home
+
+    now = clock.now()
+    far = north_of_home(900)
+    check_in = sync_item("check_in", world.visit, now - timedelta(hours=1),
+                         lat=far[0], lon=far[1], accuracy_m=10.0)
+    check_out = sync_item("check_out", world.visit, now - timedelta(minutes=30))
+    first = sync(client, bearer, world.worker, [check_in, check_out])
+    assert first[0]["verified"] is False and 880 < first[0]["distance_m"] < 920
+    assert "location_not_verified" in first[0]["flags"]
+    assert first[1]["verified"] is True and first[1]["distance_m"] < 5
+    assert "location_not_verified" not in first[1]["flags"]
+    replay = sync(client, bearer, world.worker, [check_in, check_out])
+    assert [r["result"] for r in replay] == ["duplicate", "duplicate"]
+    assert [(r["distance_m"], r["verified"], r["flags"]) for r in replay] == \
+        [(r["distance_m"], r["verified"], r["flags"]) for r in first]
+
+
+def test_a_malformed_event_is_rejected_alone_and_the_rest_applied(client, bearer, world):
+    now = clock.now()
+    good = sync_item("check_in", world.visit, now - timedelta(hours=1))
+    bad_lat = sync_item("check_out", world.visit, now, lat=123.0)
+    no_kind = {k: v for k, v in sync_item("check_out", world.visit, now).items() if k != "kind"}
+    results = sync(client, bearer, world.worker, [bad_lat, good, no_kind, 42])
+    assert [r["result"] for r in results] == ["rejected", "accepted", "rejected", "rejected"]
+    assert results[0]["client_event_id"] == bad_lat["client_event_id"]
+    assert results[0]["code"] == "invalid" and "lat" in results[0]["fields"]
+    assert results[2]["client_event_id"] == no_kind["client_event_id"]
+    assert "kind" in results[2]["fields"]
+    assert results[3]["client_event_id"] is None and results[3]["fields"]
+    assert results[1]["visit_status"] == "in_progress"
+    assert count_events() == 1
+
+
+def test_nested_field_messages_of_a_malformed_event_name_the_item(client, bearer, world):
+    bad = sync_item("check_out", world.visit, clock.now(),
+                    tasks=[{"task_id": "not-a-uuid", "done": True}])
+    [result] = sync(client, bearer, world.worker, [bad])
+    assert result["result"] == "rejected"
+    assert "task_id" in result["fields"]["tasks"]["0"]
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"events": {"not": "a list"}}, 422),
+    ({"events": "nope"}, 422),
+    ({}, 422),
+])
+def test_a_batch_that_is_not_a_list_is_still_422(client, bearer, world, body, status):
+    response = client.post("/api/v1/sync", json=body, headers=bearer(world.worker))
+    assert response.status_code == status
+    assert "events" in response.json["error"]["fields"]
+
+
+def test_a_batch_over_the_count_limit_is_still_413_even_with_malformed_events(
+        client, bearer, world):
+    from backend.services.sync import MAX_BATCH_EVENTS
+
+    now = clock.now()
+    events = [sync_item("check_in", world.visit, now) for _ in range(MAX_BATCH_EVENTS)] + [7]
+    response = client.post("/api/v1/sync", json={"events": events},
+                           headers=bearer(world.worker))
+    assert response.status_code == 413
+    assert count_events() == 0

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from backend.extensions import db
 from backend.models import (
     CarePackage, EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus,
@@ -51,11 +51,25 @@ def record(user: User, visit_id, kind: EventKind, data: dict,
     """One event sent live from the phone: strict about order (409 says why)."""
     require_care_worker(user)
     now = now or clock.now()
-    duplicate = find_duplicate(user, data)
-    if duplicate is not None:
-        return as_duplicate(duplicate, visit_id, kind)
-    visit = visible_visit(user, visit_id)
-    return store(user, visit, kind, data, now, strict=True, device_clock=data["device_time"])
+    return once(user, visit_id, kind, data,
+                lambda: store(user, visible_visit(user, visit_id), kind, data, now, strict=True,
+                              device_clock=data["device_time"]))
+
+
+def once(user: User, visit_id, kind: EventKind, data: dict, attempt) -> Outcome:
+    """attempt() the event; if it is refused, a replay of a stored event answers "duplicate".
+
+    A replay is the exception, so the duplicate is looked up only when the attempt
+    fails (a unique-index violation inside store(), or a state, window or visit check
+    a replay would fail); the answer is the same as looking it up first.
+    """
+    try:
+        return attempt()
+    except DomainError:
+        duplicate = find_duplicate(user, data)
+        if duplicate is None:
+            raise
+    return as_duplicate(duplicate, visit_id, kind)
 
 
 def visible_visit(user: User, visit_id) -> Visit:
@@ -154,9 +168,10 @@ def _check_payload(user: User, visit: Visit, kind: EventKind, data: dict) -> Non
     """Tasks belong to the visit; goals exist and belong to the person visited."""
     if kind != EventKind.CHECK_OUT:
         return
-    task_ids = {t.id for t in visit.tasks}
+    tasks = data.get("tasks") or []
+    task_ids = {t.id for t in visit.tasks} if tasks else set()
     seen = set()
-    for n, task in enumerate(data.get("tasks") or []):
+    for n, task in enumerate(tasks):
         if task["task_id"] not in task_ids or task["task_id"] in seen:
             raise Invalid("That task is not on this visit (or is listed twice).",
                           fields={"tasks": {str(n): {"task_id": ["Not a task of this visit."]}}})
@@ -228,7 +243,9 @@ def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.Visi
     if "events" in visit.__dict__ and event not in visit.events:
         visit.events.append(event)  # already loaded: no need to read them again
     if event.kind == EventKind.CHECK_OUT:
-        _cache_task_outcomes(visit)
+        if event.details.get("tasks"):
+            # A check-out that reports no task leaves every task's cached outcome as it was.
+            _cache_task_outcomes(visit)
         _record_goal_progress(user, visit, event)
     state = visit_state.refresh(visit)
     monitoring.react_to_visit_event(visit)

@@ -12,7 +12,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from backend.extensions import db
-from backend.models import Alert, AlertKind, AlertStatus, SchedulerJobRun, Visit, VisitStatus
+from backend.models import (
+    DEFAULT_RULES, Alert, AlertKind, AlertStatus, CarePackage, MonitoringRule, SchedulerJobRun,
+    Visit, VisitStatus,
+)
 from backend.services import clock
 from backend.services.detection import (
     Scope, in_chunks, raise_alerts, reached, recently_changed, tolerance_values, with_rules,
@@ -171,9 +174,61 @@ def react_to_visit_event(visit: Visit, now: datetime | None = None) -> Detection
     """
     now = now or clock.now()
     db.session.flush()
-    if visit.status == VisitStatus.CANCELLED:
+    if visit.status == VisitStatus.CANCELLED or not _may_react(visit, now):
         return DetectionResult()
     return _pass(_scope(now, visit_ids=[visit.id]))
+
+
+def _may_react(visit: Visit, now: datetime) -> bool:
+    """False when the full pass could neither raise nor resolve an alert for this visit.
+
+    Decided from the visit's refreshed columns, one read of its alerts by the
+    (visit_id, kind) index and, only when a kind may be due, its monitoring rule row,
+    so the usual event (on time, in the home) skips the rule query. Each test is a
+    necessary condition of the pass's SQL, a minute generous at the boundaries; when
+    in doubt the pass runs.
+    """
+    if visit.status in (VisitStatus.SCHEDULED, VisitStatus.MISSED):
+        return True  # late and missed are the pass's business
+    alerts = dict(db.session.execute(
+        sa.select(Alert.kind, Alert.status).where(Alert.visit_id == visit.id)).all())
+    if any(status in UNRESOLVED for status in alerts.values()):
+        return True  # the pass may resolve it
+    if visit.location_verified is False and AlertKind.LOCATION_UNVERIFIED not in alerts:
+        return True
+    due = _due_with_tolerance(visit, now, tolerance=lambda name: 0)
+    if not (due - alerts.keys()):
+        return False
+    rules = _rules_for(visit)
+    return bool(_due_with_tolerance(visit, now, tolerance=rules.get) - alerts.keys())
+
+
+def _due_with_tolerance(visit: Visit, now: datetime, tolerance) -> set[AlertKind]:
+    """Time-based kinds that may be due, given each tolerance in minutes."""
+    slack = timedelta(minutes=1)  # SQL compares fractional minutes; never miss by rounding
+    due = set()
+    if visit.status == VisitStatus.IN_PROGRESS and visit.planned_end <= (
+            now - timedelta(minutes=tolerance("no_checkout_after_min")) + slack):
+        due.add(AlertKind.NO_CHECKOUT)
+    if visit.status == VisitStatus.COMPLETED:
+        if visit.delivered_minutes is not None and (
+                visit.delivered_minutes < visit.duration_min - tolerance("short_margin_min")):
+            due.add(AlertKind.SHORT)
+        if visit.actual_end is not None and visit.planned_end - visit.actual_end > (
+                timedelta(minutes=tolerance("early_finish_min")) - slack):
+            due.add(AlertKind.EARLY_FINISH)
+    return due
+
+
+def _rules_for(visit: Visit) -> dict:
+    """The visit's tolerances: its contract's rule row for its priority, else the defaults."""
+    row = db.session.execute(
+        sa.select(MonitoringRule.short_margin_min, MonitoringRule.early_finish_min,
+                  MonitoringRule.no_checkout_after_min)
+        .join(CarePackage, CarePackage.contract_id == MonitoringRule.contract_id)
+        .where(CarePackage.id == visit.package_id,
+               MonitoringRule.priority == visit.priority)).first()
+    return dict(row._mapping) if row is not None else dict(DEFAULT_RULES[visit.priority])
 
 
 def _record_run(now: datetime, result: DetectionResult) -> None:

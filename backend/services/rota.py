@@ -62,6 +62,10 @@ class RotaVisit:
     goals: list[RotaGoal] = field(default_factory=list)
     co_workers: list[str] = field(default_factory=list)
     checked_in_at: datetime | None = None
+    # The worker's own check-in as judged when it arrived: metres from the home pin and
+    # whether it was inside the geofence (None: no location sent, or the fence is off).
+    check_in_distance_m: float | None = None
+    check_in_verified: bool | None = None
     checked_out_at: datetime | None = None
     no_access_reported: bool = False
 
@@ -150,6 +154,8 @@ def rota_for(worker: User, day: date | None = None) -> list[RotaVisit]:
         for event in events.get(visit.id, []):
             if event.kind == EventKind.CHECK_IN and entry.checked_in_at is None:
                 entry.checked_in_at = event.device_time
+                entry.check_in_distance_m = event.distance_m
+                entry.check_in_verified = event.verified
             elif event.kind == EventKind.CHECK_OUT and entry.checked_out_at is None:
                 entry.checked_out_at = event.device_time
             elif event.kind == EventKind.NO_ACCESS:

@@ -21,16 +21,30 @@ MAX_PLAUSIBLE_SPEED_KMH = 150
 MIN_JUDGED_DISTANCE_M = 1000
 
 
-def _neighbours(worker_id: uuid.UUID, device_time: datetime) -> list[VisitEvent]:
-    """The worker's located events just before and just after device_time."""
-    located = sa.select(VisitEvent).where(
-        VisitEvent.worker_id == worker_id, VisitEvent.lat.is_not(None),
+def _neighbours_query():
+    """The worker's located events just before and just after a device time: one query,
+    two index range scans on (worker_id, device_time), only the columns judged."""
+    columns = (VisitEvent.lat, VisitEvent.lon, VisitEvent.accuracy_m, VisitEvent.device_time)
+    located = sa.select(*columns).where(
+        VisitEvent.worker_id == sa.bindparam("worker_id"), VisitEvent.lat.is_not(None),
         VisitEvent.lon.is_not(None))
-    before = db.session.scalar(located.where(VisitEvent.device_time <= device_time)
-                               .order_by(VisitEvent.device_time.desc()).limit(1))
-    after = db.session.scalar(located.where(VisitEvent.device_time > device_time)
-                              .order_by(VisitEvent.device_time.asc()).limit(1))
-    return [e for e in (before, after) if e is not None]
+    at = sa.bindparam("device_time")
+    before = (located.where(VisitEvent.device_time <= at)
+              .order_by(VisitEvent.device_time.desc()).limit(1).subquery())
+    after = (located.where(VisitEvent.device_time > at)
+             .order_by(VisitEvent.device_time.asc()).limit(1).subquery())
+    return sa.union_all(sa.select(before), sa.select(after))
+
+
+# Built once: this runs on every located event, and building the statement costs more
+# than running it.
+NEIGHBOURS = _neighbours_query()
+
+
+def _neighbours(worker_id: uuid.UUID, device_time: datetime) -> list[sa.Row]:
+    """The worker's located events just before and just after device_time."""
+    return list(db.session.execute(NEIGHBOURS, {"worker_id": worker_id,
+                                                "device_time": device_time}))
 
 
 def implied_speed_kmh(a: tuple[float, float], a_time: datetime, a_accuracy: float | None,

@@ -112,46 +112,37 @@ export function flush(user) {
 }
 
 async function sendBatch(user) {
-  let items = await waiting(user.id);
-  while (items.length) {
-    const events = items.map((item) => ({ kind: item.kind, visit_id: item.visit_id, ...item.body }));
-    let answer;
-    try {
-      answer = await api.call("/sync", {
-        method: "POST", body: { events, sent_at: deviceTime() },
-      });
-    } catch (error) {
-      if (error instanceof api.ApiError && error.status === 422 && error.fields.events) {
-        // One malformed event fails the whole batch: mark it rejected, send the rest.
-        for (const [index, problems] of Object.entries(error.fields.events)) {
-          const item = items[Number(index)];
-          if (!item) continue;
-          Object.assign(item, { status: "rejected", code: "invalid", message: describe(problems) });
-          await save(item);
-        }
-        items = await waiting(user.id);
-        continue;
-      }
-      for (const item of items) {
-        item.last_error = error.message;
-        await store.putQueued(item);
-      }
-      changed();
-      throw error;
-    }
-    for (const result of answer.results) {
-      const item = items.find((e) => e.client_event_id === result.client_event_id);
-      if (!item) continue;
-      Object.assign(item, {
-        status: result.result, sent_at: new Date().toISOString(), event_id: result.event_id,
-        visit_status: result.visit_status, code: result.code, message: result.message,
-      });
+  const items = await waiting(user.id);
+  if (!items.length) return [];
+  const events = items.map((item) => ({ kind: item.kind, visit_id: item.visit_id, ...item.body }));
+  let answer;
+  try {
+    answer = await api.call("/sync", {
+      method: "POST", body: { events, sent_at: deviceTime() },
+    });
+  } catch (error) {
+    for (const item of items) {
+      item.last_error = error.message;
       await store.putQueued(item);
     }
     changed();
-    return answer.results;
+    throw error;
   }
-  return [];
+  for (const result of answer.results) {
+    const item = items.find((e) => e.client_event_id === result.client_event_id);
+    if (!item) continue;
+    // Accepted and duplicate results carry the server's location verdict; a malformed
+    // event comes back "rejected" on its own with field messages.
+    Object.assign(item, {
+      status: result.result, sent_at: new Date().toISOString(), event_id: result.event_id,
+      visit_status: result.visit_status, distance_m: result.distance_m,
+      verified: result.verified, flags: result.flags, code: result.code,
+      message: result.fields ? describe(result.fields) : result.message,
+    });
+    await store.putQueued(item);
+  }
+  changed();
+  return answer.results;
 }
 
 function describe(problems) {

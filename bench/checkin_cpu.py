@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""CPU and SQL statements per check-in/check-out, in-process, against the floor's CPU.
+
+    python bench/checkin_cpu.py [--db sqlite|postgres] [--root DIR]
+
+Seeds a small database with bench/checkin_throughput.py's prepare() (on-time visits),
+prints the SQL statements of one check-in and one check-out, then the process CPU time
+per request over 16 workers x 7 pairs through Flask's test client, and the same for
+bench/floor_app.py. CPU time is far less sensitive to a loaded machine than wall time.
+--root runs another copy of the tree (e.g. an older commit from `git archive`) with this
+same data and driver.
+"""
+import argparse
+import importlib.util
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--root", default=str(HERE.parent))
+    args = parser.parse_args()
+    sys.path.insert(0, args.root)
+    spec = importlib.util.spec_from_file_location("throughput", HERE / "checkin_throughput.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.ROOT = Path(args.root)  # prepare() imports the app from here
+    bench.SQLITE_PATH = Path("/tmp/ecm_bench_checkin_cpu.sqlite3")
+    bench.PG_DB = "ecm_bench_checkin_cpu"
+    bench.BACKGROUND_VISITS = 5000
+    bench.reset_database(args.db)
+    secret = "cpu-bench-" + "x" * 32
+    work = bench.prepare(args.db, 8, secret, "on-time")
+
+    import sqlalchemy as sa
+
+    from backend.app import create_app
+    from backend.extensions import db
+    app = create_app({"SECRET_KEY": secret, "RATELIMIT_ENABLED": False})
+    statements: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda conn, cursor, statement, *rest: statements.append(statement))
+    client = app.test_client()
+
+    def pair(n: int, i: int, show: bool = False) -> None:
+        item, visit_id, home = work[n], work[n]["visits"][i], work[n]["homes"][i]
+        body = {"device_time": datetime.now(UTC).isoformat(), "lat": home[0] + 0.00005,
+                "lon": home[1], "accuracy_m": 12.0, "method": "gps", "device_id": f"cpu-{n}"}
+        for step, extra in (("check-in", {"client_event_id": f"{visit_id}-in"}),
+                            ("check-out", {"client_event_id": f"{visit_id}-out", "note": "ok"})):
+            statements.clear()
+            response = client.post(f"/api/v1/visits/{visit_id}/{step}", json={**body, **extra},
+                                   headers={"Authorization": f"Bearer {item['token']}"})
+            assert response.status_code == 201, response.get_json()
+            if show:
+                print(f"{step}: {len(statements)} statements")
+                for statement in statements:
+                    print("   ", " ".join(statement.split())[:110])
+
+    pair(0, 0, show=True)
+    for n in range(1, 16):
+        pair(n, 0)
+    began = time.process_time()
+    for n in range(16):
+        for i in range(1, 8):
+            pair(n, i)
+    check_in_ms = 1000 * (time.process_time() - began) / (16 * 7 * 2)
+
+    os.environ["DATABASE_URL"] = bench.database_url(args.db)
+    from bench.floor_app import create_app as create_floor
+    floor = create_floor().test_client()
+    body = {"device_time": datetime.now(UTC).isoformat(), "lat": 52.0, "lon": -0.9}
+    for _ in range(20):
+        floor.post("/floor", json=body)
+    began = time.process_time()
+    for _ in range(300):
+        floor.post("/floor", json=body)
+    floor_ms = 1000 * (time.process_time() - began) / 300
+    print(f"{args.db}: check-in/check-out CPU {check_in_ms:.1f} ms per request, "
+          f"floor {floor_ms:.1f} ms ({args.root})")
+
+
+if __name__ == "__main__":
+    main()
