@@ -57,6 +57,7 @@ class WorkerFacts:
     home: tuple[float, float]
     max_daily_minutes: int | None
     days_off: frozenset[int]  # weekdays, Monday 0
+    full_time: bool = False  # given the fuller days: the rest of the team fills in
 
 
 @dataclass

@@ -20,6 +20,7 @@ SPEED_KMH = Contract.__table__.c.travel_speed_kmh.default.arg
 EARTH_KM = 6371.0
 SAFETY = 1.005  # haversine is within 0.5% of the geodesic here: never under-estimate a trip
 MOST_VISITS = 10  # a full day of calls; passed only when nobody else can go
+FULL_TIME_BONUS = 10  # minutes of extra travel worth it to fill a full-timer's day
 STRETCH_MINUTES = 60  # over the daily limit (a warning), rather than nobody at all
 NO_LIMIT_MINUTES = 450  # visit minutes a day for workers without a limit of their own
 KNOWN_BONUS = 15  # minutes of extra travel worth it to send a carer the person knows,
@@ -48,10 +49,11 @@ class Call:
 class _Shift:
     """A worker's day so far; times in minutes since the epoch (cheap to compare)."""
 
-    __slots__ = ("worker_id", "where", "free_at", "minutes", "visits", "limit")
+    __slots__ = ("worker_id", "where", "free_at", "minutes", "visits", "limit", "keen")
 
-    def __init__(self, worker_id, where: tuple[float, float], limit: int):
+    def __init__(self, worker_id, where: tuple[float, float], limit: int, full_time: bool):
         self.worker_id, self.where, self.limit = worker_id, where, limit
+        self.keen = FULL_TIME_BONUS if full_time else 0
         self.free_at, self.minutes, self.visits = -math.inf, 0, 0
 
 
@@ -79,7 +81,8 @@ class Rota:
     def staff_day(self, day: date, worker_ids: list, calls: list[Call]) -> None:
         """Give each call (sorted by start) its carers from the provider's working workers."""
         shifts = [_Shift(w, self.workers[w].home,
-                         self.workers[w].max_daily_minutes or NO_LIMIT_MINUTES)
+                         self.workers[w].max_daily_minutes or NO_LIMIT_MINUTES,
+                         self.workers[w].full_time)
                   for w in worker_ids if day.weekday() not in self.workers[w].days_off]
         for call in calls:
             start, end = _epoch_minutes(call.start), _epoch_minutes(call.end)
@@ -115,7 +118,9 @@ class Rota:
             else:
                 cost = trip
             visits = known.get(shift.worker_id)
-            cost += 2 * shift.visits - (KNOWN_BONUS + 3 * min(visits, 10) if visits else 0)
+            if visits:
+                cost -= KNOWN_BONUS + 3 * min(visits, 10)
+            cost += 2 * shift.visits - shift.keen
             if cost < best_cost:
                 best, best_cost = shift, cost
         return best

@@ -62,8 +62,9 @@ def add_care_workers(county: DemoCounty) -> None:
             days_off = [(rota_start + number) % 7, (rota_start + number + 3) % 7]
             if first:  # the demo carer works today and tomorrow
                 days_off = [(county.today.weekday() + d) % 7 for d in (2, 5)]
-            county.workers[worker_id] = WorkerFacts(worker_id, home, max_daily,
-                                                    frozenset(days_off))
+            county.workers[worker_id] = WorkerFacts(
+                worker_id, home, max_daily, frozenset(days_off),
+                full_time=first or rest.random() < 0.4)
     county.users["carer"] = county.providers[0].worker_ids[0]
     county.count("users", insert_rows(User.__table__, rows))
 
@@ -107,5 +108,5 @@ def _workers_needed(county: DemoCounty, provider) -> int:
         for quarter in range(first, first + math.ceil((line.duration_min + TRIP) / 15)):
             busy[line.weekday, quarter] += line.carers_required
     per_day = sum(line.carers_required for line in lines) / 7 / VISITS_PER_WORKING_DAY
-    at_once = max(busy.values(), default=0) * PEAK_MARGIN
+    at_once = max(busy.values(), default=0) * PEAK_MARGIN + 1
     return max(3, math.ceil(max(per_day, at_once) * 7 / WORKING_DAYS))
