@@ -51,6 +51,9 @@ def build_command(seed, scale, past_days, future_days, reset):
                f"{counts.get('service_users', 0)} people, {counts.get('care_packages', 0)} "
                f"packages, {counts.get('visits', 0):,} visits, "
                f"{counts.get('visit_events', 0):,} events.")
+    if county.planted:
+        click.echo("Left on tomorrow's rota for the manager to find: "
+                   + ", ".join(county.planted) + ".")
 
 
 @demo_cli.command("logins")

@@ -98,6 +98,11 @@ class Rota:
                 call.workers.append(shift.worker_id)
                 self.known[call.package.person.id][shift.worker_id] += 1
 
+    def regulars(self, call: Call) -> list:
+        """The person's most frequent carers so far, as many as the call needs (for a call
+        cancelled in advance: it shows whose visit it was, but took no time on the rota)."""
+        return [w for w, _ in self.known[call.package.person.id].most_common(call.needed)]
+
     def _best(self, call: Call, start: float, shifts: list, most: float, stretch: int):
         """The cheapest worker who can get there in time, with at most `most` visits so far
         and up to `stretch` minutes over their daily limit; None when nobody can."""

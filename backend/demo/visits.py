@@ -62,6 +62,8 @@ def add_visits(county: DemoCounty) -> None:
                         by_provider[id(county.providers[0])], county.workers,
                         keep_clear={county.users["carer"]})
                 for call in calls:
+                    if outcomes[call.id] is not None:
+                        call.workers = rota.regulars(call)
                     if call.planned is None:
                         if outcomes[call.id] is not None:
                             called_off.append(dict(b_id=call.id,
