@@ -26,7 +26,7 @@ from backend.services.schedule import planned_visits
 from backend.services.visit_generation import generate_visits
 from backend.services.visit_state import derive
 
-DAYS_PER_BLOCK = 7
+VISITS_PER_BLOCK = 10_000
 
 
 def add_visits(county: DemoCounty) -> None:
@@ -37,11 +37,12 @@ def add_visits(county: DemoCounty) -> None:
     future = _generated(county, packages)
     rota, tomorrow = Rota(county.workers), county.today + timedelta(days=1)
     days = (county.last_day - county.first_day).days + 1
+    per_block = max(1, VISITS_PER_BLOCK // (3 * max(1, len(packages))))  # days at a time
     with tqdm(total=days, unit="day", desc="Visits", disable=not county.progress,
               mininterval=1.0) as bar:
-        for offset in range(0, days, DAYS_PER_BLOCK):
+        for offset in range(0, days, per_block):
             first = county.first_day + timedelta(days=offset)
-            last = min(county.last_day, first + timedelta(days=DAYS_PER_BLOCK - 1))
+            last = min(county.last_day, first + timedelta(days=per_block - 1))
             past = _past_calls(county, first, last)
             rows = {"visits": [], "visit_assignments": [], "visit_tasks": [],
                     "visit_events": []}
