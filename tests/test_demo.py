@@ -89,9 +89,7 @@ def test_realistic_mix_of_visits(county):
                for v in double_ups)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(
         Visit.priority == Priority.CRITICAL)) > 0
-    # Every visit has its carers and its tasks; events sit between device and server times.
-    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(VisitAssignment.visit_id)))) \
-        == db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
+    # Events sit between device and server times.
     for event in db.session.scalars(sa.select(VisitEvent)).all():
         assert event.device_time <= event.server_time <= NOW
 

@@ -1,6 +1,6 @@
 """Building the demo county: deterministic for a seed, reused when present, reset on demand."""
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -10,6 +10,7 @@ from backend.models import (
     CarePackage,
     Organisation,
     OrganisationKind,
+    PackageStatus,
     ServiceUser,
     User,
     Visit,
@@ -17,6 +18,7 @@ from backend.models import (
     VisitEvent,
     VisitTask,
 )
+from backend.services import clock
 
 NOW = datetime(2026, 3, 30, 11, 20, tzinfo=UTC)
 TINY = dict(seed=7, scale=0.1, past_days=2, future_days=1, now=NOW)
@@ -77,3 +79,24 @@ def test_command_refuses_a_database_with_other_data_and_bad_options(runner, make
     assert result.exit_code != 0
     assert "not the demo county" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+
+
+def test_first_generation_run_after_the_build_creates_and_cancels_nothing(app):
+    """The scheduler's generation job, run for real right after a build, has nothing to do."""
+    from backend.scheduler.jobs import run_job
+    from backend.scheduler.lease import new_holder_id
+
+    county = build_demo(seed=5, scale=0.2, past_days=1)  # future days: the whole horizon
+    db.session.commit()
+    horizon = app.config["VISIT_HORIZON_DAYS"]
+    assert county.future_days == horizon - 1
+    last_day = clock.today() + timedelta(days=horizon - 1)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(
+        Visit.local_date == last_day)) > 100
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CarePackage).where(
+        CarePackage.status == PackageStatus.PENDING)) == 0
+    before = db.session.execute(sa.select(Visit.id, Visit.status)).all()
+    result = run_job(app, "generation", new_holder_id())
+    assert result == {"created": 0, "updated": 0, "cancelled": 0, "reinstated": 0}
+    db.session.expire_all()
+    assert sorted(db.session.execute(sa.select(Visit.id, Visit.status)).all()) == sorted(before)

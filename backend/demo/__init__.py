@@ -9,13 +9,15 @@ STEPS: a callable `step(county: DemoCounty) -> None`, drawing its randomness fro
 What a later step finds on the county: `now`, `tz`, `today`, `first_day`,
 `last_day`; `council_id`, `nhs_id`, `area_ids`; `providers` (ProviderFacts: id,
 manager_id, worker_ids, contracts, suspended, quality); `people` (PersonFacts);
-`packages` (PackageFacts: package_type, dates, schedule, main and backup carers);
-`users` (demo login -> user id). Visits and events are only in the database (a
+`packages` (PackageFacts: package_type, dates, schedule, suspensions); `workers`
+(WorkerFacts: home, daily limit, days off); `users` (demo login -> user id);
+`planted` (the rota problems left for the manager). Visits and events are only in the database (a
 county-year has millions): query them, in chunks for large scales.
 """
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from backend.demo.county import DEMO_COUNCIL, DEMO_PASSWORD, LOGINS, DemoCounty
 from backend.demo.feedback import add_feedback
@@ -23,7 +25,7 @@ from backend.demo.organisations import add_organisations
 from backend.demo.outcomes import add_outcomes
 from backend.demo.packages import add_packages
 from backend.demo.people import add_people
-from backend.demo.staff import add_staff
+from backend.demo.staff import add_care_workers, add_staff
 from backend.demo.visits import add_visits
 from backend.errors import Conflict
 from backend.extensions import db
@@ -49,10 +51,11 @@ def add_alerts(county: DemoCounty) -> None:
 
 STEPS = [
     add_organisations,  # lots, council and ICB, providers with history, contracts
-    add_staff,  # care workers, managers, commissioners, panel, admin (demo sign-ins)
+    add_staff,  # managers, commissioners, panel, admin (demo sign-ins)
     add_people,  # service users
-    add_packages,  # packages, weekly patterns, hospital stays, continuity carers
-    add_visits,  # visits, assignments, tasks, events; cached state from the events
+    add_packages,  # packages, weekly patterns, hospital stays
+    add_care_workers,  # enough care workers for the packages, with days off
+    add_visits,  # visits (future ones by the generator), a rota, tasks, events
     add_goals_and_episodes,  # goals in people's words, progress at visits, reablement
     add_panel_feedback,  # months of panel responses and two unused feedback links
     add_alerts,  # monitoring's first pass over the last day: late and missed calls now
@@ -75,9 +78,16 @@ def demo_exists() -> bool:
     return False
 
 
-def build_demo(seed: int = 2026, scale: float = 1.0, past_days: int = 14, future_days: int = 7,
-               now: datetime | None = None, progress: bool = False) -> DemoCounty:
-    """Build the demo county into the session (flushed, not committed) and return it."""
+def build_demo(seed: int = 2026, scale: float = 1.0, past_days: int = 14,
+               future_days: int | None = None, now: datetime | None = None,
+               progress: bool = False) -> DemoCounty:
+    """Build the demo county into the session (flushed, not committed) and return it.
+
+    future_days defaults to the scheduler's horizon (VISIT_HORIZON_DAYS - 1 days after
+    today), so its first generation run has nothing to add.
+    """
+    if future_days is None:
+        future_days = current_app.config.get("VISIT_HORIZON_DAYS", 14) - 1
     county = DemoCounty(seed=seed, scale=scale, now=now or clock.now(), tz=clock.zone(),
                         past_days=past_days, future_days=future_days, progress=progress)
     for step in STEPS:

@@ -16,15 +16,16 @@ demo_cli = AppGroup("demo", help="Build the demo county and show its sign-ins.")
 @demo_cli.command("build")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same county.")
 @click.option("--scale", default=1.0, show_default=True,
-              help="1: ~500 people, ~80 care workers, 6 providers; 6: ~3,000 people.")
+              help="1: ~500 people, ~200 care workers, 6 providers; 6: ~3,000 people.")
 @click.option("--past-days", default=14, show_default=True, help="Days of visits before today.")
-@click.option("--future-days", default=7, show_default=True, help="Days of visits after today.")
+@click.option("--future-days", type=int, default=None,
+              help="Days of visits after today [default: the scheduler's horizon, 13].")
 @click.option("--reset", is_flag=True, help="Empty the database and build afresh.")
 def build_command(seed, scale, past_days, future_days, reset):
     """Build the demo county, or reuse the one already in the database."""
     from backend.demo import build_demo, demo_exists, empty_database
 
-    if scale <= 0 or past_days < 0 or future_days < 0:
+    if scale <= 0 or past_days < 0 or (future_days is not None and future_days < 0):
         raise click.BadParameter("scale must be positive and days not negative.")
     if reset:
         if current_app.config.get("ECM_ENV") == "production":
@@ -50,6 +51,9 @@ def build_command(seed, scale, past_days, future_days, reset):
                f"{counts.get('service_users', 0)} people, {counts.get('care_packages', 0)} "
                f"packages, {counts.get('visits', 0):,} visits, "
                f"{counts.get('visit_events', 0):,} events.")
+    if county.planted:
+        click.echo("Left on tomorrow's rota for the manager to find: "
+                   + ", ".join(county.planted) + ".")
 
 
 @demo_cli.command("logins")

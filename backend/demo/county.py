@@ -21,19 +21,17 @@ LOGINS = {"carer": "care_worker", "manager": "provider_manager", "commissioner":
 
 @dataclass(frozen=True)
 class Sizes:
-    """How many people, care workers and providers a scale asks for."""
+    """How many people and providers a scale asks for (care workers follow the packages)."""
 
     people: int
-    workers: int
     providers: int
 
     @classmethod
     def for_scale(cls, scale: float) -> "Sizes":
-        """Scale 1: ~500 people, ~80 workers, 6 providers; scale 6: 3,000, 480, 39."""
+        """Scale 1: ~500 people, 6 providers; scale 6: 3,000, 39."""
         people = max(20, round(500 * scale))
         providers = max(3, min(round(6.5 * scale), people // 10))
-        workers = max(2 * providers, round(80 * scale))
-        return cls(people=people, workers=workers, providers=providers)
+        return cls(people=people, providers=providers)
 
 
 @dataclass
@@ -49,6 +47,17 @@ class ProviderFacts:
     contracts: dict = field(default_factory=dict)  # funder kind -> ContractFacts
     manager_id: object = None
     worker_ids: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WorkerFacts:
+    """A care worker as the rota needs them: where their day starts, their limit, days off."""
+
+    id: object
+    home: tuple[float, float]
+    max_daily_minutes: int | None
+    days_off: frozenset[int]  # weekdays, Monday 0
+    full_time: bool = False  # given the fuller days: the rest of the team fills in
 
 
 @dataclass
@@ -87,8 +96,6 @@ class PackageFacts:
     end_date: date | None
     schedule: list
     suspensions: list
-    main_worker_id: object
-    backup_worker_id: object
 
 
 @dataclass
@@ -109,9 +116,11 @@ class DemoCounty:
     providers: list = field(default_factory=list)
     people: list = field(default_factory=list)
     packages: list = field(default_factory=list)
+    workers: dict = field(default_factory=dict)  # care worker id -> WorkerFacts
     users: dict = field(default_factory=dict)  # demo login username -> user id
     password_hash: str = ""
     counts: dict = field(default_factory=dict)  # table -> rows written
+    planted: list = field(default_factory=list)  # rota problems left for the manager
 
     def __post_init__(self):
         self.sizes = self.sizes or Sizes.for_scale(self.scale)

@@ -1,4 +1,4 @@
-"""Step: packages of care with weekly patterns, funders, continuity carers and hospital stays."""
+"""Step: packages of care with weekly patterns, funders and hospital stays."""
 import uuid
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -33,34 +33,28 @@ class Suspension:
 def add_packages(county: DemoCounty) -> None:
     """One package per person (reablement may be followed by a smaller standard one)."""
     rng = county.rng("packages")
-    caseload = {id(p): 0 for p in county.providers}
     rows = {"care_packages": [], "schedule_lines": [], "package_suspensions": []}
     for person in county.people:
         kind = rng.random()
         kind = "continuing_healthcare" if kind < 0.07 else "reablement" if kind < 0.15 \
             else "standard"
-        steady = person is county.people[0]  # the demo carer's first person: daily visits
+        steady = person is county.people[0]  # the first provider's: daily, four calls
         if steady:
             kind, provider = "standard", county.providers[0]
         else:
             provider = _provider_for(rng, county, person, kind)
-        worker_ids = provider.worker_ids
-        k = caseload[id(provider)]
-        caseload[id(provider)] += 1
-        main = worker_ids[k % len(worker_ids)]
-        backup = worker_ids[(k + 1 + rng.randrange(len(worker_ids) - 1)) % len(worker_ids)]
         start, end, pattern = _dates_and_pattern(rng, county, kind)
         if steady:
             start, end, pattern = county.first_day - timedelta(days=400), None, \
                 patterns.FOUR_CALLS
         funder = "nhs" if kind == "continuing_healthcare" else "council"
         _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
-                 main, backup, double_up=kind == "continuing_healthcare" or rng.random() < 0.08,
+                 double_up=kind == "continuing_healthcare" or rng.random() < 0.08,
                  steady=steady)
         if kind == "reablement" and end < county.last_day and rng.random() < 0.6:
             follow = rng.choice(patterns.AFTER_REABLEMENT)
             _package(county, rng, rows, person, provider, "council", "standard",
-                     end + timedelta(days=1), None, follow, main, backup, double_up=False)
+                     end + timedelta(days=1), None, follow, double_up=False)
     for table in (CarePackage.__table__, ScheduleLine.__table__, PackageSuspension.__table__):
         county.count(table.name, insert_rows(table, rows[table.name]))
 
@@ -91,8 +85,8 @@ def _dates_and_pattern(rng, county: DemoCounty, kind: str):
     return start, None, pattern
 
 
-def _package(county, rng, rows, person, provider, funder, kind, start, end, pattern, main,
-             backup, double_up, steady=False) -> PackageFacts:
+def _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
+             double_up, steady=False) -> PackageFacts:
     package_id = uuid.uuid4()
     critical_meds = rng.random() < 0.15  # insulin or time-critical medication
     lines = []
@@ -117,7 +111,9 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
         contract_id=provider.contracts[funder].id, package_type=kind,
         weekly_minutes=sum(line.duration_min * line.carers_required for line in lines),
         start_date=start, end_date=end,
-        status="ended" if ended else "pending" if start > county.today else "active"))
+        # A follow-on package agreed to start later is active too: visit generation plans
+        # active packages only (from their start date), and nothing activates a pending one.
+        status="ended" if ended else "active"))
     rows["schedule_lines"] += [dict(
         id=line.id, package_id=package_id, weekday=line.weekday, start_time=line.start_time,
         duration_min=line.duration_min, carers_required=line.carers_required,
@@ -128,6 +124,6 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
     facts = PackageFacts(
         id=package_id, person=person, provider=provider, contract=provider.contracts[funder],
         package_type=kind, start_date=start, end_date=end, schedule=lines,
-        suspensions=suspensions, main_worker_id=main, backup_worker_id=backup)
+        suspensions=suspensions)
     county.packages.append(facts)
     return facts
