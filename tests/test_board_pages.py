@@ -1,5 +1,5 @@
 """The manager's live board and visit page, through the real pages."""
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from backend.extensions import db
 from backend.models import Alert, AlertKind, EventKind, EventMethod, VisitEvent, VisitStatus
@@ -78,3 +78,17 @@ def test_care_worker_cannot_open_manager_pages(make, client, auth):
     auth.login(w.worker.username)
     assert client.get("/board").status_code == 404
     assert client.get(f"/visits/{w.visit.id}").status_code == 404
+
+
+def test_cancelled_visit_without_carer_is_not_listed_as_needing_one(make):
+    w = make.world()
+    now = datetime.combine(clock.today(), time(9), tzinfo=clock.zone())
+    open_visit = make.visit(w.package, start=now + timedelta(hours=2), workers=[])
+    called_off = make.visit(w.package, start=now + timedelta(hours=4), workers=[])
+    called_off.status = VisitStatus.CANCELLED
+    db.session.flush()
+    rows = {row.worker: [v.visit.id for v in row.visits]
+            for row in today_board(w.manager, now.astimezone(clock.zone()).date(), now)}
+    assert rows["Not assigned"] == [open_visit.id]
+    assert rows["Cancelled, no carer"] == [called_off.id]
+    assert list(rows)[0] == "Not assigned" and list(rows)[-1] == "Cancelled, no carer"

@@ -14,6 +14,9 @@ from backend.services import clock
 from backend.services.access import visible
 
 UNASSIGNED = "Not assigned"
+# Cancelled visits nobody holds get their own row, so "Not assigned" lists only
+# visits that still need a carer.
+CANCELLED_ROW = "Cancelled, no carer"
 # Board labels for statuses that need no clock: what the events already say.
 SETTLED = {VisitStatus.COMPLETED: "done", VisitStatus.IN_PROGRESS: "in progress",
            VisitStatus.MISSED: "missed", VisitStatus.NO_ACCESS: "no access",
@@ -79,10 +82,15 @@ def today_board(user: User, day: date | None = None, now: datetime | None = None
         label = visit_label(visit, open_alerts[visit.id], now)
         workers = [a.worker for a in visit.assignments] or [None]
         for worker in workers:
-            key = worker.id if worker else None
-            row = by_worker.setdefault(key, BoardRow(
-                worker.display_name if worker else UNASSIGNED, key, []))
+            if worker:
+                key, name = worker.id, worker.display_name
+            elif visit.status == VisitStatus.CANCELLED:
+                key, name = CANCELLED_ROW, CANCELLED_ROW
+            else:
+                key, name = None, UNASSIGNED
+            row = by_worker.setdefault(key, BoardRow(name, key, []))
             others = [w.display_name for w in workers if w is not None and w is not worker]
             row.visits.append(BoardVisit(visit, label, others))
-    rows = sorted(by_worker.values(), key=lambda r: (r.worker_id is not None, r.worker))
-    return rows
+    # Not assigned first (it needs action), then workers by name, cancelled last.
+    order = {None: 0, CANCELLED_ROW: 2}
+    return sorted(by_worker.values(), key=lambda r: (order.get(r.worker_id, 1), r.worker))
