@@ -5,9 +5,12 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from backend.errors import DomainError
 from backend.models import Role
-from backend.services.overview import overview_csv, provider_overview
+from backend.services import clock
+from backend.services.drilldown import package_visits, provider_packages
+from backend.services.overview import last_full_week, overview_csv, provider_overview
 from web_admin.auth import current_user, login_required
 from web_admin.charts import Series, bar_chart
+from web_admin.period_filter import period_args, read_period
 
 bp = Blueprint("commissioner", __name__)
 
@@ -52,3 +55,31 @@ def overview_download(table):
     lines = overview_csv(current_user(), table, _date("from"), _date("to"))
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="providers-{table}.csv"'})
+
+
+@bp.get("/overview/providers/<uuid:provider_id>")
+@login_required(Role.COMMISSIONER)
+def provider_detail(provider_id):
+    """One provider's packages funded by the user's organisation, for the period."""
+    form, period, ok = read_period(*last_full_week())
+    data = provider_packages(current_user(), provider_id, period)
+    rows = data["rows"]
+    names = [r["package"]["name"] for r in rows]
+    chart = bar_chart(
+        f"Commissioned and delivered hours by package, {data['provider'].name}", names,
+        [Series("Commissioned", [float(r["commissioned_hours"]) for r in rows]),
+         Series("Delivered", [float(r["delivered_hours"]) for r in rows]),
+         Series("Verified in the home", [float(r["verified_hours"]) for r in rows])],
+        unit=" h")
+    return render_template("commissioner/provider.html", data=data, rows=rows, chart=chart,
+                           form=form, ok=ok, args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/overview/packages/<uuid:package_id>")
+@login_required(Role.COMMISSIONER)
+def package_detail(package_id):
+    """One funded package's visits in the period: planned against actual, with links."""
+    form, period, ok = read_period(*last_full_week())
+    data = package_visits(current_user(), package_id, period)
+    return render_template("commissioner/package.html", data=data, form=form, ok=ok,
+                           zone=clock.zone(), args=period_args(period)), 200 if ok else 422
