@@ -1,13 +1,15 @@
 """Commissioner pages: the overview of providers, with charts and the tables behind them."""
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from backend.errors import DomainError
 from backend.models import Role
 from backend.services import clock
 from backend.services.drilldown import package_visits, provider_packages
+from backend.services.exports import actuals_csv, pounds
 from backend.services.overview import last_full_week, overview_csv, provider_overview
+from backend.services.payment_summary import payment_summary, payment_table_csv
 from web_admin.auth import current_user, login_required
 from web_admin.charts import Series, bar_chart
 from web_admin.period_filter import period_args, read_period
@@ -83,3 +85,38 @@ def package_detail(package_id):
     data = package_visits(current_user(), package_id, period)
     return render_template("commissioner/package.html", data=data, form=form, ok=ok,
                            zone=clock.zone(), args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/payment")
+@login_required(Role.COMMISSIONER)
+def payment():
+    """Billable minutes and amounts per provider and per week, raw against billed."""
+    form, period, ok = read_period(*last_full_week())
+    data = payment_summary(current_user(), period)
+    rows = data["providers"]["rows"]
+    names = [r["group"]["provider"]["name"] for r in rows]
+    minutes_chart = bar_chart(
+        "Actual, raw and billed hours by provider", names,
+        [Series("Actual", [round(r["actual_minutes"] / 60, 2) for r in rows]),
+         Series("Raw (billing basis)", [round(r["raw_minutes"] / 60, 2) for r in rows]),
+         Series("Billed", [round(r["billed_minutes"] / 60, 2) for r in rows])], unit=" h")
+    amount_chart = bar_chart(
+        "Amount billed by provider", names,
+        [Series("Amount (£)", [r["amount_pence"] / 100 for r in rows])], unit="")
+    return render_template("commissioner/payment.html", data=data, form=form, ok=ok,
+                           minutes_chart=minutes_chart, amount_chart=amount_chart,
+                           pounds=pounds, args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/payment/<any(providers, weeks, visits):table>.csv")
+@login_required(Role.COMMISSIONER)
+def payment_download(table):
+    """A table of the payment page as CSV, or every visit's bill (visits.csv)."""
+    form, period, ok = read_period(*last_full_week())
+    if not ok:
+        abort(422, description="Choose a valid period: " + "; ".join(
+            e for f in (form.first, form.last) for e in f.errors))
+    lines = (actuals_csv(current_user(), period) if table == "visits"
+             else payment_table_csv(current_user(), period, table))
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="payment-{table}-{period.first}.csv"'})
