@@ -8,6 +8,8 @@ from backend.models import Role
 from backend.services import clock
 from backend.services.drilldown import package_visits, provider_packages
 from backend.services.exports import actuals_csv, pounds
+from backend.services.outcome_measures import default_period
+from backend.services.outcome_overview import outcomes_csv, outcomes_overview
 from backend.services.overview import last_full_week, overview_csv, provider_overview
 from backend.services.payment_summary import payment_summary, payment_table_csv
 from web_admin.auth import current_user, login_required
@@ -120,3 +122,49 @@ def payment_download(table):
              else payment_table_csv(current_user(), period, table))
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="payment-{table}-{period.first}.csv"'})
+
+
+def _share(measure: dict) -> float | None:
+    return round(measure["value"] * 100, 1) if measure["value"] is not None else None
+
+
+@bp.get("/outcomes")
+@login_required(Role.COMMISSIONER)
+def outcomes():
+    """ASCOF 2B and 2D, goals and GAS, Barthel gain and hours reduction, per provider."""
+    form, period, ok = read_period(*default_period())
+    data = outcomes_overview(current_user(), period.first, period.last)
+    rows = data["rows"]
+    names = [r["provider"]["name"] for r in rows]
+    ascof_chart = bar_chart(
+        "ASCOF 2B and 2D and goals achieved by provider", names,
+        [Series("2B at home at 91 days", [_share(r["ascof_2b"]) for r in rows]),
+         Series("2D no or low-level support", [_share(r["ascof_2d"]) for r in rows]),
+         Series("Goals achieved", [_share(r["goals_achieved"]) for r in rows])],
+        unit="%", max_value=100)
+    gas_chart = bar_chart(
+        "Mean GAS T-score by provider (50 = goals met as expected)", names,
+        [Series("Mean T-score", [r["gas_t_score"]["mean"]["value"] for r in rows])],
+        target=50, target_label="As expected", max_value=80)
+    change_chart = bar_chart(
+        "Barthel gain and reduction in weekly hours by provider", names,
+        [Series("Mean Barthel gain (points)", [r["barthel_gain"]["value"] for r in rows]),
+         Series("Mean weekly hours reduction, reablement",
+                [r["weekly_hours_reduction"]["value"] for r in rows]),
+         Series("Package hours a week, start less end",
+                [r["package_hours"]["reduction_hours"] for r in rows])])
+    return render_template("commissioner/outcomes.html", data=data, rows=rows, form=form,
+                           ok=ok, charts=[ascof_chart, gas_chart, change_chart],
+                           args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/outcomes.csv")
+@login_required(Role.COMMISSIONER)
+def outcomes_download():
+    """The outcomes table as CSV, with the all-providers row the page shows."""
+    form, period, ok = read_period(*default_period())
+    if not ok:
+        abort(422, description="Choose a valid period.")
+    lines = outcomes_csv(outcomes_overview(current_user(), period.first, period.last))
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="outcomes-{period.first}.csv"'})
