@@ -4,7 +4,11 @@ import sqlalchemy as sa
 from backend.errors import Invalid
 from backend.extensions import db
 from backend.models import (
-    FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind, User,
+    FrameworkStatus,
+    FrameworkStatusChange,
+    Organisation,
+    OrganisationKind,
+    User,
 )
 from backend.services import audit_trail, clock
 from backend.services.access import can_change, get_changeable, get_visible, scoped
