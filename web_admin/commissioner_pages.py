@@ -104,7 +104,7 @@ def payment():
          Series("Billed", [round(r["billed_minutes"] / 60, 2) for r in rows])], unit=" h")
     amount_chart = bar_chart(
         "Amount billed by provider", names,
-        [Series("Amount (£)", [r["amount_pence"] / 100 for r in rows])], unit="")
+        [Series("Amount", [r["amount_pence"] / 100 for r in rows])], prefix="£", digits=2)
     return render_template("commissioner/payment.html", data=data, form=form, ok=ok,
                            minutes_chart=minutes_chart, amount_chart=amount_chart,
                            pounds=pounds, args=period_args(period)), 200 if ok else 422

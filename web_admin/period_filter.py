@@ -29,6 +29,8 @@ def read_period(default_first: date, default_last: date) -> tuple[PeriodForm, Pe
         for name, messages in (exc.fields or {"to": [exc.message]}).items():
             names.get(name, form.last).errors = list(messages)
         return form, fallback, False
+    form.first.data, form.last.data = period.first, period.last  # show the dates in use
+    form.first.raw_data = form.last.raw_data = None
     return form, period, True
 
 
