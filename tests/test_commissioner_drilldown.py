@@ -1,6 +1,7 @@
 """Drill-down from the overview: provider -> funded packages -> visits -> the visit record."""
 from datetime import time, timedelta
 
+from backend.models import VisitStatus
 from backend.services import clock
 from backend.services.overview import last_full_week
 from tests.monitoring_helpers import check_in, check_out
@@ -31,6 +32,22 @@ def test_provider_page_lists_funded_packages_with_hours_and_quality(make, client
     assert "100.00%" in page  # punctual and verified in the home
     assert f"/overview/packages/{w.package.id}" in page
     assert "<svg" in page
+
+
+def test_each_package_has_its_own_quality_figures(make, client, auth):
+    w = make.world()
+    _delivered_visit(make, w)
+    second = make.package(make.service_user(), contract=w.contract)
+    monday, _ = last_full_week()
+    make.visit(second, start=clock.local_to_utc(monday, time(18, 0)), status=VisitStatus.MISSED)
+    make.commit()
+    auth.login(w.commissioner.username)
+    page = client.get(f"/overview/providers/{w.provider.id}").get_data(as_text=True)
+    table = page.split('id="packages-table"')[1]
+    first_row = table.split(w.person.council_ref)[1].split("</tr>")[0]
+    second_row = table.split(second.service_user.council_ref)[1].split("</tr>")[0]
+    assert "<td>0.00%</td>" in first_row  # nothing missed
+    assert "<td>100.00% (1)</td>" in second_row  # its one visit missed
 
 
 def test_package_page_lists_visits_with_links_to_the_record(make, client, auth):

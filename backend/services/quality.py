@@ -63,7 +63,7 @@ def _visit_counts(user, period, provider_id, by=CarePackage.provider_id) -> dict
         .outerjoin(MonitoringRule, sa.and_(MonitoringRule.contract_id == CarePackage.contract_id,
                                            MonitoringRule.priority == Visit.priority))
         .where(*_in_period(period), *package_criteria(user, provider_id))
-        .group_by(CarePackage.provider_id))
+        .group_by(by))
     return {row[0]: dict(zip(COUNTS, (int(v or 0) for v in row[1:]), strict=True))
             for row in db.session.execute(stmt)}
 
