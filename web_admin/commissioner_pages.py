@@ -1,9 +1,7 @@
-"""Commissioner pages: the overview of providers, with charts and the tables behind them."""
-from datetime import date
+"""Commissioner pages: the overview with its drill-down, payment and outcomes, with charts
+and the tables (and CSV) behind them."""
+from flask import Blueprint, Response, abort, render_template, stream_with_context
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
-
-from backend.errors import DomainError
 from backend.models import Role
 from backend.services import clock
 from backend.services.drilldown import package_visits, provider_packages
@@ -19,22 +17,12 @@ from web_admin.period_filter import period_args, read_period
 bp = Blueprint("commissioner", __name__)
 
 
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args[name]) if request.args.get(name) else None
-    except ValueError:
-        return None
-
-
 @bp.get("/overview")
 @login_required(Role.COMMISSIONER)
 def overview():
     """Delivered against commissioned hours and quality per provider for a chosen period."""
-    problem = None
-    try:
-        data = provider_overview(current_user(), _date("from"), _date("to"))
-    except DomainError as exc:
-        problem, data = exc.message, provider_overview(current_user())
+    form, period, ok = read_period(*last_full_week())
+    data = provider_overview(current_user(), period.first, period.last)
     rows = data["rows"]
     names = [r["provider"]["name"] for r in rows]
     hours_chart = bar_chart(
@@ -49,14 +37,17 @@ def overview():
         [Series("Verified in the home", [float(v) if v is not None else None for v in logged])],
         unit="%", target=85, target_label="Target", max_value=100)
     return render_template("overview.html", data=data, rows=rows, hours_chart=hours_chart,
-                           logging_chart=logging_chart, problem=problem)
+                           logging_chart=logging_chart, form=form, ok=ok), 200 if ok else 422
 
 
 @bp.get("/overview/<any(hours, quality):table>.csv")
 @login_required(Role.COMMISSIONER)
 def overview_download(table):
     """The CSV behind a table of the overview, for the same period."""
-    lines = overview_csv(current_user(), table, _date("from"), _date("to"))
+    form, period, ok = read_period(*last_full_week())
+    if not ok:
+        abort(422, description="Choose a valid period.")
+    lines = overview_csv(current_user(), table, period.first, period.last)
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="providers-{table}.csv"'})
 
