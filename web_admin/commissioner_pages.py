@@ -142,7 +142,7 @@ def outcomes():
         [Series("Mean Barthel gain (points)", [r["barthel_gain"]["value"] for r in rows]),
          Series("Mean weekly hours reduction, reablement",
                 [r["weekly_hours_reduction"]["value"] for r in rows]),
-         Series("Package hours a week, start less end",
+         Series("Fall in package hours a week over the period",
                 [r["package_hours"]["reduction_hours"] for r in rows])])
     return render_template("commissioner/outcomes.html", data=data, rows=rows, form=form,
                            ok=ok, charts=[ascof_chart, gas_chart, change_chart],
