@@ -29,7 +29,9 @@ def empty_database(app, tmp_path):
 
 
 def test_upgrade_matches_models_and_downgrades(empty_database):
-    fresh = create_app({"TESTING": True, "SECRET_KEY": "x" * 32,
+    # Rate limiting off: the limiter is a singleton, and a fresh app would switch it on for
+    # every later test (sign-ins then start failing at 20 a minute).
+    fresh = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "RATELIMIT_ENABLED": False,
                         "SQLALCHEMY_DATABASE_URI": empty_database})
     with fresh.app_context():
         upgrade()

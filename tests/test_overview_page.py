@@ -40,5 +40,6 @@ def test_bad_period_is_explained_not_crashed(make, client, auth):
     make.commit()
     auth.login(w.commissioner.username)
     response = client.get("/overview?from=2026-05-01&to=2026-04-01")
-    assert response.status_code == 200 and "ends before it starts" in response.get_data(
-        as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "ends before it starts" in page
+    assert 'value="2026-04-01"' in page and 'id="to-error"' in page  # kept, explained by it

@@ -32,11 +32,13 @@ def _fill(index: int) -> str:
     return COLOURS[0] if pattern == "solid" else f"url(#p-{pattern})"
 
 
-def _fmt(value, unit: str) -> str:
+def _fmt(value, unit: str, prefix: str = "", digits: int | None = None) -> str:
     if value is None:
         return "no data"
+    if digits is not None:  # fixed places, e.g. money
+        return f"{prefix}{value:,.{digits}f}{unit}"
     text = f"{value:,.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-    return f"{text}{unit}"
+    return f"{prefix}{text}{unit}"
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: str) -> Markup:
@@ -51,22 +53,28 @@ def _svg(width: int, height: int, title: str, desc: str, body: str) -> Markup:
 
 def bar_chart(title: str, labels: list[str], series: list[Series], unit: str = "",
               target: float | None = None, target_label: str = "Target",
-              max_value: float | None = None) -> Markup:
-    """Horizontal grouped bars, one group per label, with an optional target line."""
+              max_value: float | None = None, prefix: str = "",
+              digits: int | None = None) -> Markup:
+    """Horizontal grouped bars, one group per label, with an optional target line.
+
+    prefix and digits shape the numbers (e.g. "£" and 2 for money)."""
     label_w, width, bar_h, gap = 190, 720, 16, 10
     plot_w = width - label_w - 90
     values = [v for s in series for v in s.values if v is not None]
     top = max([max_value or 0, target or 0, *values, 1e-9])
     scale = plot_w / top
-    legend_h = 26
+    parts, x, y = [], label_w, 4
+    for i, s in enumerate(series):  # legend, wrapped onto more rows when names are long
+        needed = 20 + 7.5 * len(s.name) + 16  # about 7.5 px a character at 13 px
+        if x > label_w and x + needed > width:
+            x, y = label_w, y + 20
+        parts.append(f'<rect x="{x:.0f}" y="{y}" width="14" height="14" fill="{_fill(i)}" '
+                     f'stroke="#1d1d1b"/><text x="{x + 20:.0f}" y="{y + 12}" class="legend">'
+                     f'{escape(s.name)}</text>')
+        x += needed
+    legend_h = y + 22
     group_h = bar_h * len(series) + gap
     height = legend_h + group_h * len(labels) + 24
-    parts = []
-    for i, s in enumerate(series):  # legend
-        x = label_w + i * 180
-        parts.append(f'<rect x="{x}" y="4" width="14" height="14" fill="{_fill(i)}" '
-                     f'stroke="#1d1d1b"/><text x="{x + 20}" y="16" class="legend">'
-                     f'{escape(s.name)}</text>')
     for row, label in enumerate(labels):
         y0 = legend_h + row * group_h
         parts.append(f'<text x="{label_w - 8}" y="{y0 + group_h / 2}" text-anchor="end" '
@@ -77,9 +85,10 @@ def bar_chart(title: str, labels: list[str], series: list[Series], unit: str = "
             y = y0 + i * bar_h
             parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
                          f'fill="{_fill(i)}" stroke="#1d1d1b" stroke-width="0.5">'
-                         f'<title>{escape(s.name)}: {_fmt(value, unit)}</title></rect>'
-                         f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h / 2}" '
-                         f'dominant-baseline="middle" class="value">{_fmt(value, unit)}</text>')
+                         f'<title>{escape(s.name)}: {_fmt(value, unit, prefix, digits)}</title>'
+                         f'</rect><text x="{label_w + w + 4:.1f}" y="{y + bar_h / 2}" '
+                         f'dominant-baseline="middle" class="value">'
+                         f'{escape(_fmt(value, unit, prefix, digits))}</text>')
     if target is not None:
         x = label_w + target * scale
         parts.append(f'<line x1="{x:.1f}" y1="{legend_h - 4}" x2="{x:.1f}" y2="{height - 18}" '
@@ -87,7 +96,8 @@ def bar_chart(title: str, labels: list[str], series: list[Series], unit: str = "
                      f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" class="target">'
                      f'{escape(target_label)} {_fmt(target, unit)}</text>')
     desc = "; ".join(
-        f"{label}: " + ", ".join(f"{s.name} {_fmt(s.values[r], unit)}" for s in series)
+        f"{label}: " + ", ".join(f"{s.name} {_fmt(s.values[r], unit, prefix, digits)}"
+                                 for s in series)
         for r, label in enumerate(labels))
     return _svg(width, height, title, desc, "".join(parts))
 

@@ -1,33 +1,28 @@
-"""Commissioner pages: the overview of providers, with charts and the tables behind them."""
-from datetime import date
+"""Commissioner pages: the overview with its drill-down, payment and outcomes, with charts
+and the tables (and CSV) behind them."""
+from flask import Blueprint, Response, abort, render_template, stream_with_context
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
-
-from backend.errors import DomainError
 from backend.models import Role
-from backend.services.overview import overview_csv, provider_overview
+from backend.services import clock
+from backend.services.drilldown import package_visits, provider_packages
+from backend.services.exports import actuals_csv, pounds
+from backend.services.outcome_measures import default_period
+from backend.services.outcome_overview import outcomes_csv, outcomes_overview
+from backend.services.overview import last_full_week, overview_csv, provider_overview
+from backend.services.payment_summary import payment_summary, payment_table_csv
 from web_admin.auth import current_user, login_required
 from web_admin.charts import Series, bar_chart
+from web_admin.period_filter import period_args, read_period
 
 bp = Blueprint("commissioner", __name__)
-
-
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args[name]) if request.args.get(name) else None
-    except ValueError:
-        return None
 
 
 @bp.get("/overview")
 @login_required(Role.COMMISSIONER)
 def overview():
     """Delivered against commissioned hours and quality per provider for a chosen period."""
-    problem = None
-    try:
-        data = provider_overview(current_user(), _date("from"), _date("to"))
-    except DomainError as exc:
-        problem, data = exc.message, provider_overview(current_user())
+    form, period, ok = read_period(*last_full_week())
+    data = provider_overview(current_user(), period.first, period.last)
     rows = data["rows"]
     names = [r["provider"]["name"] for r in rows]
     hours_chart = bar_chart(
@@ -42,13 +37,125 @@ def overview():
         [Series("Verified in the home", [float(v) if v is not None else None for v in logged])],
         unit="%", target=85, target_label="Target", max_value=100)
     return render_template("overview.html", data=data, rows=rows, hours_chart=hours_chart,
-                           logging_chart=logging_chart, problem=problem)
+                           logging_chart=logging_chart, form=form, ok=ok), 200 if ok else 422
 
 
 @bp.get("/overview/<any(hours, quality):table>.csv")
 @login_required(Role.COMMISSIONER)
 def overview_download(table):
     """The CSV behind a table of the overview, for the same period."""
-    lines = overview_csv(current_user(), table, _date("from"), _date("to"))
+    form, period, ok = read_period(*last_full_week())
+    if not ok:
+        abort(422, description="Choose a valid period.")
+    lines = overview_csv(current_user(), table, period.first, period.last)
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="providers-{table}.csv"'})
+
+
+@bp.get("/overview/providers/<uuid:provider_id>")
+@login_required(Role.COMMISSIONER)
+def provider_detail(provider_id):
+    """One provider's packages funded by the user's organisation, for the period."""
+    form, period, ok = read_period(*last_full_week())
+    data = provider_packages(current_user(), provider_id, period)
+    rows = data["rows"]
+    names = [r["package"]["name"] for r in rows]
+    chart = bar_chart(
+        f"Commissioned and delivered hours by package, {data['provider'].name}", names,
+        [Series("Commissioned", [float(r["commissioned_hours"]) for r in rows]),
+         Series("Delivered", [float(r["delivered_hours"]) for r in rows]),
+         Series("Verified in the home", [float(r["verified_hours"]) for r in rows])],
+        unit=" h")
+    return render_template("commissioner/provider.html", data=data, rows=rows, chart=chart,
+                           form=form, ok=ok, args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/overview/packages/<uuid:package_id>")
+@login_required(Role.COMMISSIONER)
+def package_detail(package_id):
+    """One funded package's visits in the period: planned against actual, with links."""
+    form, period, ok = read_period(*last_full_week())
+    data = package_visits(current_user(), package_id, period)
+    return render_template("commissioner/package.html", data=data, form=form, ok=ok,
+                           zone=clock.zone(), args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/payment")
+@login_required(Role.COMMISSIONER)
+def payment():
+    """Billable minutes and amounts per provider and per week, raw against billed."""
+    form, period, ok = read_period(*last_full_week())
+    data = payment_summary(current_user(), period)
+    rows = data["providers"]["rows"]
+    names = [r["group"]["provider"]["name"] for r in rows]
+    minutes_chart = bar_chart(
+        "Actual, raw and billed hours by provider", names,
+        [Series("Actual", [round(r["actual_minutes"] / 60, 2) for r in rows]),
+         Series("Raw (billing basis)", [round(r["raw_minutes"] / 60, 2) for r in rows]),
+         Series("Billed", [round(r["billed_minutes"] / 60, 2) for r in rows])], unit=" h")
+    amount_chart = bar_chart(
+        "Amount billed by provider", names,
+        [Series("Amount", [r["amount_pence"] / 100 for r in rows])], prefix="£", digits=2)
+    return render_template("commissioner/payment.html", data=data, form=form, ok=ok,
+                           minutes_chart=minutes_chart, amount_chart=amount_chart,
+                           pounds=pounds, args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/payment/<any(providers, weeks, visits):table>.csv")
+@login_required(Role.COMMISSIONER)
+def payment_download(table):
+    """A table of the payment page as CSV, or every visit's bill (visits.csv)."""
+    form, period, ok = read_period(*last_full_week())
+    if not ok:
+        abort(422, description="Choose a valid period: " + "; ".join(
+            e for f in (form.first, form.last) for e in f.errors))
+    lines = (actuals_csv(current_user(), period) if table == "visits"
+             else payment_table_csv(current_user(), period, table))
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="payment-{table}-{period.first}.csv"'})
+
+
+def _share(measure: dict) -> float | None:
+    return round(measure["value"] * 100, 1) if measure["value"] is not None else None
+
+
+@bp.get("/outcomes")
+@login_required(Role.COMMISSIONER)
+def outcomes():
+    """ASCOF 2B and 2D, goals and GAS, Barthel gain and hours reduction, per provider."""
+    form, period, ok = read_period(*default_period())
+    data = outcomes_overview(current_user(), period.first, period.last)
+    rows = data["rows"]
+    names = [r["provider"]["name"] for r in rows]
+    ascof_chart = bar_chart(
+        "ASCOF 2B and 2D and goals achieved by provider", names,
+        [Series("2B at home at 91 days", [_share(r["ascof_2b"]) for r in rows]),
+         Series("2D no or low-level support", [_share(r["ascof_2d"]) for r in rows]),
+         Series("Goals achieved", [_share(r["goals_achieved"]) for r in rows])],
+        unit="%", max_value=100)
+    gas_chart = bar_chart(
+        "Mean GAS T-score by provider (50 = goals met as expected)", names,
+        [Series("Mean T-score", [r["gas_t_score"]["mean"]["value"] for r in rows])],
+        target=50, target_label="As expected", max_value=80)
+    change_chart = bar_chart(
+        "Barthel gain and reduction in weekly hours by provider", names,
+        [Series("Mean Barthel gain (points)", [r["barthel_gain"]["value"] for r in rows]),
+         Series("Mean weekly hours reduction, reablement",
+                [r["weekly_hours_reduction"]["value"] for r in rows]),
+         Series("Fall in package hours a week over the period",
+                [r["package_hours"]["reduction_hours"] for r in rows])])
+    return render_template("commissioner/outcomes.html", data=data, rows=rows, form=form,
+                           ok=ok, charts=[ascof_chart, gas_chart, change_chart],
+                           args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/outcomes.csv")
+@login_required(Role.COMMISSIONER)
+def outcomes_download():
+    """The outcomes table as CSV, with the all-providers row the page shows."""
+    form, period, ok = read_period(*default_period())
+    if not ok:
+        abort(422, description="Choose a valid period.")
+    lines = outcomes_csv(outcomes_overview(current_user(), period.first, period.last))
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="outcomes-{period.first}.csv"'})

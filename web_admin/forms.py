@@ -1,6 +1,8 @@
 """WTForms for the pages (CSRF on every form)."""
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField, PasswordField, SelectField, StringField, TextAreaField, TimeField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -35,3 +37,22 @@ class CorrectionForm(FlaskForm):
     resolution_code = SelectField("What settled it", validators=[
         DataRequired(message="Choose what evidence settled it.")])
     note = TextAreaField("Note", validators=[Length(max=1000)])
+
+
+class PeriodForm(FlaskForm):
+    """The period a report page shows (read from the query string; a GET form, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    first = DateField("From", name="from", validators=[Optional()])
+    last = DateField("To", name="to", validators=[Optional()])
+
+
+class FrameworkStatusForm(FlaskForm):
+    """Change a provider's framework status: the new status and a reason, both required."""
+
+    status = SelectField("New status", validators=[
+        DataRequired(message="Choose the new status.")])
+    reason = TextAreaField("Reason", validators=[
+        DataRequired(message="Give a reason for the change."), Length(max=2000)])

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from backend.errors import DomainError
 from backend.models import MEASURE_RANGES, Role
-from backend.services import clock, pins
+from backend.services import access, clock, pins
 from backend.services.assignments import assign_worker, care_workers, preview_assignment
 from backend.services.board import today_board
 from backend.services.corrections import CorrectionReason, CorrectionResolution, correct_by_ids
@@ -70,8 +70,10 @@ def _render_visit(record, form: CorrectionForm, problem: str | None = None, stat
     diagram = location_diagram(record.radius_m, [
         (line.event.kind.value.replace("_", " "), line.event.distance_m, line.bearing,
          line.event.verified) for line in record.events if line.event.distance_m is not None])
+    # Commissioners read the record; the forms are for those access.py lets change a visit.
     return render_template("visit.html", r=record, v=record.visit, diagram=diagram,
-                           zone=clock.zone(), form=form, problem=problem), status
+                           zone=clock.zone(), form=form, problem=problem,
+                           can_change=access.can_change(current_user(), record.visit)), status
 
 
 @bp.route("/visits/<uuid:visit_id>/reassign", methods=["GET", "POST"])

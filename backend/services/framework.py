@@ -3,9 +3,15 @@ import sqlalchemy as sa
 
 from backend.errors import Invalid
 from backend.extensions import db
-from backend.models import FrameworkStatus, FrameworkStatusChange, Organisation, User
+from backend.models import (
+    FrameworkStatus,
+    FrameworkStatusChange,
+    Organisation,
+    OrganisationKind,
+    User,
+)
 from backend.services import audit_trail, clock
-from backend.services.access import get_changeable, get_visible
+from backend.services.access import can_change, get_changeable, get_visible, scoped
 from backend.services.validation import choice
 
 
@@ -37,3 +43,25 @@ def framework_history(user: User, provider_id) -> list[FrameworkStatusChange]:
     return list(db.session.scalars(
         sa.select(FrameworkStatusChange).where(FrameworkStatusChange.provider_id == provider.id)
         .order_by(FrameworkStatusChange.changed_at.desc())))
+
+
+def framework_providers(user: User) -> list[dict]:
+    """Providers on the user's framework (those their organisation contracts with), each
+    with its status history newest first, who made each change, and whether the user may
+    change the status."""
+    providers = db.session.scalars(
+        scoped(user, Organisation).where(Organisation.kind == OrganisationKind.PROVIDER)
+        .order_by(Organisation.name)).all()
+    changes = db.session.scalars(
+        scoped(user, FrameworkStatusChange)
+        .where(FrameworkStatusChange.provider_id.in_([p.id for p in providers]))
+        .order_by(FrameworkStatusChange.changed_at.desc())).all()
+    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(
+        User.id.in_({c.changed_by_id for c in changes if c.changed_by_id}))).all()) \
+        if changes else {}
+    history: dict = {}
+    for change in changes:
+        history.setdefault(change.provider_id, []).append(
+            {"change": change, "by": names.get(change.changed_by_id, "")})
+    return [{"provider": p, "history": history.get(p.id, []), "may_change": can_change(user, p)}
+            for p in providers]

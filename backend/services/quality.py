@@ -37,7 +37,7 @@ def _in_period(period: Period):
     return (Visit.planned_start >= period.start, Visit.planned_start < period.end)
 
 
-def _visit_counts(user, period, provider_id) -> dict:
+def _visit_counts(user, period, provider_id, by=CarePackage.provider_id) -> dict:
     normal = DEFAULT_RULES[Priority.NORMAL]
     late_after = sa.func.coalesce(MonitoringRule.late_after_min, normal["late_after_min"])
     short_margin = sa.func.coalesce(MonitoringRule.short_margin_min, normal["short_margin_min"])
@@ -49,7 +49,7 @@ def _visit_counts(user, period, provider_id) -> dict:
         return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
 
     stmt = (
-        sa.select(CarePackage.provider_id,
+        sa.select(by,
                   count(due), count(due, started),
                   count(due, started,
                         minutes_between(Visit.planned_start, Visit.actual_start) <= late_after),
@@ -63,7 +63,7 @@ def _visit_counts(user, period, provider_id) -> dict:
         .outerjoin(MonitoringRule, sa.and_(MonitoringRule.contract_id == CarePackage.contract_id,
                                            MonitoringRule.priority == Visit.priority))
         .where(*_in_period(period), *package_criteria(user, provider_id))
-        .group_by(CarePackage.provider_id))
+        .group_by(by))
     return {row[0]: dict(zip(COUNTS, (int(v or 0) for v in row[1:]), strict=True))
             for row in db.session.execute(stmt)}
 
@@ -172,6 +172,20 @@ def _indicators(counts: dict, continuity, travel, alerts: list, target) -> dict:
         "alert_response_mean_min": Decimal(str(statistics.fmean(alerts))).quantize(CENT)
         if alerts else None,
     }
+
+
+def package_quality(user: User, period: Period, provider_id) -> dict:
+    """{package id: punctuality, missed, short and verified-in-home counts and shares}."""
+    found = {}
+    for package, counts in _visit_counts(user, period, provider_id, by=CarePackage.id).items():
+        found[package] = {
+            **counts,
+            "punctuality_pct": pct(counts["punctual"], counts["started"]),
+            "missed_pct": pct(counts["missed"], counts["visits_due"]),
+            "short_pct": pct(counts["short"], counts["completed"]),
+            "home_logging_pct": pct(counts["location_verified"], counts["location_judged"]),
+        }
+    return found
 
 
 def quality_report(user: User, period: Period, provider_id=None) -> dict:

@@ -1,0 +1,92 @@
+"""The payment page: billed minutes and amounts per provider and week; CSVs add up to it."""
+import csv
+import io
+import re
+from datetime import time, timedelta
+from decimal import Decimal
+
+from backend.services import clock
+from backend.services.overview import last_full_week
+from tests.monitoring_helpers import check_in, check_out
+
+
+def _visit(make, package, worker, day, delivered):
+    start = clock.local_to_utc(day, time(9, 0))
+    visit = make.visit(package, start=start, minutes=60, workers=[worker])
+    check_in(visit, worker, start)
+    check_out(visit, worker, start + timedelta(minutes=delivered))
+    return visit
+
+
+def _rows(response) -> list[dict]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _footer(page: str, table_id: str) -> list[str]:
+    table = page.split(f'id="{table_id}"')[1].split("</table>")[0]
+    return re.findall(r"<td>([^<]*)</td>", table.split("<tfoot>")[1])
+
+
+def test_payment_page_and_every_csv_agree(make, client, auth):
+    w = make.world()
+    monday, sunday = last_full_week()
+    second = make.provider(name="Second Care")
+    worker2 = make.user("care_worker", second)
+    package2 = make.package(make.service_user(), funder=w.council, provider=second)
+    _visit(make, w.package, w.worker, monday, 45)
+    _visit(make, w.package, w.worker, monday + timedelta(days=2), 75)  # capped at 60
+    _visit(make, package2, worker2, monday + timedelta(days=1), 30)
+    _visit(make, w.other_package, w.foreign_worker, monday, 50)  # NHS-funded: not shown
+    make.commit()
+    auth.login(w.commissioner.username)
+    args = f"from={monday}&to={sunday}"
+    response = client.get(f"/payment?{args}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Caring Hands" in page and "Second Care" in page and "Elsewhere" not in page
+    assert "<svg" in page and "Billed" in page
+    # Default contract: actual capped at planned, £18.93 an hour.
+    visits, billed_visits, actual, raw, billed, _hours, amount = _footer(page, "payment-providers")
+    assert (actual, raw, billed) == ("150", "135", "135")
+    assert amount == "£42.60"  # 45 min 1419.75p -> 1420p, 60 min 1893p, 30 min 946.5p -> 947p
+    for table in ("providers", "weeks"):
+        assert _footer(page, f"payment-{table}") == _footer(page, "payment-providers")
+        rows = _rows(client.get(f"/payment/{table}.csv?{args}"))
+        assert sum(int(r["Billed minutes"]) for r in rows) == int(billed)
+        assert sum(int(r["Raw minutes"]) for r in rows) == int(raw)
+        assert sum(Decimal(r["Amount (£)"]) for r in rows) == Decimal(amount[1:])
+    every = _rows(client.get(f"/payment/visits.csv?{args}"))
+    assert len(every) == 3
+    assert sum(Decimal(r["Amount (£)"]) for r in every) == Decimal(amount[1:])
+
+
+def test_payment_is_scoped_to_the_commissioners_funding(make, client, auth):
+    w = make.world()
+    monday, _ = last_full_week()
+    _visit(make, w.package, w.worker, monday, 45)
+    make.commit()
+    auth.login(w.nhs_commissioner.username)
+    page = client.get("/payment").get_data(as_text=True)
+    assert "Caring Hands" not in page
+    assert all(w.provider.name not in r.values()
+               for r in _rows(client.get("/payment/visits.csv")))
+
+
+def test_managers_do_not_get_the_payment_page(make, client, auth):
+    w = make.world()
+    make.commit()
+    auth.login(w.manager.username)
+    assert client.get("/payment").status_code == 404
+    assert client.get("/payment/providers.csv").status_code == 404
+
+
+def test_bad_period_keeps_the_typed_dates(make, client, auth):
+    w = make.world()
+    make.commit()
+    auth.login(w.commissioner.username)
+    response = client.get("/payment?from=2025-01-01&to=2026-11-01")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="2025-01-01"' in page and 'id="to-error"' in page and "at most" in page
+    assert client.get("/payment/providers.csv?from=nonsense").status_code == 422
