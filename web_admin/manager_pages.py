@@ -9,7 +9,9 @@ from backend.models import MEASURE_RANGES, Role
 from backend.services import access, clock, pins
 from backend.services.assignments import assign_worker, care_workers, preview_assignment
 from backend.services.board import today_board
-from backend.services.corrections import CorrectionReason, CorrectionResolution, correct_by_ids
+from backend.services.corrections import (
+    CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
+)
 from backend.services.person_record import person_record
 from backend.services.rota_week import rota_week
 from backend.services.visit_record import visit_record
@@ -70,10 +72,13 @@ def _render_visit(record, form: CorrectionForm, problem: str | None = None, stat
     diagram = location_diagram(record.radius_m, [
         (line.event.kind.value.replace("_", " "), line.event.distance_m, line.bearing,
          line.event.verified) for line in record.events if line.event.distance_m is not None])
-    # Commissioners read the record; the forms are for those access.py lets change a visit.
+    # Reassigning is the provider's (access.py); correcting follows the correction rules
+    # (managers until the visit locks, then the funder's commissioners).
+    user = current_user()
     return render_template("visit.html", r=record, v=record.visit, diagram=diagram,
                            zone=clock.zone(), form=form, problem=problem,
-                           can_change=access.can_change(current_user(), record.visit)), status
+                           can_change=access.can_change(user, record.visit),
+                           refusal=correction_refusal(record.visit, user, clock.now())), status
 
 
 @bp.route("/visits/<uuid:visit_id>/reassign", methods=["GET", "POST"])

@@ -61,6 +61,15 @@ def check_may_correct(visit: Visit, by_user: User, now: datetime) -> None:
                         code="visit_locked")
 
 
+def correction_refusal(visit: Visit, by_user: User, now: datetime) -> str | None:
+    """Why by_user may not correct this visit now, or None when they may."""
+    try:
+        check_may_correct(visit, by_user, now)
+    except Forbidden as refused:
+        return refused.message
+    return None
+
+
 def _check_worker(visit: Visit, worker: User) -> None:
     if worker.role != Role.CARE_WORKER or worker.organisation_id != visit.package.provider_id:
         raise Invalid("The worker must be a care worker of the visit's provider.",
