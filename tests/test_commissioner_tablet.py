@@ -66,7 +66,7 @@ def test_commissioner_drills_down_and_downloads_a_csv_matching_the_page(make, li
     page.locator("#visits-table >> text=Visit record").first.click()
     page.wait_for_url("**/visits/*")
     assert page.get_by_text("Planned and actual").is_visible()
-    assert page.locator("text=Correct this visit").count() == 0
+    assert page.locator("text=Reassign this visit").count() == 0  # the provider's to do
     page.click("nav >> text=Payment")
     total = page.locator("#payment-providers tfoot td").last.inner_text()
     with page.expect_download() as info:
