@@ -44,6 +44,7 @@ def _package_visits(county: DemoCounty, rng, spots: Spots, package, rows: dict) 
     for planned in planned_visits(package, county.first_day, county.last_day, county.tz):
         visit = Row(
             id=uuid.uuid4(), created_at=county.now, package_id=package.id,
+            contract_id=package.contract.id,
             schedule_line_id=planned.schedule_line_id, planned_start=planned.planned_start,
             planned_end=planned.planned_end, local_date=planned.local_date,
             duration_min=planned.duration_min, carers_required=planned.carers_required,

@@ -86,9 +86,10 @@ def _wanted(packages, first, last, now, horizon_end, tz) -> dict:
     return wanted
 
 
-def _new_rows(key, want: PlannedVisit, at: datetime):
+def _new_rows(key, want: PlannedVisit, contract_id, at: datetime):
     visit_id = uuid.uuid4()
-    visit = dict(id=visit_id, package_id=key[0], schedule_line_id=want.schedule_line_id,
+    visit = dict(id=visit_id, package_id=key[0], contract_id=contract_id,
+                 schedule_line_id=want.schedule_line_id,
                  planned_start=want.planned_start, planned_end=want.planned_end,
                  local_date=want.local_date, duration_min=want.duration_min,
                  carers_required=want.carers_required, priority=want.priority,
@@ -117,11 +118,12 @@ def generate_visits(now: datetime | None = None, horizon_days: int | None = None
     existing = _existing(now, horizon_end, package_ids)
     result = GenerationResult(packages=len(packages))
 
+    contracts = {p.id: p.contract_id for p in packages}
     new_visits, new_tasks, updates, cancels = [], [], [], []
     for key, want in wanted.items():
         row = existing.get(key)
         if row is None:
-            visit, tasks = _new_rows(key, want, now)
+            visit, tasks = _new_rows(key, want, contracts[key[0]], now)
             new_visits.append(visit)
             new_tasks.extend(tasks)
             result.created_ids.append(visit["id"])
