@@ -22,6 +22,7 @@ from backend.models import (
 )
 from backend.services import clock
 from backend.services.schedule import PlannedVisit, planned_visits
+from backend.services.sql_dialect import insert_many
 
 # Cancel reasons this service sets itself; only these are ever reinstated.
 PATTERN_CHANGED = "pattern_changed"
@@ -154,11 +155,9 @@ _UPDATED = ("status", "cancel_reason", "planned_end", "duration_min", "carers_re
 
 
 def _write(new_visits, new_tasks, updates, cancels) -> None:
-    """Bulk writes: executemany through Core, no per-row ORM round trips."""
-    if new_visits:
-        db.session.execute(sa.insert(Visit.__table__), new_visits)
-    if new_tasks:
-        db.session.execute(sa.insert(VisitTask.__table__), new_tasks)
+    """Bulk writes: one executemany per table, no per-row ORM round trips."""
+    insert_many(Visit.__table__, new_visits)
+    insert_many(VisitTask.__table__, new_tasks)
     table = Visit.__table__
     for rows, columns in ((updates, _UPDATED), (cancels, ("status", "cancel_reason"))):
         if rows:
