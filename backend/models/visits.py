@@ -44,7 +44,7 @@ class Visit(IdMixin, CreatedMixin, db.Model):
         sa.Index("ix_visits_status_planned_start", "status", "planned_start"),
         sa.Index("ix_visits_status_planned_end", "status", "planned_end"),
         # Visits whose events changed and that no reaction has judged yet (few).
-        sa.Index("ix_visits_review_pending", "id", sqlite_where=sa.text("review_pending"),
+        sa.Index("ix_visits_review_pending", "id", sqlite_where=sa.text("review_pending = 1"),
                  postgresql_where=sa.text("review_pending")),
     )
 

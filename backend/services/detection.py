@@ -76,17 +76,34 @@ def reached(instant, name: str, values: set, now: datetime):
                     for v in _minutes(values)))
 
 
-def crossed(instant, name: str | None, values, scope: Scope):
+def _after(v: int):
+    return sa.bindparam(f"after_{v}")  # since - v minutes (see crossed_params)
+
+
+def _upto(v: int):
+    return sa.bindparam(f"upto_{v}")  # now - v minutes
+
+
+def crossed(instant, name: str | None, values):
     """SQL: `instant` + tolerance `name` fell in (since, now]: crossed since the last pass.
 
-    `name` None: the instant itself (tolerance 0, whatever the rule).
+    `name` None: the instant itself (tolerance 0, whatever the rule). Bounds are
+    bind parameters (crossed_params), so the statement is built once.
     """
     parts = []
     for v in _minutes(values):
-        window = sa.and_(instant > scope.since - timedelta(minutes=v),
-                         instant <= scope.now - timedelta(minutes=v))
+        window = sa.and_(instant > _after(v), instant <= _upto(v))
         parts.append(window if name is None else sa.and_(rule(name) == v, window))
-    return sa.and_(instant >= scope.lookback_start, sa.or_(*parts))
+    return sa.and_(instant >= sa.bindparam("lookback"), sa.or_(*parts))
+
+
+def crossed_params(scope: Scope, values: dict) -> dict:
+    """The bind parameters of crossed_query for this pass."""
+    params = {"lookback": scope.lookback_start}
+    for v in {0}.union(*(_minutes(vs) for vs in values.values())):
+        params[f"after_{v}"] = scope.since - timedelta(minutes=v)
+        params[f"upto_{v}"] = scope.now - timedelta(minutes=v)
+    return params
 
 
 def missed_reached(values: dict, now: datetime):
@@ -103,58 +120,88 @@ def with_rules(query):
         MonitoringRule.priority == Visit.priority))
 
 
-def _base(kind: AlertKind, ids=None):
+def _base(kind: AlertKind):
     no_alert = ~sa.exists().where(Alert.visit_id == Visit.id, Alert.kind == kind)
-    query = with_rules(
+    return with_rules(
         sa.select(Visit.id.label("visit_id"), sa.literal(kind.value).label("kind"))
         .select_from(Visit)).where(no_alert)
-    return query if ids is None else query.where(among(Visit.id, ids))
 
 
 CHUNK = 2000  # visit ids per query (well inside every driver's parameter limit)
 
 
-def crossed_query(scope: Scope, values: dict):
-    """(visit_id, kind) of the late, missed and no-check-out alerts due since the last pass."""
-    now = scope.now
-    scheduled = Visit.status == VisitStatus.SCHEDULED
-    late = _base(AlertKind.LATE).where(
-        scheduled, crossed(Visit.planned_start, "late_after_min", values["late_after_min"],
-                           scope),
-        ~missed_reached(values, now))
-    at_end = sa.and_(rule("missed_after_min").is_(None),
-                     crossed(Visit.planned_end, None, {0}, scope))
-    missed = _base(AlertKind.MISSED).where(scheduled, sa.or_(at_end, crossed(
-        Visit.planned_start, "missed_after_min", values["missed_after_min"], scope)))
-    no_checkout = _base(AlertKind.NO_CHECKOUT).where(
-        Visit.status == VisitStatus.IN_PROGRESS,
-        crossed(Visit.planned_end, "no_checkout_after_min", values["no_checkout_after_min"],
-                scope))
-    return sa.union_all(late, missed, no_checkout)
+_CROSSED: dict = {}  # crossed_query statements by tolerance values: built once
+
+
+def crossed_query(values: dict):
+    """(visit_id, kind) of the late, missed and no-check-out alerts due since the last pass.
+
+    Building this statement costs more than running it, so it is kept per set of
+    tolerance values; the instants are bind parameters (crossed_params).
+    """
+    key = tuple((name, tuple(_minutes(values[name])), None in values[name])
+                for name in RULE_COLUMNS)
+    if key not in _CROSSED:
+        scheduled = Visit.status == VisitStatus.SCHEDULED
+        missed_due = sa.or_(
+            sa.and_(rule("missed_after_min").is_(None), Visit.planned_end <= _upto(0)),
+            *(sa.and_(rule("missed_after_min") == v, Visit.planned_start <= _upto(v))
+              for v in _minutes(values["missed_after_min"])))
+        late = _base(AlertKind.LATE).where(
+            scheduled, crossed(Visit.planned_start, "late_after_min", values["late_after_min"]),
+            ~missed_due)
+        at_end = sa.and_(rule("missed_after_min").is_(None),
+                         crossed(Visit.planned_end, None, {0}))
+        missed = _base(AlertKind.MISSED).where(scheduled, sa.or_(at_end, crossed(
+            Visit.planned_start, "missed_after_min", values["missed_after_min"])))
+        no_checkout = _base(AlertKind.NO_CHECKOUT).where(
+            Visit.status == VisitStatus.IN_PROGRESS,
+            crossed(Visit.planned_end, "no_checkout_after_min",
+                    values["no_checkout_after_min"]))
+        _CROSSED[key] = sa.union_all(late, missed, no_checkout)
+    return _CROSSED[key]
 
 
 def changed_query(scope: Scope, values: dict, ids):
-    """(visit_id, kind) of every alert due and not yet raised for the given visits."""
+    """(visit_id, kind) of every alert due and not yet raised for the given visits.
+
+    The visits and their tolerances are read once (a CTE: one primary-key probe per
+    id); each kind then filters those rows, and only its due ones probe the alerts.
+    """
     now = scope.now
-    not_started = sa.and_(Visit.status == VisitStatus.SCHEDULED,
-                          Visit.planned_start >= scope.lookback_start)
-    late = _base(AlertKind.LATE, ids).where(
-        not_started, reached(Visit.planned_start, "late_after_min", values["late_after_min"], now),
-        ~missed_reached(values, now))
-    missed = _base(AlertKind.MISSED, ids).where(
-        not_started, Visit.planned_start <= now, missed_reached(values, now))
-    no_checkout = _base(AlertKind.NO_CHECKOUT, ids).where(
-        Visit.status == VisitStatus.IN_PROGRESS, Visit.planned_end >= scope.lookback_start,
-        reached(Visit.planned_end, "no_checkout_after_min", values["no_checkout_after_min"], now))
-    completed = Visit.status == VisitStatus.COMPLETED
-    short = _base(AlertKind.SHORT, ids).where(
-        completed, Visit.delivered_minutes < Visit.duration_min - rule("short_margin_min"))
-    early = _base(AlertKind.EARLY_FINISH, ids).where(
-        completed, Visit.actual_end.is_not(None),
-        minutes_between(Visit.actual_end, Visit.planned_end) > rule("early_finish_min"))
-    unverified = _base(AlertKind.LOCATION_UNVERIFIED, ids).where(
-        Visit.status != VisitStatus.CANCELLED, Visit.location_verified == sa.false())
-    return sa.union_all(late, missed, no_checkout, short, early, unverified)
+    judged = with_rules(sa.select(
+        Visit.id, Visit.status, Visit.planned_start, Visit.planned_end, Visit.duration_min,
+        Visit.delivered_minutes, Visit.actual_end, Visit.location_verified,
+        *(rule(name).label(name) for name in RULE_COLUMNS)).select_from(Visit)).where(
+        among(Visit.id, ids)).cte("judged")
+    c = judged.c
+
+    def due(kind: AlertKind, *conditions):
+        no_alert = ~sa.exists().where(Alert.visit_id == c.id, Alert.kind == kind)
+        return sa.select(c.id.label("visit_id"), sa.literal(kind.value).label("kind")).where(
+            *conditions, no_alert)
+
+    def past(instant, name: str):
+        return sa.or_(*(sa.and_(c[name] == v, instant <= now - timedelta(minutes=v))
+                        for v in _minutes(values[name])))
+
+    missed_reached = sa.or_(sa.and_(c.missed_after_min.is_(None), c.planned_end <= now),
+                            past(c.planned_start, "missed_after_min"))
+    not_started = sa.and_(c.status == VisitStatus.SCHEDULED,
+                          c.planned_start >= scope.lookback_start)
+    completed = c.status == VisitStatus.COMPLETED
+    return sa.union_all(
+        due(AlertKind.LATE, not_started, past(c.planned_start, "late_after_min"),
+            ~missed_reached),
+        due(AlertKind.MISSED, not_started, c.planned_start <= now, missed_reached),
+        due(AlertKind.NO_CHECKOUT, c.status == VisitStatus.IN_PROGRESS,
+            c.planned_end >= scope.lookback_start, past(c.planned_end, "no_checkout_after_min")),
+        due(AlertKind.SHORT, completed,
+            c.delivered_minutes < c.duration_min - c.short_margin_min),
+        due(AlertKind.EARLY_FINISH, completed, c.actual_end.is_not(None),
+            minutes_between(c.actual_end, c.planned_end) > c.early_finish_min),
+        due(AlertKind.LOCATION_UNVERIFIED, c.status != VisitStatus.CANCELLED,
+            c.location_verified == sa.false()))
 
 
 def due_alerts(scope: Scope) -> list:
@@ -162,7 +209,7 @@ def due_alerts(scope: Scope) -> list:
     values = scope.values
     found = []
     if scope.since is not None and scope.since < scope.now:
-        found += db.session.execute(crossed_query(scope, values)).all()
+        found += db.session.execute(crossed_query(values), crossed_params(scope, values)).all()
     ids = scope.changed_ids
     for start in range(0, len(ids), CHUNK):
         found += db.session.execute(changed_query(scope, values, ids[start:start + CHUNK])).all()

@@ -77,7 +77,7 @@ def _pending_review(now: datetime, first_pass: bool) -> tuple:
     SKIP LOCKED (PostgreSQL): a visit a check-in request holds is judged by that
     request's own reaction, or left flagged for the next pass.
     """
-    query = sa.select(Visit.id).where(Visit.review_pending.is_(True)).with_for_update(
+    query = sa.select(Visit.id).where(Visit.review_pending).with_for_update(
         skip_locked=True)
     ids = set(db.session.scalars(query))
     if first_pass:

@@ -28,14 +28,14 @@ def upgrade():
         batch_op.create_foreign_key("fk_visits_contract_id_contracts", "contracts",
                                     ["contract_id"], ["id"])
         batch_op.create_index("ix_visits_review_pending", ["id"], unique=False,
-                              sqlite_where=sa.text("review_pending"),
+                              sqlite_where=sa.text("review_pending = 1"),
                               postgresql_where=sa.text("review_pending"))
 
 
 def downgrade():
     with op.batch_alter_table("visits", schema=None) as batch_op:
         batch_op.drop_index("ix_visits_review_pending",
-                            sqlite_where=sa.text("review_pending"),
+                            sqlite_where=sa.text("review_pending = 1"),
                             postgresql_where=sa.text("review_pending"))
         batch_op.drop_constraint("fk_visits_contract_id_contracts", type_="foreignkey")
         batch_op.drop_column("review_pending")
