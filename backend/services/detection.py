@@ -25,7 +25,9 @@ from backend.extensions import db
 from backend.models import (
     DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, Priority, Visit, VisitStatus,
 )
-from backend.services.sql_dialect import among, insert_ignoring_duplicates, minutes_between
+from backend.services.sql_dialect import (
+    among, among_bound, dialect_name, insert_ignoring_duplicates, minutes_between,
+)
 
 RULE_COLUMNS = ("late_after_min", "missed_after_min", "short_margin_min", "early_finish_min",
                 "no_checkout_after_min", "escalate_after_min")
@@ -97,13 +99,19 @@ def crossed(instant, name: str | None, values):
     return sa.and_(instant >= sa.bindparam("lookback"), sa.or_(*parts))
 
 
-def crossed_params(scope: Scope, values: dict) -> dict:
-    """The bind parameters of crossed_query for this pass."""
+def time_params(scope: Scope, values: dict) -> dict:
+    """The instants the cached statements take as bind parameters, for this pass."""
     params = {"lookback": scope.lookback_start}
     for v in {0}.union(*(_minutes(vs) for vs in values.values())):
-        params[f"after_{v}"] = scope.since - timedelta(minutes=v)
+        if scope.since is not None:
+            params[f"after_{v}"] = scope.since - timedelta(minutes=v)
         params[f"upto_{v}"] = scope.now - timedelta(minutes=v)
     return params
+
+
+def _values_key(values: dict) -> tuple:
+    return tuple((name, tuple(_minutes(values[name])), None in values[name])
+                 for name in RULE_COLUMNS)
 
 
 def missed_reached(values: dict, now: datetime):
@@ -137,10 +145,9 @@ def crossed_query(values: dict):
     """(visit_id, kind) of the late, missed and no-check-out alerts due since the last pass.
 
     Building this statement costs more than running it, so it is kept per set of
-    tolerance values; the instants are bind parameters (crossed_params).
+    tolerance values; the instants are bind parameters (time_params).
     """
-    key = tuple((name, tuple(_minutes(values[name])), None in values[name])
-                for name in RULE_COLUMNS)
+    key = _values_key(values)
     if key not in _CROSSED:
         scheduled = Visit.status == VisitStatus.SCHEDULED
         missed_due = sa.or_(
@@ -162,18 +169,24 @@ def crossed_query(values: dict):
     return _CROSSED[key]
 
 
-def changed_query(scope: Scope, values: dict, ids):
-    """(visit_id, kind) of every alert due and not yet raised for the given visits.
+_CHANGED: dict = {}  # changed_query statements by dialect and tolerance values
+
+
+def changed_query(values: dict):
+    """(visit_id, kind) of every alert due and not yet raised for the visits bound as "ids".
 
     The visits and their tolerances are read once (a CTE: one primary-key probe per
     id); each kind then filters those rows, and only its due ones probe the alerts.
+    Built once per dialect and set of tolerance values (react runs it per check-in).
     """
-    now = scope.now
+    key = (dialect_name(), _values_key(values))
+    if key in _CHANGED:
+        return _CHANGED[key]
     judged = with_rules(sa.select(
         Visit.id, Visit.status, Visit.planned_start, Visit.planned_end, Visit.duration_min,
         Visit.delivered_minutes, Visit.actual_end, Visit.location_verified,
         *(rule(name).label(name) for name in RULE_COLUMNS)).select_from(Visit)).where(
-        among(Visit.id, ids)).cte("judged")
+        among_bound(Visit.id, "ids")).cte("judged")
     c = judged.c
 
     def due(kind: AlertKind, *conditions):
@@ -182,37 +195,41 @@ def changed_query(scope: Scope, values: dict, ids):
             *conditions, no_alert)
 
     def past(instant, name: str):
-        return sa.or_(*(sa.and_(c[name] == v, instant <= now - timedelta(minutes=v))
+        return sa.or_(*(sa.and_(c[name] == v, instant <= _upto(v))
                         for v in _minutes(values[name])))
 
-    missed_reached = sa.or_(sa.and_(c.missed_after_min.is_(None), c.planned_end <= now),
+    missed_reached = sa.or_(sa.and_(c.missed_after_min.is_(None), c.planned_end <= _upto(0)),
                             past(c.planned_start, "missed_after_min"))
     not_started = sa.and_(c.status == VisitStatus.SCHEDULED,
-                          c.planned_start >= scope.lookback_start)
+                          c.planned_start >= sa.bindparam("lookback"))
     completed = c.status == VisitStatus.COMPLETED
-    return sa.union_all(
+    _CHANGED[key] = sa.union_all(
         due(AlertKind.LATE, not_started, past(c.planned_start, "late_after_min"),
             ~missed_reached),
-        due(AlertKind.MISSED, not_started, c.planned_start <= now, missed_reached),
+        due(AlertKind.MISSED, not_started, c.planned_start <= _upto(0), missed_reached),
         due(AlertKind.NO_CHECKOUT, c.status == VisitStatus.IN_PROGRESS,
-            c.planned_end >= scope.lookback_start, past(c.planned_end, "no_checkout_after_min")),
+            c.planned_end >= sa.bindparam("lookback"),
+            past(c.planned_end, "no_checkout_after_min")),
         due(AlertKind.SHORT, completed,
             c.delivered_minutes < c.duration_min - c.short_margin_min),
         due(AlertKind.EARLY_FINISH, completed, c.actual_end.is_not(None),
             minutes_between(c.actual_end, c.planned_end) > c.early_finish_min),
         due(AlertKind.LOCATION_UNVERIFIED, c.status != VisitStatus.CANCELLED,
             c.location_verified == sa.false()))
+    return _CHANGED[key]
 
 
 def due_alerts(scope: Scope) -> list:
     """Rows (visit_id, kind) of every alert the scope makes due and that is not yet raised."""
     values = scope.values
+    params = time_params(scope, values)
     found = []
     if scope.since is not None and scope.since < scope.now:
-        found += db.session.execute(crossed_query(values), crossed_params(scope, values)).all()
+        found += db.session.execute(crossed_query(values), params).all()
     ids = scope.changed_ids
     for start in range(0, len(ids), CHUNK):
-        found += db.session.execute(changed_query(scope, values, ids[start:start + CHUNK])).all()
+        found += db.session.execute(changed_query(values),
+                                    dict(params, ids=list(ids[start:start + CHUNK]))).all()
     return found
 
 

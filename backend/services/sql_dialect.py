@@ -60,3 +60,14 @@ def insert_many(table: sa.Table, rows: list[dict]) -> None:
     columns = ", ".join(f'"{name}"' for name in names)
     marks = ", ".join("?" for _ in names)
     connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
+
+
+def among_bound(column, name: str):
+    """SQL: column is one of the ids bound later as parameter `name` (a list).
+
+    The statement can then be built once and run with any ids: an array parameter
+    on PostgreSQL, an expanding IN list on SQLite.
+    """
+    if dialect_name() == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
