@@ -1,17 +1,20 @@
 """Benchmark: one detection pass against a bare indexed SELECT of the visits due that minute.
 
     python bench/detection.py national [--visits 1250000]    # builds ecm_bench_monitoring_national
-    python bench/detection.py county                          # uses ecm_bench_monitoring (clone)
+    python bench/detection.py county                          # builds ecm_bench_monitoring_county
 
 PostgreSQL only. `national` builds (once) a national-day simulation in its own
 database with bulk INSERT ... SELECT generate_series (BENCHMARK-ONLY helper below):
 1.25 million visits between 06:00 and 23:00 on one day, their check-in and
 check-out events, 1% no-shows and 5% of carers 16-20 minutes late (outcomes drawn
-by hash, so every minute has its share). `county` uses a clone
-of the demo's county-year database. Both then run a warm-up pass one minute
-before the measured instant (the backlog), and measure, in the same run and
-interleaved, the median of several detection passes (each rolled back) and of a
-bare indexed SELECT of the visits whose planned start falls in that minute.
+by hash, so every minute has its share). `county` builds (once) a synthetic
+county-year the same way (3,000 people, 2-4 calls a day in local time for 365
+days: about 3.3 million visits, their events, a year of alerts and inbox rows);
+`flask demo build --scale 6 --past-days 358` makes a richer one but takes about
+90 minutes. Both then run a warm-up pass one minute before the measured instant
+(the first pass: the backlog), and measure, in the same run and interleaved, the
+median of several detection passes (each rolled back) and of a bare indexed
+SELECT of the visits whose planned start falls in that minute.
 Target: the pass costs no more than 3x the SELECT.
 """
 import argparse

@@ -1,6 +1,6 @@
 """Set-based detection of late, missed, short, unclosed, early-finished and unverified visits.
 
-One SELECT (a UNION ALL of one sub-select per kind) finds the visits that have
+SELECTs (a UNION ALL of one sub-select per kind) find the visits that have
 crossed a tolerance and have no alert of that kind yet; alerts are inserted in
 bulk, skipping duplicates through the (visit_id, kind) unique key. Tolerances come
 from the monitoring_rules row for the visit's contract (copied on the visit) and
@@ -72,12 +72,6 @@ def _minutes(values) -> list[int]:
     return sorted(v for v in values if v is not None)
 
 
-def reached(instant, name: str, values: set, now: datetime):
-    """SQL: `instant` + tolerance `name` minutes <= now, one indexed bound per value."""
-    return sa.or_(*(sa.and_(rule(name) == v, instant <= now - timedelta(minutes=v))
-                    for v in _minutes(values)))
-
-
 def _after(v: int):
     return sa.bindparam(f"after_{v}")  # since - v minutes (see crossed_params)
 
@@ -112,13 +106,6 @@ def time_params(scope: Scope, values: dict) -> dict:
 def _values_key(values: dict) -> tuple:
     return tuple((name, tuple(_minutes(values[name])), None in values[name])
                  for name in RULE_COLUMNS)
-
-
-def missed_reached(values: dict, now: datetime):
-    """SQL: the missed threshold has passed (planned end, or start + missed_after_min)."""
-    return sa.or_(sa.and_(rule("missed_after_min").is_(None), Visit.planned_end <= now),
-                  reached(Visit.planned_start, "missed_after_min",
-                          values["missed_after_min"], now))
 
 
 def with_rules(query):

@@ -17,7 +17,7 @@ from backend.models import (
 )
 from backend.services import clock
 from backend.services.detection import (
-    CHUNK, Scope, raise_alerts, reached, tolerance_values, with_rules,
+    CHUNK, Scope, raise_alerts, rule, time_params, tolerance_values, with_rules,
 )
 from backend.services.notifications import Audience, notify
 from backend.services.sql_dialect import among
@@ -136,21 +136,34 @@ def reconcile(scope: Scope) -> int:
     return count
 
 
+_ESCALATION: dict = {}  # escalation statements by escalate_after_min values: built once
+
+
+def _escalation_query(values: set):
+    key = tuple(sorted(values))
+    if key not in _ESCALATION:
+        overdue = sa.or_(*(sa.and_(rule("escalate_after_min") == v,
+                                   Alert.raised_at <= sa.bindparam(f"upto_{v}"))
+                           for v in key))
+        _ESCALATION[key] = (
+            with_rules(sa.select(Alert).join(Visit, Visit.id == Alert.visit_id))
+            .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
+                   Alert.kind.in_(ESCALATING), Alert.raised_at > sa.bindparam("raised_after"),
+                   Alert.raised_at <= sa.bindparam(f"upto_{key[0]}"), overdue))
+    return _ESCALATION[key]
+
+
 def escalate(scope: Scope) -> list[Alert]:
     """Mark open alerts nobody acknowledged within escalate_after_min; returns them.
 
     Looks only at alerts whose deadline fell since the last pass (indexed by age).
     """
-    now, values = scope.now, scope.values["escalate_after_min"]
-    query = (with_rules(sa.select(Alert).join(Visit, Visit.id == Alert.visit_id))
-             .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
-                    Alert.kind.in_(ESCALATING),
-                    Alert.raised_at > scope.since - timedelta(minutes=max(values)),
-                    Alert.raised_at <= now - timedelta(minutes=min(values)),
-                    reached(Alert.raised_at, "escalate_after_min", values, now)))
-    alerts = list(db.session.scalars(query))
+    values = scope.values["escalate_after_min"]
+    params = dict(time_params(scope, scope.values),
+                  raised_after=scope.since - timedelta(minutes=max(values)))
+    alerts = list(db.session.scalars(_escalation_query(values), params))
     for alert in alerts:
-        alert.escalated_at = now
+        alert.escalated_at = scope.now
     db.session.flush()
     return alerts
 
