@@ -182,7 +182,8 @@ def _reviewed(visit_ids: tuple) -> None:
     """Clear the review flag of the visits this pass judged (locked by _pending_review)."""
     for start in range(0, len(visit_ids), CHUNK):
         db.session.execute(
-            sa.update(Visit).where(among(Visit.id, visit_ids[start:start + CHUNK]))
+            sa.update(Visit).where(among(Visit.id, visit_ids[start:start + CHUNK]),
+                                   Visit.review_pending)
             .values(review_pending=False).execution_options(synchronize_session=False))
     judged = set(visit_ids)
     for obj in list(db.session.identity_map.values()):
