@@ -234,9 +234,12 @@ def raise_alerts(scope: Scope, detail_for) -> list[Alert]:
             id=uuid.uuid4(), visit_id=row.visit_id, kind=kind, status=AlertStatus.OPEN,
             raised_at=scope.now, detail=detail_for(kind, visits[row.visit_id]),
             escalated_at=scope.now if kind == AlertKind.MISSED else None))
-    db.session.execute(insert_ignoring_duplicates(Alert.__table__, ["visit_id", "kind"]), rows)
-    created = list(db.session.scalars(
-        sa.select(Alert).where(among(Alert.id, [r["id"] for r in rows]))))
+    # RETURNING yields only the alerts actually inserted (a duplicate kind is skipped).
+    inserted = db.session.execute(
+        insert_ignoring_duplicates(Alert.__table__, ["visit_id", "kind"])
+        .returning(Alert.__table__.c.id), rows)
+    ids = [row.id for row in inserted]
+    created = list(db.session.scalars(sa.select(Alert).where(among(Alert.id, ids)))) if ids else []
     missed = [a.visit_id for a in created if a.kind == AlertKind.MISSED]
     if missed:
         db.session.execute(

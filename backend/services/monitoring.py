@@ -86,10 +86,9 @@ def _pending_review(now: datetime, first_pass: bool) -> tuple:
     return tuple(sorted(ids))
 
 
-def _scope(now: datetime) -> Scope:
+def _scope(now: datetime, last: SchedulerJobRun | None) -> Scope:
     """The scheduler's pass: tolerances crossed since the last pass, and flagged visits."""
     lookback = _lookback(now)
-    last = db.session.get(SchedulerJobRun, JOB_NAME)
     since = lookback if last is None else max(lookback, min(last.last_run_at, now))
     return Scope(now=now, lookback_start=lookback, since=since,
                  changed_ids=_pending_review(now, first_pass=last is None),
@@ -194,13 +193,14 @@ def _reviewed(visit_ids: tuple) -> None:
 def run_detection(now: datetime | None = None) -> DetectionResult:
     """The minute job: resolve, raise, escalate and notify, for every visit in the window."""
     now = now or clock.now()
-    scope = _scope(now)
+    last = db.session.get(SchedulerJobRun, JOB_NAME)  # held: the identity map is weak
+    scope = _scope(now, last)
     result = _pass(scope)
     _reviewed(scope.changed_ids)
     escalated = escalate(scope)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
-    _record_run(now, result)
+    _record_run(now, result, last)
     return result
 
 
@@ -221,8 +221,7 @@ def react_to_visit_event(visit: Visit, now: datetime | None = None) -> Detection
                        values=tolerance_values()))
 
 
-def _record_run(now: datetime, result: DetectionResult) -> None:
-    run = db.session.get(SchedulerJobRun, JOB_NAME)
+def _record_run(now: datetime, result: DetectionResult, run: SchedulerJobRun | None) -> None:
     if run is None:
         run = SchedulerJobRun(name=JOB_NAME, last_run_at=now)
         db.session.add(run)
