@@ -20,7 +20,7 @@ from backend.services.detection import (
     CHUNK, Scope, raise_alerts, rule, time_params, tolerance_values, with_rules,
 )
 from backend.services.notifications import Audience, notify
-from backend.services.sql_dialect import among
+from backend.services.sql_dialect import among, insert_ignoring_duplicates
 
 JOB_NAME = "detection"
 # With no earlier pass on record, visits whose events arrived in the last hour are
@@ -223,8 +223,13 @@ def react_to_visit_event(visit: Visit, now: datetime | None = None) -> Detection
 
 def _record_run(now: datetime, result: DetectionResult, run: SchedulerJobRun | None) -> None:
     if run is None:
-        run = SchedulerJobRun(name=JOB_NAME, last_run_at=now)
-        db.session.add(run)
+        # A first pass; another scheduler started by mistake may be recording its own
+        # at the same moment: insert if absent (waits for it), then read what stands.
+        db.session.execute(
+            insert_ignoring_duplicates(SchedulerJobRun.__table__, ["name"]),
+            [dict(name=JOB_NAME, last_run_at=now, last_finished_at=clock.now(),
+                  last_summary={})])
+        run = db.session.get(SchedulerJobRun, JOB_NAME, populate_existing=True)
     run.last_run_at = max(run.last_run_at, now)
     run.last_finished_at = clock.now()
     run.last_summary = result.as_dict()
