@@ -305,6 +305,8 @@ def main() -> None:
     parser.add_argument("mode", choices=["national", "county"])
     parser.add_argument("--visits", type=int, default=1_250_000)
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--at", type=datetime.fromisoformat, default=AT,
+                        help="measured instant (UTC ISO); the data is built around 14:00")
     args = parser.parse_args()
     if args.mode == "national":
         url = f"{SERVER}/ecm_bench_monitoring_national"
@@ -312,7 +314,8 @@ def main() -> None:
     else:
         url = f"{SERVER}/ecm_bench_monitoring_county"
         build_county(url)
-    measure(url, AT, args.repeats)
+    at = args.at if args.at.tzinfo else args.at.replace(tzinfo=UTC)
+    measure(url, at, args.repeats)
 
 
 if __name__ == "__main__":
