@@ -125,7 +125,8 @@ class Factory:
         start = start or clock.now().replace(second=0, microsecond=0)
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
-        visit = Visit(package_id=package.id, planned_start=start,
+        visit = Visit(package_id=package.id, contract_id=package.contract_id,
+                      planned_start=start,
                       planned_end=start + timedelta(minutes=minutes),
                       local_date=start.astimezone(clock.zone()).date(), duration_min=minutes,
                       **kw)

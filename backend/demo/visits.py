@@ -118,6 +118,7 @@ def _past_visit(county: DemoCounty, rng, spots: Spots, call: Call, outcome, rows
     planned, package = call.planned, call.package
     visit = Row(
         id=call.id, created_at=county.now, package_id=package.id,
+        contract_id=package.contract.id,
         schedule_line_id=planned.schedule_line_id, planned_start=planned.planned_start,
         planned_end=planned.planned_end, local_date=planned.local_date,
         duration_min=planned.duration_min, carers_required=planned.carers_required,

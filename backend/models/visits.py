@@ -22,6 +22,17 @@ class VisitStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+def _package_contract(context):
+    """Default for visits.contract_id: the contract of the visit's package.
+
+    Creators that know it (visit generation) pass it; this keeps any other insert
+    correct. A package's contract never changes, so the copy never goes stale.
+    """
+    package_id = context.get_current_parameters()["package_id"]
+    return context.connection.scalar(
+        sa.select(CarePackage.contract_id).where(CarePackage.id == package_id))
+
+
 class Visit(IdMixin, CreatedMixin, db.Model):
     """One planned attendance. Actual times and flags are a cache of the events."""
 
@@ -32,9 +43,17 @@ class Visit(IdMixin, CreatedMixin, db.Model):
         # Monitoring scans "still scheduled, past its start" and "still open, past its end".
         sa.Index("ix_visits_status_planned_start", "status", "planned_start"),
         sa.Index("ix_visits_status_planned_end", "status", "planned_end"),
+        # Visits whose events changed and that no reaction has judged yet (few).
+        sa.Index("ix_visits_review_pending", "id", sqlite_where=sa.text("review_pending = 1"),
+                 postgresql_where=sa.text("review_pending")),
     )
 
     package_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("care_packages.id"), index=True)
+    # The package's contract, copied so monitoring finds a visit's tolerances
+    # (monitoring_rules by contract and priority) without joining care_packages.
+    contract_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("contracts.id", name="fk_visits_contract_id_contracts"),
+        default=_package_contract)
     schedule_line_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("schedule_lines.id", ondelete="SET NULL"))
     planned_start: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -53,6 +72,9 @@ class Visit(IdMixin, CreatedMixin, db.Model):
     delivered_minutes: Mapped[int | None]
     location_verified: Mapped[bool | None]
     flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Set when the cached columns are rewritten from events; cleared once monitoring
+    # has judged the visit (at once by the check-in path, else by the next pass).
+    review_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     package: Mapped[CarePackage] = relationship()
     assignments: Mapped[list["VisitAssignment"]] = relationship(

@@ -1,25 +1,33 @@
 """Set-based detection of late, missed, short, unclosed, early-finished and unverified visits.
 
-One SELECT (a UNION ALL of one sub-select per kind) finds the visits that have
+SELECTs (a UNION ALL of one sub-select per kind) find the visits that have
 crossed a tolerance and have no alert of that kind yet; alerts are inserted in
 bulk, skipping duplicates through the (visit_id, kind) unique key. Tolerances come
-from the monitoring_rules row for the visit's contract and priority (DEFAULT_RULES
-when a contract has none). Comparisons against `now` are written as "column <=
-bound" for each distinct tolerance value, so the indexes on (status, planned_start)
-and (status, planned_end) are used and no date arithmetic runs per row.
+from the monitoring_rules row for the visit's contract (copied on the visit) and
+priority (DEFAULT_RULES when a contract has none).
+
+Two sources of work, so a pass touches only the visits that can have changed:
+- the clock: late, missed and no-check-out are judged for the visits whose
+  tolerance was crossed since the last pass, "since - v < instant <= now - v" for
+  each distinct tolerance value v, ranges on the (status, planned_start) and
+  (status, planned_end) indexes with no date arithmetic per row;
+- events: every kind is judged for the visits whose cached state was rewritten
+  from events (visits.review_pending). The check-in path judges its visit at once
+  and clears the flag; the pass picks up the rest (corrections, bulk loads).
 """
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    DEFAULT_RULES, Alert, AlertKind, AlertStatus, CarePackage, MonitoringRule, Priority, Visit,
-    VisitEvent, VisitStatus,
+    DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, Priority, Visit, VisitStatus,
 )
-from backend.services.sql_dialect import among, insert_ignoring_duplicates, minutes_between
+from backend.services.sql_dialect import (
+    among, among_bound, dialect_name, insert_ignoring_duplicates, minutes_between,
+)
 
 RULE_COLUMNS = ("late_after_min", "missed_after_min", "short_margin_min", "early_finish_min",
                 "no_checkout_after_min", "escalate_after_min")
@@ -27,12 +35,17 @@ RULE_COLUMNS = ("late_after_min", "missed_after_min", "short_margin_min", "early
 
 @dataclass(frozen=True)
 class Scope:
-    """Which visits a pass looks at: a time window (scheduler) or given ids (after an event)."""
+    """What a pass looks at.
+
+    `since`: the previous pass's instant (clock-driven kinds are judged for the
+    tolerances crossed in (since, now]); None judges no clock-driven window.
+    `changed_ids`: visits whose events changed, judged for every kind.
+    """
 
     now: datetime
     lookback_start: datetime
-    events_since: datetime
-    visit_ids: tuple | None = None
+    since: datetime | None = None
+    changed_ids: tuple = ()
     values: dict = field(default_factory=dict)  # tolerance_values(), read once per pass
 
 
@@ -55,121 +68,165 @@ def tolerance_values() -> dict[str, set]:
     return values
 
 
-def reached(instant, name: str, values: set, now: datetime):
-    """SQL: `instant` + tolerance `name` minutes <= now, one indexed bound per value."""
-    return sa.or_(*(sa.and_(rule(name) == v, instant <= now - timedelta(minutes=v))
-                    for v in sorted(v for v in values if v is not None)))
+def _minutes(values) -> list[int]:
+    return sorted(v for v in values if v is not None)
 
 
-def missed_reached(values: dict, now: datetime):
-    """SQL: the missed threshold has passed (planned end, or start + missed_after_min)."""
-    return sa.or_(sa.and_(rule("missed_after_min").is_(None), Visit.planned_end <= now),
-                  reached(Visit.planned_start, "missed_after_min",
-                          values["missed_after_min"], now))
+def _after(v: int):
+    return sa.bindparam(f"after_{v}")  # since - v minutes (see crossed_params)
+
+
+def _upto(v: int):
+    return sa.bindparam(f"upto_{v}")  # now - v minutes
+
+
+def crossed(instant, name: str | None, values):
+    """SQL: `instant` + tolerance `name` fell in (since, now]: crossed since the last pass.
+
+    `name` None: the instant itself (tolerance 0, whatever the rule). Bounds are
+    bind parameters (crossed_params), so the statement is built once.
+    """
+    parts = []
+    for v in _minutes(values):
+        window = sa.and_(instant > _after(v), instant <= _upto(v))
+        parts.append(window if name is None else sa.and_(rule(name) == v, window))
+    return sa.and_(instant >= sa.bindparam("lookback"), sa.or_(*parts))
+
+
+def time_params(scope: Scope, values: dict) -> dict:
+    """The instants the cached statements take as bind parameters, for this pass."""
+    params = {"lookback": scope.lookback_start}
+    for v in {0}.union(*(_minutes(vs) for vs in values.values())):
+        if scope.since is not None:
+            params[f"after_{v}"] = scope.since - timedelta(minutes=v)
+        params[f"upto_{v}"] = scope.now - timedelta(minutes=v)
+    return params
+
+
+def _values_key(values: dict) -> tuple:
+    return tuple((name, tuple(_minutes(values[name])), None in values[name])
+                 for name in RULE_COLUMNS)
 
 
 def with_rules(query):
-    """Join a query on Visit to the visit's package and its monitoring rule row."""
-    return (query.join(CarePackage, CarePackage.id == Visit.package_id)
-            .outerjoin(MonitoringRule, sa.and_(
-                MonitoringRule.contract_id == CarePackage.contract_id,
-                MonitoringRule.priority == Visit.priority)))
+    """Outer-join a query on Visit to the monitoring rule of its contract and priority."""
+    return query.outerjoin(MonitoringRule, sa.and_(
+        MonitoringRule.contract_id == Visit.contract_id,
+        MonitoringRule.priority == Visit.priority))
 
 
-def _base(kind: AlertKind, scope: Scope):
+def _base(kind: AlertKind):
     no_alert = ~sa.exists().where(Alert.visit_id == Visit.id, Alert.kind == kind)
-    query = with_rules(
+    return with_rules(
         sa.select(Visit.id.label("visit_id"), sa.literal(kind.value).label("kind"))
         .select_from(Visit)).where(no_alert)
-    if scope.visit_ids is not None:
-        query = query.where(among(Visit.id, scope.visit_ids))
-    return query
 
 
-def recently_changed(scope: Scope):
-    """Visits whose events arrived since the last pass (or the given visits)."""
-    if scope.visit_ids is not None:
-        return sa.true()
-    return Visit.id.in_(sa.select(VisitEvent.visit_id)
-                        .where(VisitEvent.server_time >= scope.events_since))
+CHUNK = 2000  # visit ids per query (well inside every driver's parameter limit)
 
 
-CHUNK = 2000  # visit ids per candidate query (well inside every driver's parameter limit)
+_CROSSED: dict = {}  # crossed_query statements by tolerance values: built once
 
 
-def visits_to_check(scope: Scope) -> list:
-    """Ids of the visits a pass must look at, from narrow index range scans.
+def crossed_query(values: dict):
+    """(visit_id, kind) of the late, missed and no-check-out alerts due since the last pass.
 
-    Not started and past the earliest tolerance; still open past the earliest
-    no-check-out tolerance; events arrived since the last pass. Selecting ids first
-    keeps the full rule query on a few thousand primary-key lookups, whatever plan
-    the database would otherwise pick for the joins.
+    Building this statement costs more than running it, so it is kept per set of
+    tolerance values; the instants are bind parameters (time_params).
     """
-    now, values = scope.now, scope.values
-    earliest = min(values["late_after_min"] | (values["missed_after_min"] - {None}))
-    queries = [
-        sa.select(Visit.id).where(Visit.status == VisitStatus.SCHEDULED,
-                                  Visit.planned_start >= scope.lookback_start,
-                                  Visit.planned_start <= now - timedelta(minutes=earliest)),
-        sa.select(Visit.id).where(Visit.status == VisitStatus.SCHEDULED,
-                                  Visit.planned_end >= scope.lookback_start,
-                                  Visit.planned_end <= now),
-        sa.select(Visit.id).where(
-            Visit.status == VisitStatus.IN_PROGRESS, Visit.planned_end >= scope.lookback_start,
-            Visit.planned_end <= now - timedelta(minutes=min(values["no_checkout_after_min"]))),
-        sa.select(VisitEvent.visit_id).where(VisitEvent.server_time >= scope.events_since),
-    ]
-    ids: set = set()
-    for query in queries:
-        ids.update(db.session.scalars(query))
-    return sorted(ids)
+    key = _values_key(values)
+    if key not in _CROSSED:
+        scheduled = Visit.status == VisitStatus.SCHEDULED
+        missed_due = sa.or_(
+            sa.and_(rule("missed_after_min").is_(None), Visit.planned_end <= _upto(0)),
+            *(sa.and_(rule("missed_after_min") == v, Visit.planned_start <= _upto(v))
+              for v in _minutes(values["missed_after_min"])))
+        late = _base(AlertKind.LATE).where(
+            scheduled, crossed(Visit.planned_start, "late_after_min", values["late_after_min"]),
+            ~missed_due)
+        at_end = sa.and_(rule("missed_after_min").is_(None),
+                         crossed(Visit.planned_end, None, {0}))
+        missed = _base(AlertKind.MISSED).where(scheduled, sa.or_(at_end, crossed(
+            Visit.planned_start, "missed_after_min", values["missed_after_min"])))
+        no_checkout = _base(AlertKind.NO_CHECKOUT).where(
+            Visit.status == VisitStatus.IN_PROGRESS,
+            crossed(Visit.planned_end, "no_checkout_after_min",
+                    values["no_checkout_after_min"]))
+        _CROSSED[key] = sa.union_all(late, missed, no_checkout)
+    return _CROSSED[key]
 
 
-def in_chunks(scope: Scope) -> list[Scope]:
-    """The pass split into scopes of at most CHUNK given visit ids."""
-    if scope.visit_ids is not None:
-        return [scope]
-    ids = visits_to_check(scope)
-    return [replace(scope, visit_ids=tuple(ids[i:i + CHUNK])) for i in range(0, len(ids), CHUNK)]
+_CHANGED: dict = {}  # changed_query statements by dialect and tolerance values
 
 
-def candidates_query(scope: Scope, values: dict):
-    """One SELECT (visit_id, kind) of every alert that is due and not yet raised."""
-    now = scope.now
-    low = min(values["late_after_min"])
-    not_started = sa.and_(Visit.status == VisitStatus.SCHEDULED,
-                          Visit.planned_start >= scope.lookback_start)
-    late = _base(AlertKind.LATE, scope).where(
-        not_started, Visit.planned_start <= now - timedelta(minutes=low),
-        reached(Visit.planned_start, "late_after_min", values["late_after_min"], now),
-        ~missed_reached(values, now))
-    missed = _base(AlertKind.MISSED, scope).where(
-        not_started, Visit.planned_start <= now, missed_reached(values, now))
-    low = min(values["no_checkout_after_min"])
-    no_checkout = _base(AlertKind.NO_CHECKOUT, scope).where(
-        Visit.status == VisitStatus.IN_PROGRESS, Visit.planned_end >= scope.lookback_start,
-        Visit.planned_end <= now - timedelta(minutes=low),
-        reached(Visit.planned_end, "no_checkout_after_min", values["no_checkout_after_min"], now))
-    completed = sa.and_(Visit.status == VisitStatus.COMPLETED, recently_changed(scope))
-    short = _base(AlertKind.SHORT, scope).where(
-        completed, Visit.delivered_minutes < Visit.duration_min - rule("short_margin_min"))
-    early = _base(AlertKind.EARLY_FINISH, scope).where(
-        completed, Visit.actual_end.is_not(None),
-        minutes_between(Visit.actual_end, Visit.planned_end) > rule("early_finish_min"))
-    unverified = _base(AlertKind.LOCATION_UNVERIFIED, scope).where(
-        Visit.status != VisitStatus.CANCELLED, recently_changed(scope),
-        Visit.location_verified == sa.false())
-    return sa.union_all(late, missed, no_checkout, short, early, unverified)
+def changed_query(values: dict):
+    """(visit_id, kind) of every alert due and not yet raised for the visits bound as "ids".
+
+    The visits and their tolerances are read once (a CTE: one primary-key probe per
+    id); each kind then filters those rows, and only its due ones probe the alerts.
+    Built once per dialect and set of tolerance values (react runs it per check-in).
+    """
+    key = (dialect_name(), _values_key(values))
+    if key in _CHANGED:
+        return _CHANGED[key]
+    judged = with_rules(sa.select(
+        Visit.id, Visit.status, Visit.planned_start, Visit.planned_end, Visit.duration_min,
+        Visit.delivered_minutes, Visit.actual_end, Visit.location_verified,
+        *(rule(name).label(name) for name in RULE_COLUMNS)).select_from(Visit)).where(
+        among_bound(Visit.id, "ids")).cte("judged")
+    c = judged.c
+
+    def due(kind: AlertKind, *conditions):
+        no_alert = ~sa.exists().where(Alert.visit_id == c.id, Alert.kind == kind)
+        return sa.select(c.id.label("visit_id"), sa.literal(kind.value).label("kind")).where(
+            *conditions, no_alert)
+
+    def past(instant, name: str):
+        return sa.or_(*(sa.and_(c[name] == v, instant <= _upto(v))
+                        for v in _minutes(values[name])))
+
+    missed_reached = sa.or_(sa.and_(c.missed_after_min.is_(None), c.planned_end <= _upto(0)),
+                            past(c.planned_start, "missed_after_min"))
+    not_started = sa.and_(c.status == VisitStatus.SCHEDULED,
+                          c.planned_start >= sa.bindparam("lookback"))
+    completed = c.status == VisitStatus.COMPLETED
+    _CHANGED[key] = sa.union_all(
+        due(AlertKind.LATE, not_started, past(c.planned_start, "late_after_min"),
+            ~missed_reached),
+        due(AlertKind.MISSED, not_started, c.planned_start <= _upto(0), missed_reached),
+        due(AlertKind.NO_CHECKOUT, c.status == VisitStatus.IN_PROGRESS,
+            c.planned_end >= sa.bindparam("lookback"),
+            past(c.planned_end, "no_checkout_after_min")),
+        due(AlertKind.SHORT, completed,
+            c.delivered_minutes < c.duration_min - c.short_margin_min),
+        due(AlertKind.EARLY_FINISH, completed, c.actual_end.is_not(None),
+            minutes_between(c.actual_end, c.planned_end) > c.early_finish_min),
+        due(AlertKind.LOCATION_UNVERIFIED, c.status != VisitStatus.CANCELLED,
+            c.location_verified == sa.false()))
+    return _CHANGED[key]
+
+
+def due_alerts(scope: Scope) -> list:
+    """Rows (visit_id, kind) of every alert the scope makes due and that is not yet raised."""
+    values = scope.values
+    params = time_params(scope, values)
+    found = []
+    if scope.since is not None and scope.since < scope.now:
+        found += db.session.execute(crossed_query(values), params).all()
+    ids = scope.changed_ids
+    for start in range(0, len(ids), CHUNK):
+        found += db.session.execute(changed_query(values),
+                                    dict(params, ids=list(ids[start:start + CHUNK]))).all()
+    return found
 
 
 def raise_alerts(scope: Scope, detail_for) -> list[Alert]:
     """Insert every due alert once; returns the alerts this call created."""
-    values = scope.values or tolerance_values()
-    found = db.session.execute(candidates_query(scope, values)).all()
+    found = due_alerts(scope)
     if not found:
         return []
     visits = {v.id: v for v in db.session.scalars(
-        sa.select(Visit).where(Visit.id.in_({row.visit_id for row in found})))}
+        sa.select(Visit).where(among(Visit.id, list({row.visit_id for row in found}))))}
     rows = []
     for row in found:
         kind = AlertKind(row.kind)
@@ -177,13 +234,16 @@ def raise_alerts(scope: Scope, detail_for) -> list[Alert]:
             id=uuid.uuid4(), visit_id=row.visit_id, kind=kind, status=AlertStatus.OPEN,
             raised_at=scope.now, detail=detail_for(kind, visits[row.visit_id]),
             escalated_at=scope.now if kind == AlertKind.MISSED else None))
-    db.session.execute(insert_ignoring_duplicates(Alert.__table__, ["visit_id", "kind"]), rows)
-    created = list(db.session.scalars(
-        sa.select(Alert).where(Alert.id.in_([r["id"] for r in rows]))))
+    # RETURNING yields only the alerts actually inserted (a duplicate kind is skipped).
+    inserted = db.session.execute(
+        insert_ignoring_duplicates(Alert.__table__, ["visit_id", "kind"])
+        .returning(Alert.__table__.c.id), rows)
+    ids = [row.id for row in inserted]
+    created = list(db.session.scalars(sa.select(Alert).where(among(Alert.id, ids)))) if ids else []
     missed = [a.visit_id for a in created if a.kind == AlertKind.MISSED]
     if missed:
         db.session.execute(
-            sa.update(Visit).where(Visit.id.in_(missed), Visit.status == VisitStatus.SCHEDULED)
+            sa.update(Visit).where(among(Visit.id, missed), Visit.status == VisitStatus.SCHEDULED)
             .values(status=VisitStatus.MISSED).execution_options(synchronize_session=False))
         for visit_id in missed:
             db.session.expire(visits[visit_id])

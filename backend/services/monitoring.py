@@ -13,21 +13,19 @@ from flask import current_app
 
 from backend.extensions import db
 from backend.models import (
-    DEFAULT_RULES, Alert, AlertKind, AlertStatus, CarePackage, MonitoringRule, SchedulerJobRun,
-    Visit, VisitStatus,
+    DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, SchedulerJobRun, Visit,
+    VisitEvent, VisitStatus,
 )
 from backend.services import clock
 from backend.services.detection import (
-    Scope, in_chunks, raise_alerts, reached, recently_changed, tolerance_values, with_rules,
+    CHUNK, Scope, raise_alerts, rule, time_params, tolerance_values, with_rules,
 )
 from backend.services.notifications import Audience, notify
-from backend.services.sql_dialect import among
+from backend.services.sql_dialect import among, insert_ignoring_duplicates
 
 JOB_NAME = "detection"
-# Events are stamped before their request commits: look a little behind the last pass
-# (a request lives well under a minute: gunicorn's worker timeout is 30 s).
-EVENT_OVERLAP = timedelta(minutes=1)
-# With no earlier pass on record, events of the last hour are looked at.
+# With no earlier pass on record, visits whose events arrived in the last hour are
+# judged too (e.g. the demo's bulk-loaded day, which no check-in reaction saw).
 FIRST_PASS_EVENTS = timedelta(hours=1)
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 # Kinds that go to the funder when nobody has acknowledged them in time.
@@ -70,15 +68,31 @@ def describe(kind: AlertKind, visit: Visit) -> str:
     }.get(kind, f"Alert for the visit planned {planned}.")
 
 
-def _scope(now: datetime, visit_ids=None) -> Scope:
-    lookback = now - timedelta(hours=current_app.config.get("MONITORING_LOOKBACK_HOURS", 24))
-    since = lookback
-    if visit_ids is None:
-        last = db.session.get(SchedulerJobRun, JOB_NAME)
-        since = now - FIRST_PASS_EVENTS if last is None else min(last.last_run_at, now)
-        since = max(lookback, since - EVENT_OVERLAP)
-    return Scope(now=now, lookback_start=lookback, events_since=since,
-                 visit_ids=tuple(visit_ids) if visit_ids is not None else None,
+def _lookback(now: datetime) -> datetime:
+    return now - timedelta(hours=current_app.config.get("MONITORING_LOOKBACK_HOURS", 24))
+
+
+def _pending_review(now: datetime, first_pass: bool) -> tuple:
+    """Visits whose events changed with no judgement yet, locked until this pass commits.
+
+    SKIP LOCKED (PostgreSQL): a visit a check-in request holds is judged by that
+    request's own reaction, or left flagged for the next pass.
+    """
+    query = sa.select(Visit.id).where(Visit.review_pending).with_for_update(
+        skip_locked=True)
+    ids = set(db.session.scalars(query))
+    if first_pass:
+        ids.update(db.session.scalars(sa.select(VisitEvent.visit_id).where(
+            VisitEvent.server_time >= max(_lookback(now), now - FIRST_PASS_EVENTS))))
+    return tuple(sorted(ids))
+
+
+def _scope(now: datetime, last: SchedulerJobRun | None) -> Scope:
+    """The scheduler's pass: tolerances crossed since the last pass, and flagged visits."""
+    lookback = _lookback(now)
+    since = lookback if last is None else max(lookback, min(last.last_run_at, now))
+    return Scope(now=now, lookback_start=lookback, since=since,
+                 changed_ids=_pending_review(now, first_pass=last is None),
                  values=tolerance_values())
 
 
@@ -98,7 +112,7 @@ def _resolution(alert: Alert, visit: Visit) -> str | None:
 def reconcile(scope: Scope) -> int:
     """Resolve unresolved alerts that arriving events have answered; history is kept.
 
-    Only visits whose events arrived since the last pass can have been answered.
+    Only visits whose events changed (scope.changed_ids) can have been answered.
     """
     answered = sa.or_(
         sa.and_(Alert.kind.in_([AlertKind.LATE, AlertKind.MISSED]),
@@ -107,12 +121,12 @@ def reconcile(scope: Scope) -> int:
         sa.and_(Alert.kind == AlertKind.LOCATION_UNVERIFIED, Visit.location_verified.is_(True)))
     query = (sa.select(Alert, Visit).join(Visit, Visit.id == Alert.visit_id)
              .where(Alert.status.in_(UNRESOLVED), answered))
-    if scope.visit_ids is not None:
-        query = query.where(among(Alert.visit_id, scope.visit_ids))
-    else:
-        query = query.where(recently_changed(scope))
+    rows = []
+    for start in range(0, len(scope.changed_ids), CHUNK):
+        rows += db.session.execute(query.where(
+            among(Alert.visit_id, scope.changed_ids[start:start + CHUNK]))).all()
     count = 0
-    for alert, visit in db.session.execute(query).all():
+    for alert, visit in rows:
         text = _resolution(alert, visit)
         if text is None:
             continue
@@ -122,46 +136,72 @@ def reconcile(scope: Scope) -> int:
     return count
 
 
+_ESCALATION: dict = {}  # escalation statements by escalate_after_min values: built once
+
+
+def _escalation_query(values: set):
+    key = tuple(sorted(values))
+    if key not in _ESCALATION:
+        overdue = sa.or_(*(sa.and_(rule("escalate_after_min") == v,
+                                   Alert.raised_at <= sa.bindparam(f"upto_{v}"))
+                           for v in key))
+        _ESCALATION[key] = (
+            with_rules(sa.select(Alert).join(Visit, Visit.id == Alert.visit_id))
+            .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
+                   Alert.kind.in_(ESCALATING), Alert.raised_at > sa.bindparam("raised_after"),
+                   Alert.raised_at <= sa.bindparam(f"upto_{key[0]}"), overdue))
+    return _ESCALATION[key]
+
+
 def escalate(scope: Scope) -> list[Alert]:
     """Mark open alerts nobody acknowledged within escalate_after_min; returns them.
 
     Looks only at alerts whose deadline fell since the last pass (indexed by age).
     """
-    now, values = scope.now, scope.values["escalate_after_min"]
-    query = (with_rules(sa.select(Alert).join(Visit, Visit.id == Alert.visit_id))
-             .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
-                    Alert.kind.in_(ESCALATING),
-                    Alert.raised_at > scope.events_since - timedelta(minutes=max(values)),
-                    Alert.raised_at <= now - timedelta(minutes=min(values)),
-                    reached(Alert.raised_at, "escalate_after_min", values, now)))
-    alerts = list(db.session.scalars(query))
+    values = scope.values["escalate_after_min"]
+    params = dict(time_params(scope, scope.values),
+                  raised_after=scope.since - timedelta(minutes=max(values)))
+    alerts = list(db.session.scalars(_escalation_query(values), params))
     for alert in alerts:
-        alert.escalated_at = now
+        alert.escalated_at = scope.now
     db.session.flush()
     return alerts
 
 
 def _pass(scope: Scope) -> DetectionResult:
     result = DetectionResult()
-    created = []
-    for part in in_chunks(scope):
-        result.resolved += reconcile(part)
-        created += raise_alerts(part, describe)
+    result.resolved += reconcile(scope)
+    created = raise_alerts(scope, describe)
     for alert in created:
         result.raised[alert.kind.value] = result.raised.get(alert.kind.value, 0) + 1
     result.notifications += notify(created, Audience.RAISED, scope.now)
     return result
 
 
+def _reviewed(visit_ids: tuple) -> None:
+    """Clear the review flag of the visits this pass judged (locked by _pending_review)."""
+    for start in range(0, len(visit_ids), CHUNK):
+        db.session.execute(
+            sa.update(Visit).where(among(Visit.id, visit_ids[start:start + CHUNK]),
+                                   Visit.review_pending)
+            .values(review_pending=False).execution_options(synchronize_session=False))
+    judged = set(visit_ids)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Visit) and obj.id in judged:
+            db.session.expire(obj, ["review_pending"])  # a later refresh must write it again
+
+
 def run_detection(now: datetime | None = None) -> DetectionResult:
     """The minute job: resolve, raise, escalate and notify, for every visit in the window."""
     now = now or clock.now()
-    scope = _scope(now)
+    last = db.session.get(SchedulerJobRun, JOB_NAME)  # held: the identity map is weak
+    scope = _scope(now, last)
     result = _pass(scope)
+    _reviewed(scope.changed_ids)
     escalated = escalate(scope)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
-    _record_run(now, result)
+    _record_run(now, result, last)
     return result
 
 
@@ -170,13 +210,16 @@ def react_to_visit_event(visit: Visit, now: datetime | None = None) -> Detection
 
     Resolves the late/missed alert a check-in answers (an offline check-in after a
     missed alert makes it "late, delivered"), and raises short, early-finish and
-    location alerts for this visit at once. Flushes, never commits.
+    location alerts for this visit at once; the visit then needs no review by the
+    next pass. Flushes, never commits.
     """
     now = now or clock.now()
+    visit.review_pending = False
     db.session.flush()
     if visit.status == VisitStatus.CANCELLED or not _may_react(visit, now):
         return DetectionResult()
-    return _pass(_scope(now, visit_ids=[visit.id]))
+    return _pass(Scope(now=now, lookback_start=_lookback(now), changed_ids=(visit.id,),
+                       values=tolerance_values()))
 
 
 def _may_react(visit: Visit, now: datetime) -> bool:
@@ -225,17 +268,20 @@ def _rules_for(visit: Visit) -> dict:
     row = db.session.execute(
         sa.select(MonitoringRule.short_margin_min, MonitoringRule.early_finish_min,
                   MonitoringRule.no_checkout_after_min)
-        .join(CarePackage, CarePackage.contract_id == MonitoringRule.contract_id)
-        .where(CarePackage.id == visit.package_id,
+        .where(MonitoringRule.contract_id == visit.contract_id,
                MonitoringRule.priority == visit.priority)).first()
     return dict(row._mapping) if row is not None else dict(DEFAULT_RULES[visit.priority])
 
 
-def _record_run(now: datetime, result: DetectionResult) -> None:
-    run = db.session.get(SchedulerJobRun, JOB_NAME)
+def _record_run(now: datetime, result: DetectionResult, run: SchedulerJobRun | None) -> None:
     if run is None:
-        run = SchedulerJobRun(name=JOB_NAME, last_run_at=now)
-        db.session.add(run)
+        # A first pass; another scheduler started by mistake may be recording its own
+        # at the same moment: insert if absent (waits for it), then read what stands.
+        db.session.execute(
+            insert_ignoring_duplicates(SchedulerJobRun.__table__, ["name"]),
+            [dict(name=JOB_NAME, last_run_at=now, last_finished_at=clock.now(),
+                  last_summary={})])
+        run = db.session.get(SchedulerJobRun, JOB_NAME, populate_existing=True)
     run.last_run_at = max(run.last_run_at, now)
     run.last_finished_at = clock.now()
     run.last_summary = result.as_dict()

@@ -126,12 +126,11 @@ def notify(alerts: list[Alert], audience: Audience, now: datetime | None = None)
                                 f"[{provider.name}] {subject}", f"{why}\n{body}", now)
     if not rows:
         return 0
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                               .where(Notification.alert_id.in_([a.id for a in alerts])))
-    db.session.execute(insert_ignoring_duplicates(Notification.__table__, ["dedupe_key"]), rows)
-    after = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                              .where(Notification.alert_id.in_([a.id for a in alerts])))
-    return after - before
+    # RETURNING yields only the rows actually inserted (duplicates are skipped).
+    added = db.session.execute(
+        insert_ignoring_duplicates(Notification.__table__, ["dedupe_key"])
+        .returning(Notification.__table__.c.id), rows)
+    return len(added.all())
 
 
 def inbox(user: User, unread_only: bool = False, limit: int = 100) -> list[Notification]:

@@ -22,6 +22,7 @@ from backend.models import (
 )
 from backend.services import clock
 from backend.services.schedule import PlannedVisit, planned_visits
+from backend.services.sql_dialect import insert_many
 
 # Cancel reasons this service sets itself; only these are ever reinstated.
 PATTERN_CHANGED = "pattern_changed"
@@ -86,9 +87,10 @@ def _wanted(packages, first, last, now, horizon_end, tz) -> dict:
     return wanted
 
 
-def _new_rows(key, want: PlannedVisit, at: datetime):
+def _new_rows(key, want: PlannedVisit, contract_id, at: datetime):
     visit_id = uuid.uuid4()
-    visit = dict(id=visit_id, package_id=key[0], schedule_line_id=want.schedule_line_id,
+    visit = dict(id=visit_id, package_id=key[0], contract_id=contract_id,
+                 schedule_line_id=want.schedule_line_id,
                  planned_start=want.planned_start, planned_end=want.planned_end,
                  local_date=want.local_date, duration_min=want.duration_min,
                  carers_required=want.carers_required, priority=want.priority,
@@ -117,11 +119,12 @@ def generate_visits(now: datetime | None = None, horizon_days: int | None = None
     existing = _existing(now, horizon_end, package_ids)
     result = GenerationResult(packages=len(packages))
 
+    contracts = {p.id: p.contract_id for p in packages}
     new_visits, new_tasks, updates, cancels = [], [], [], []
     for key, want in wanted.items():
         row = existing.get(key)
         if row is None:
-            visit, tasks = _new_rows(key, want, now)
+            visit, tasks = _new_rows(key, want, contracts[key[0]], now)
             new_visits.append(visit)
             new_tasks.extend(tasks)
             result.created_ids.append(visit["id"])
@@ -152,11 +155,9 @@ _UPDATED = ("status", "cancel_reason", "planned_end", "duration_min", "carers_re
 
 
 def _write(new_visits, new_tasks, updates, cancels) -> None:
-    """Bulk writes: executemany through Core, no per-row ORM round trips."""
-    if new_visits:
-        db.session.execute(sa.insert(Visit.__table__), new_visits)
-    if new_tasks:
-        db.session.execute(sa.insert(VisitTask.__table__), new_tasks)
+    """Bulk writes: one executemany per table, no per-row ORM round trips."""
+    insert_many(Visit.__table__, new_visits)
+    insert_many(VisitTask.__table__, new_tasks)
     table = Visit.__table__
     for rows, columns in ((updates, _UPDATED), (cancels, ("status", "cancel_reason"))):
         if rows:

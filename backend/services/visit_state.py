@@ -107,4 +107,5 @@ def refresh(visit: Visit) -> VisitState:
     visit.delivered_minutes = state.delivered_minutes
     visit.location_verified = state.location_verified
     visit.flags = state.flags
+    visit.review_pending = True  # monitoring judges the new state (monitoring.py)
     return state
