@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from backend.demo import DEMO_PASSWORD, LOGINS, build_demo, empty_database
+from backend.demo import DEMO_PASSWORD, LOGINS
 from backend.extensions import db
 from backend.models import (
     CallRate,
@@ -29,6 +29,7 @@ from backend.models import (
 from backend.services import validation
 from backend.services.passwords import verify_password
 from backend.services.visit_state import derive
+from tests.demo_county import built_county, read_only
 
 # The morning after the spring clock change (29 March 2026), so the window crosses it.
 NOW = datetime(2026, 3, 30, 11, 20, tzinfo=UTC)
@@ -38,23 +39,13 @@ SMALL = dict(seed=7, scale=0.2, past_days=4, future_days=1, now=NOW)
 @pytest.fixture(scope="module")
 def county(app):
     """A small demo county, built once for this module's read-only tests."""
-    with app.app_context():
-        built = build_demo(**SMALL)
-        db.session.commit()
-    yield built
-    with app.app_context():
-        empty_database()
-        db.session.commit()
-        db.session.remove()
+    yield from built_county(app, **SMALL)
 
 
 @pytest.fixture(autouse=True)
 def _clean_tables(app):
     """Overrides conftest's emptying after each test: these tests only read the county."""
-    with app.app_context():
-        yield
-        db.session.rollback()
-        db.session.remove()
+    yield from read_only(app)
 
 
 def test_cached_visit_columns_equal_derive_from_events(county):

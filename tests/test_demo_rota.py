@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from backend.demo import build_demo, empty_database
 from backend.extensions import db
 from backend.models import CarePackage, User, Visit, VisitAssignment, VisitStatus
 from backend.services import clock
 from backend.services.assignments import check_assignment
+from tests.demo_county import built_county, read_only
 
 NOW = datetime(2026, 3, 30, 11, 20, tzinfo=UTC)  # a Monday, the day after the clock change
 
@@ -19,23 +19,13 @@ NOW = datetime(2026, 3, 30, 11, 20, tzinfo=UTC)  # a Monday, the day after the c
 @pytest.fixture(scope="module")
 def county(app):
     """A small county with today and tomorrow to come, built once for these read-only tests."""
-    with app.app_context():
-        built = build_demo(seed=11, scale=0.3, past_days=3, future_days=1, now=NOW)
-        db.session.commit()
-    yield built
-    with app.app_context():
-        empty_database()
-        db.session.commit()
-        db.session.remove()
+    yield from built_county(app, seed=11, scale=0.3, past_days=3, future_days=1, now=NOW)
 
 
 @pytest.fixture(autouse=True)
 def _clean_tables(app):
     """Overrides conftest's emptying after each test: the county tests only read."""
-    with app.app_context():
-        yield
-        db.session.rollback()
-        db.session.remove()
+    yield from read_only(app)
 
 
 def _live_visits():
