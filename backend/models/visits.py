@@ -167,7 +167,8 @@ class VisitEvent(IdMixin, db.Model):
     reason_code: Mapped[str | None] = mapped_column(sa.String(50))
     resolution_code: Mapped[str | None] = mapped_column(sa.String(50))
     note: Mapped[str | None] = mapped_column(sa.Text)
-    corrects_event_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visit_events.id"))
+    corrects_event_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("visit_events.id"), index=True)  # a visit's record reads its corrections
     corrected_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     corrected_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Signals stored, never used to reject: mock_location, impossible_speed,
