@@ -25,6 +25,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--root", default=str(HERE.parent))
+    parser.add_argument("--profile", metavar="FILE",
+                        help="also write a cProfile of the measured check-ins to FILE")
     args = parser.parse_args()
     sys.path.insert(0, args.root)
     spec = importlib.util.spec_from_file_location("throughput", HERE / "checkin_throughput.py")
@@ -67,11 +69,20 @@ def main() -> None:
     pair(0, 0, show=True)
     for n in range(1, 16):
         pair(n, 0)
+    profiler = None
+    if args.profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
     began = time.process_time()
     for n in range(16):
         for i in range(1, 8):
             pair(n, i)
-    check_in_ms = 1000 * (time.process_time() - began) / (16 * 7 * 2)
+    ended = time.process_time()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    check_in_ms = 1000 * (ended - began) / (16 * 7 * 2)
 
     os.environ["DATABASE_URL"] = bench.database_url(args.db)
     from bench.floor_app import create_app as create_floor

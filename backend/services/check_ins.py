@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from backend.extensions import db
@@ -123,18 +123,21 @@ def check_device_time(visit: Visit, device_time: datetime, now: datetime) -> Non
                       field="device_time", code="device_time_in_future")
 
 
-def check_state(user: User, visit: Visit, kind: EventKind, strict: bool) -> None:
+def check_state(user: User, visit: Visit, kind: EventKind, strict: bool,
+                events=None) -> None:
     """Conflict when the event cannot happen to the visit as it stands.
 
     Only care workers record events and they see only visits they are assigned to,
-    so the visit in hand is always one of the worker's own.
+    so the visit in hand is always one of the worker's own. `events`: the visit's
+    stored events (rows or objects), read from the visit when not given.
     """
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("This visit was cancelled; nothing can be recorded on it.",
                        code="visit_cancelled")
     if not strict:
         return
-    mine = {e.kind for e in visit.events if e.worker_id == user.id}
+    events = visit.events if events is None else events
+    mine = {e.kind for e in events if e.worker_id == user.id}
     if kind == EventKind.CHECK_IN and EventKind.CHECK_IN in mine:
         raise Conflict("You have already checked in to this visit.", code="already_checked_in")
     if kind == EventKind.CHECK_OUT and EventKind.CHECK_IN not in mine:
@@ -200,13 +203,16 @@ def build_event(user: User, visit: Visit, kind: EventKind, data: dict, now: date
     if device_clock is not None and abs(now - device_clock) > CLOCK_GAP:
         flags.append("clock_gap")
     return VisitEvent(
-        visit_id=visit.id, worker_id=user.id, recorded_by_id=user.id, kind=kind,
+        id=uuid.uuid4(), visit_id=visit.id, worker_id=user.id, recorded_by_id=user.id, kind=kind,
         device_time=data["device_time"], server_time=now, lat=data.get("lat"),
         lon=data.get("lon"), accuracy_m=data.get("accuracy_m"), method=data.get("method"),
         distance_m=verdict.distance_m, verified=verdict.verified,
         mock_location=bool(data.get("mock_location")), device_id=data.get("device_id"),
         client_event_id=data.get("client_event_id"), reason_code=data.get("reason"),
-        note=data.get("note"), flags=sorted(set(flags)), details=_details(kind, data))
+        note=data.get("note"), flags=sorted(set(flags)), details=_details(kind, data),
+        # Every column set here, so the event needs no reload once inserted.
+        resolution_code=None, corrects_event_id=None, corrected_start=None,
+        corrected_end=None)
 
 
 def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, strict: bool,
@@ -217,37 +223,59 @@ def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, 
     kind = EventKind(kind)
     db.session.expire(visit, ["events"])  # never trust a collection a failed savepoint touched
     check_device_time(visit, data["device_time"], now)
-    check_state(user, visit, kind, strict)
+    events = visit_state.stored_events(visit.id)
+    check_state(user, visit, kind, strict, events)
     _check_payload(user, visit, kind, data)
     event = build_event(user, visit, kind, data, now, device_clock)
     try:
         with transactions.savepoint():
-            db.session.add(event)
-            db.session.flush()
-            apply_event(user, visit, event)
+            insert_event(event)
+            apply_event(user, visit, event, [*events, event])
     except IntegrityError:
+        db.session.expire(visit)  # its cached columns may have been set in the savepoint
         duplicate = find_duplicate(user, data)
         if duplicate is not None:
             return as_duplicate(duplicate, visit.id, kind)
         raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
                        "recorded.", code="already_recorded") from None
+    except BaseException:
+        db.session.expire(visit)
+        raise
     return Outcome("accepted", event, visit)
 
 
-def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.VisitState:
+# Built once: the event INSERT runs on every check-in, check-out and synced event.
+_INSERT_EVENT = sa.insert(VisitEvent.__table__)
+_EVENT_COLUMNS = [column.key for column in VisitEvent.__table__.columns]
+
+
+def insert_event(event: VisitEvent) -> None:
+    """INSERT the new event with one Core statement, then keep the object in the session
+    as stored (persistent, nothing pending): the unit of work's flush of one row costs
+    more than the row. Every column is set by build_event()."""
+    values = {key: getattr(event, key) for key in _EVENT_COLUMNS}
+    db.session.connection().execute(_INSERT_EVENT, values)
+    make_transient_to_detached(event)
+    db.session.add(event)
+
+
+def apply_event(user: User, visit: Visit, event: VisitEvent,
+                events: list | None = None) -> visit_state.VisitState:
     """Everything an accepted event changes: tasks, goal progress, visit state, pin hint.
 
     The one place to hang reactions to a new event: alerts react here at once (a
     late alert resolves on check-in, a short call is flagged on check-out).
+    `events`: all the visit's events including this one (rows or objects), when the
+    caller has them; otherwise the visit's collection is used.
     """
-    if "events" in visit.__dict__ and event not in visit.events:
+    if events is None and "events" in visit.__dict__ and event not in visit.events:
         visit.events.append(event)  # already loaded: no need to read them again
     if event.kind == EventKind.CHECK_OUT:
         if event.details.get("tasks"):
             # A check-out that reports no task leaves every task's cached outcome as it was.
             _cache_task_outcomes(visit)
         _record_goal_progress(user, visit, event)
-    state = visit_state.refresh(visit)
+    state = visit_state.refresh(visit, events)
     monitoring.react_to_visit_event(visit)
     if event.kind == EventKind.CHECK_IN and event.verified is False:
         person, contract = visit.package.service_user, visit.package.contract
