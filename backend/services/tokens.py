@@ -75,16 +75,23 @@ def _uuid(value) -> uuid.UUID | None:
         return None
 
 
+# Built once: run on every API request. A token without a sign-in family ("fam")
+# binds NULL, which matches no refresh token, so it is never revoked.
+_USER_UNLESS_REVOKED = sa.select(
+    User, sa.exists().where(RefreshToken.family_id == sa.bindparam("family_id"),
+                            RefreshToken.revoked_at.is_not(None)),
+).where(User.id == sa.bindparam("user_id"))
+
+
 def user_from_access_token(token: str) -> User:
     """The active user an access token speaks for, unless its sign-in was revoked."""
     claims = decode(token, "access")
     user_id = _uuid(claims["sub"])
-    revoked = sa.literal(False)
-    if "fam" in claims:  # checked in the same query as the user
-        revoked = sa.exists().where(RefreshToken.family_id == _uuid(claims["fam"]),
-                                    RefreshToken.revoked_at.is_not(None))
-    query = sa.select(User, revoked).where(User.id == user_id)
-    row = db.session.execute(query).first() if user_id else None
+    family_id = _uuid(claims["fam"]) if "fam" in claims else None
+    row = None
+    if user_id:  # the revocation is checked in the same query as the user
+        row = db.session.execute(_USER_UNLESS_REVOKED,
+                                 {"user_id": user_id, "family_id": family_id}).first()
     if row is None or not row[0].active or row[1]:
         raise Unauthorized("The token is not valid.", code="invalid_token")
     return row[0]
