@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 
 from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from backend.extensions import db
 from backend.models import (
-    CarePackage, EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus,
+    CarePackage, Contract, EventKind, Goal, Role, ServiceUser, User, Visit, VisitEvent,
+    VisitStatus,
 )
 from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS
 from backend.services import (
@@ -74,20 +75,34 @@ def once(user: User, visit_id, kind: EventKind, data: dict, attempt) -> Outcome:
 
 def visible_visit(user: User, visit_id) -> Visit:
     """The visit if the user may see it (NotFound otherwise), locked for this transaction
-    so events for one visit are applied one at a time, with what judging it needs loaded."""
+    so events for one visit are applied one at a time. Its package, contract and person
+    are not loaded: judging an event reads their few columns with place_of()."""
     try:
         visit_id = uuid.UUID(str(visit_id))
     except ValueError:
         raise NotFound("No visit with that id.") from None
-    package = joinedload(Visit.package, innerjoin=True)
     visit = db.session.scalar(
         access.scoped(user, Visit).where(Visit.id == visit_id)
-        .options(package.joinedload(CarePackage.contract, innerjoin=True),
-                 package.joinedload(CarePackage.service_user, innerjoin=True))
         .with_for_update(of=Visit).execution_options(populate_existing=True))
     if visit is None:
         raise NotFound("No visit with that id.")
     return visit
+
+
+# Built once: what judging an event needs of the visit's contract and person.
+_PLACE = (
+    sa.select(Contract.offline_window_hours, Contract.geofence_radius_m,
+              Contract.accuracy_allowance_max_m, ServiceUser.home_lat, ServiceUser.home_lon,
+              ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
+    .select_from(CarePackage)
+    .join(Contract, Contract.id == CarePackage.contract_id)
+    .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+    .where(CarePackage.id == sa.bindparam("package_id")))
+
+
+def place_of(visit: Visit) -> sa.Row:
+    """The contract's and the person's columns an event is judged by, as one row."""
+    return db.session.connection().execute(_PLACE, {"package_id": visit.package_id}).one()
 
 
 def find_duplicate(user: User, data: dict) -> VisitEvent | None:
@@ -111,9 +126,9 @@ def as_duplicate(event: VisitEvent, visit_id, kind: EventKind) -> Outcome:
     return Outcome("duplicate", event, event.visit)
 
 
-def check_device_time(visit: Visit, device_time: datetime, now: datetime) -> None:
+def check_device_time(place: sa.Row, device_time: datetime, now: datetime) -> None:
     """Within the contract's offline window and not in the future beyond a small skew."""
-    hours = min(visit.package.contract.offline_window_hours or 24, MAX_OFFLINE_WINDOW_HOURS)
+    hours = min(place.offline_window_hours or 24, MAX_OFFLINE_WINDOW_HOURS)
     if device_time < now - timedelta(hours=hours):
         raise Invalid(f"This event is older than the {hours}-hour offline window; "
                       "ask your manager to record it as a correction.",
@@ -186,14 +201,13 @@ def _check_payload(user: User, visit: Visit, kind: EventKind, data: dict) -> Non
                           fields={"goal_progress": {str(n): {"goal_id": ["Unknown goal."]}}})
 
 
-def build_event(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime,
-                device_clock: datetime | None) -> VisitEvent:
+def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: dict,
+                now: datetime, device_clock: datetime | None) -> VisitEvent:
     """A new event with its distance, verdict and every signal judged now."""
-    person, contract = visit.package.service_user, visit.package.contract
     verdict = judge_location(
-        (person.home_lat, person.home_lon), data.get("lat"), data.get("lon"),
-        data.get("accuracy_m"), person.geofence_radius_m or contract.geofence_radius_m,
-        contract.accuracy_allowance_max_m, person.geofence_off)
+        (place.home_lat, place.home_lon), data.get("lat"), data.get("lon"),
+        data.get("accuracy_m"), place.person_radius_m or place.geofence_radius_m,
+        place.accuracy_allowance_max_m, place.geofence_off)
     flags = list(verdict.flags)
     if verdict.verified is False:
         flags.append("location_not_verified")
@@ -222,11 +236,12 @@ def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, 
     `visit` comes from visible_visit(), locked for this transaction."""
     kind = EventKind(kind)
     db.session.expire(visit, ["events"])  # never trust a collection a failed savepoint touched
-    check_device_time(visit, data["device_time"], now)
+    place = place_of(visit)
+    check_device_time(place, data["device_time"], now)
     events = visit_state.stored_events(visit.id)
     check_state(user, visit, kind, strict, events)
     _check_payload(user, visit, kind, data)
-    event = build_event(user, visit, kind, data, now, device_clock)
+    event = build_event(user, visit, place, kind, data, now, device_clock)
     try:
         with transactions.savepoint():
             insert_event(event)
