@@ -5,8 +5,8 @@
 
 Seeds a small database with bench/checkin_throughput.py's prepare() (on-time visits),
 prints the SQL statements of one check-in and one check-out, then the process CPU time
-per request over 16 workers x 7 pairs through Flask's test client, and the same for
-bench/floor_app.py. CPU time is far less sensitive to a loaded machine than wall time.
+per request over 16 workers x 7 pairs through Flask's test client, the same for 300
+`GET /api/v1/me` (the thinnest authenticated request) and for bench/floor_app.py. CPU time is far less sensitive to a loaded machine than wall time.
 --root runs another copy of the tree (e.g. an older commit from `git archive`) with this
 same data and driver.
 """
@@ -84,6 +84,14 @@ def main() -> None:
         profiler.dump_stats(args.profile)
     check_in_ms = 1000 * (ended - began) / (16 * 7 * 2)
 
+    headers = {"Authorization": f"Bearer {work[0]['token']}"}
+    for _ in range(20):
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    began = time.process_time()
+    for _ in range(300):
+        client.get("/api/v1/me", headers=headers)
+    me_ms = 1000 * (time.process_time() - began) / 300
+
     os.environ["DATABASE_URL"] = bench.database_url(args.db)
     from bench.floor_app import create_app as create_floor
     floor = create_floor().test_client()
@@ -95,7 +103,8 @@ def main() -> None:
         floor.post("/floor", json=body)
     floor_ms = 1000 * (time.process_time() - began) / 300
     print(f"{args.db}: check-in/check-out CPU {check_in_ms:.1f} ms per request, "
-          f"floor {floor_ms:.1f} ms ({args.root})")
+          f"GET /api/v1/me {me_ms:.1f} ms, floor {floor_ms:.1f} ms; "
+          f"check-in / floor {check_in_ms / floor_ms:.1f}x ({args.root})")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ order: a check-out that arrives before its check-in is stored, because the
 check-in is still in flight and the visit's state is derived from all events anyway.
 `apply_event()` is the ONE place an accepted event takes effect.
 """
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -81,12 +82,18 @@ def visible_visit(user: User, visit_id) -> Visit:
         visit_id = uuid.UUID(str(visit_id))
     except ValueError:
         raise NotFound("No visit with that id.") from None
-    visit = db.session.scalar(
-        access.scoped(user, Visit).where(Visit.id == visit_id)
-        .with_for_update(of=Visit).execution_options(populate_existing=True))
+    visit = db.session.scalar(_visible_visit_statement(user.role),
+                              access.by_id_parameters(user, visit_id))
     if visit is None:
         raise NotFound("No visit with that id.")
     return visit
+
+
+@functools.cache
+def _visible_visit_statement(role: Role) -> sa.Select:
+    """The locked, scoped lookup of one visit, built once per role."""
+    return (access.scoped_by_id(role, Visit).with_for_update(of=Visit)
+            .execution_options(populate_existing=True))
 
 
 # Built once: what judging an event needs of the visit's contract and person.
