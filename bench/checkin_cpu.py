@@ -6,7 +6,7 @@
 Seeds a small database with bench/checkin_throughput.py's prepare() (on-time visits),
 prints the SQL statements of one check-in and one check-out, then the process CPU time
 per request over 16 workers x 7 pairs through Flask's test client, the same for 300
-`GET /api/v1/me` (the thinnest authenticated request) and for bench/floor_app.py. CPU time is far less sensitive to a loaded machine than wall time.
+`GET /api/v1/me` (the thinnest authenticated request) and 1,000 of bench/floor_app.py. CPU time is far less sensitive to a loaded machine than wall time.
 --root runs another copy of the tree (e.g. an older commit from `git archive`) with this
 same data and driver.
 """
@@ -99,9 +99,9 @@ def main() -> None:
     for _ in range(20):
         floor.post("/floor", json=body)
     began = time.process_time()
-    for _ in range(300):
+    for _ in range(1000):
         floor.post("/floor", json=body)
-    floor_ms = 1000 * (time.process_time() - began) / 300
+    floor_ms = 1000 * (time.process_time() - began) / 1000
     print(f"{args.db}: check-in/check-out CPU {check_in_ms:.1f} ms per request, "
           f"GET /api/v1/me {me_ms:.1f} ms, floor {floor_ms:.1f} ms; "
           f"check-in / floor {check_in_ms / floor_ms:.1f}x ({args.root})")
