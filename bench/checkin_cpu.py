@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """CPU and SQL statements per check-in/check-out, in-process, against the floor's CPU.
 
-    python bench/checkin_cpu.py [--db sqlite|postgres] [--root DIR]
+    python bench/checkin_cpu.py [--db sqlite|postgres] [--root DIR] [--profile FILE]
 
 Seeds a small database with bench/checkin_throughput.py's prepare() (on-time visits),
 prints the SQL statements of one check-in and one check-out, then the process CPU time
 per request over 16 workers x 7 pairs through Flask's test client, the same for 300
-`GET /api/v1/me` (the thinnest authenticated request) and 1,000 of bench/floor_app.py. CPU time is far less sensitive to a loaded machine than wall time.
+`GET /api/v1/me` (the thinnest authenticated request) and 1,000 of bench/floor_app.py.
+CPU time is far less sensitive to a loaded machine than wall time.
 --root runs another copy of the tree (e.g. an older commit from `git archive`) with this
 same data and driver.
 """
