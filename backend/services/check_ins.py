@@ -10,6 +10,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -74,42 +75,43 @@ def once(user: User, visit_id, kind: EventKind, data: dict, attempt) -> Outcome:
     return as_duplicate(duplicate, visit_id, kind)
 
 
-def visible_visit(user: User, visit_id) -> Visit:
+class LockedVisit(NamedTuple):
+    """A visit locked for this transaction, with the columns of its contract and person
+    that an event is judged by (offline window, geofence, home)."""
+
+    visit: Visit
+    place: sa.Row
+
+
+def visible_visit(user: User, visit_id) -> LockedVisit:
     """The visit if the user may see it (NotFound otherwise), locked for this transaction
-    so events for one visit are applied one at a time. Its package, contract and person
-    are not loaded: judging an event reads their few columns with place_of()."""
+    so events for one visit are applied one at a time. One statement: the package,
+    contract and person are not loaded as objects, only the few columns judged."""
     try:
         visit_id = uuid.UUID(str(visit_id))
     except ValueError:
         raise NotFound("No visit with that id.") from None
-    visit = db.session.scalar(_visible_visit_statement(user.role),
-                              access.by_id_parameters(user, visit_id))
-    if visit is None:
+    row = db.session.execute(_visible_visit_statement(user.role),
+                             access.by_id_parameters(user, visit_id)).first()
+    if row is None:
         raise NotFound("No visit with that id.")
-    return visit
+    return LockedVisit(row[0], row)  # the row names the place columns
+
+
+# What judging an event needs of the visit's contract and person.
+_PLACE = (Contract.offline_window_hours, Contract.geofence_radius_m,
+          Contract.accuracy_allowance_max_m, ServiceUser.home_lat, ServiceUser.home_lon,
+          ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
 
 
 @functools.cache
 def _visible_visit_statement(role: Role) -> sa.Select:
-    """The locked, scoped lookup of one visit, built once per role."""
-    return (access.scoped_by_id(role, Visit).with_for_update(of=Visit)
-            .execution_options(populate_existing=True))
-
-
-# Built once: what judging an event needs of the visit's contract and person.
-_PLACE = (
-    sa.select(Contract.offline_window_hours, Contract.geofence_radius_m,
-              Contract.accuracy_allowance_max_m, ServiceUser.home_lat, ServiceUser.home_lon,
-              ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
-    .select_from(CarePackage)
-    .join(Contract, Contract.id == CarePackage.contract_id)
-    .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
-    .where(CarePackage.id == sa.bindparam("package_id")))
-
-
-def place_of(visit: Visit) -> sa.Row:
-    """The contract's and the person's columns an event is judged by, as one row."""
-    return db.session.connection().execute(_PLACE, {"package_id": visit.package_id}).one()
+    """The locked, scoped lookup of one visit with its place, built once per role."""
+    return (access.scoped_by_id(role, Visit).add_columns(*_PLACE)
+            .join(CarePackage, CarePackage.id == Visit.package_id)
+            .join(Contract, Contract.id == CarePackage.contract_id)
+            .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+            .with_for_update(of=Visit).execution_options(populate_existing=True))
 
 
 def find_duplicate(user: User, data: dict) -> VisitEvent | None:
@@ -236,14 +238,14 @@ def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: 
         corrected_end=None)
 
 
-def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, strict: bool,
-          device_clock: datetime | None) -> Outcome:
+def store(user: User, locked: LockedVisit, kind: EventKind, data: dict, now: datetime,
+          strict: bool, device_clock: datetime | None) -> Outcome:
     """Judge, store and apply one event exactly once; a replay answers "duplicate".
 
-    `visit` comes from visible_visit(), locked for this transaction."""
+    `locked` comes from visible_visit(): the visit, locked for this transaction."""
+    visit, place = locked
     kind = EventKind(kind)
     db.session.expire(visit, ["events"])  # never trust a collection a failed savepoint touched
-    place = place_of(visit)
     check_device_time(place, data["device_time"], now)
     events = visit_state.stored_events(visit.id)
     check_state(user, visit, kind, strict, events)
