@@ -3,6 +3,7 @@ import logging
 import time
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
@@ -53,9 +54,22 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+class WebSessions(SecureCookieSessionInterface):
+    """The signed-cookie session is the web admin's; the API authenticates each request by
+    its bearer token alone, so API requests get the null session (read as empty, never
+    written) and skip the cookie's signing and checking."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def register_extensions(app: Flask) -> None:
     """Initialise the extension singletons."""
     import backend.models  # noqa: F401  (every table known to Alembic)
+
+    app.session_interface = WebSessions()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"),

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """CPU and SQL statements per check-in/check-out, in-process, against the floor's CPU.
 
-    python bench/checkin_cpu.py [--db sqlite|postgres] [--root DIR]
+    python bench/checkin_cpu.py [--db sqlite|postgres] [--root DIR] [--profile FILE]
 
 Seeds a small database with bench/checkin_throughput.py's prepare() (on-time visits),
 prints the SQL statements of one check-in and one check-out, then the process CPU time
-per request over 16 workers x 7 pairs through Flask's test client, and the same for
-bench/floor_app.py. CPU time is far less sensitive to a loaded machine than wall time.
+per request over 16 workers x 7 pairs through Flask's test client, the same for 300
+`GET /api/v1/me` (the thinnest authenticated request) and 1,000 of bench/floor_app.py.
+CPU time is far less sensitive to a loaded machine than wall time.
 --root runs another copy of the tree (e.g. an older commit from `git archive`) with this
 same data and driver.
 """
@@ -25,6 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--root", default=str(HERE.parent))
+    parser.add_argument("--profile", metavar="FILE",
+                        help="also write a cProfile of the measured check-ins to FILE")
     args = parser.parse_args()
     sys.path.insert(0, args.root)
     spec = importlib.util.spec_from_file_location("throughput", HERE / "checkin_throughput.py")
@@ -67,11 +70,28 @@ def main() -> None:
     pair(0, 0, show=True)
     for n in range(1, 16):
         pair(n, 0)
+    profiler = None
+    if args.profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
     began = time.process_time()
     for n in range(16):
         for i in range(1, 8):
             pair(n, i)
-    check_in_ms = 1000 * (time.process_time() - began) / (16 * 7 * 2)
+    ended = time.process_time()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    check_in_ms = 1000 * (ended - began) / (16 * 7 * 2)
+
+    headers = {"Authorization": f"Bearer {work[0]['token']}"}
+    for _ in range(20):
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    began = time.process_time()
+    for _ in range(300):
+        client.get("/api/v1/me", headers=headers)
+    me_ms = 1000 * (time.process_time() - began) / 300
 
     os.environ["DATABASE_URL"] = bench.database_url(args.db)
     from bench.floor_app import create_app as create_floor
@@ -80,11 +100,12 @@ def main() -> None:
     for _ in range(20):
         floor.post("/floor", json=body)
     began = time.process_time()
-    for _ in range(300):
+    for _ in range(1000):
         floor.post("/floor", json=body)
-    floor_ms = 1000 * (time.process_time() - began) / 300
+    floor_ms = 1000 * (time.process_time() - began) / 1000
     print(f"{args.db}: check-in/check-out CPU {check_in_ms:.1f} ms per request, "
-          f"floor {floor_ms:.1f} ms ({args.root})")
+          f"GET /api/v1/me {me_ms:.1f} ms, floor {floor_ms:.1f} ms; "
+          f"check-in / floor {check_in_ms / floor_ms:.1f}x ({args.root})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ blp = Blueprint("sync", __name__, description="Offline sync")
 @blp.post("/sync")
 @blp.doc(security=[BEARER])
 @token_required(Role.CARE_WORKER)
-@blp.arguments(SyncBatchSchema)
+@blp.arguments(SyncBatchSchema())  # an instance: given a class, webargs builds one per request
 @blp.response(200, SyncResultsSchema)
 def sync_batch(data):
     """Apply queued events exactly once; each answers accepted, duplicate or rejected."""

@@ -20,7 +20,7 @@ def _answer(outcome: check_ins.Outcome):
 @blp.doc(security=[BEARER], parameters=[HEADER_DOC])
 @token_required(Role.CARE_WORKER)
 @idempotent
-@blp.arguments(CheckInSchema)
+@blp.arguments(CheckInSchema())  # an instance: given a class, webargs builds one per request
 @blp.response(201, EventResultSchema)
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def check_in(data, visit_id):
@@ -32,7 +32,7 @@ def check_in(data, visit_id):
 @blp.doc(security=[BEARER], parameters=[HEADER_DOC])
 @token_required(Role.CARE_WORKER)
 @idempotent
-@blp.arguments(CheckOutSchema)
+@blp.arguments(CheckOutSchema())
 @blp.response(201, EventResultSchema)
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def check_out(data, visit_id):
@@ -44,7 +44,7 @@ def check_out(data, visit_id):
 @blp.doc(security=[BEARER], parameters=[HEADER_DOC])
 @token_required(Role.CARE_WORKER)
 @idempotent
-@blp.arguments(NoAccessSchema)
+@blp.arguments(NoAccessSchema())
 @blp.response(201, EventResultSchema)
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def no_access(data, visit_id):

@@ -6,18 +6,21 @@ order: a check-out that arrives before its check-in is stored, because the
 check-in is still in flight and the visit's state is derived from all events anyway.
 `apply_event()` is the ONE place an accepted event takes effect.
 """
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import make_transient_to_detached
 
 from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from backend.extensions import db
 from backend.models import (
-    CarePackage, EventKind, Goal, Role, User, Visit, VisitEvent, VisitStatus,
+    CarePackage, Contract, EventKind, Goal, Role, ServiceUser, User, Visit, VisitEvent,
+    VisitStatus,
 )
 from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS
 from backend.services import (
@@ -72,22 +75,43 @@ def once(user: User, visit_id, kind: EventKind, data: dict, attempt) -> Outcome:
     return as_duplicate(duplicate, visit_id, kind)
 
 
-def visible_visit(user: User, visit_id) -> Visit:
+class LockedVisit(NamedTuple):
+    """A visit locked for this transaction, with the columns of its contract and person
+    that an event is judged by (offline window, geofence, home)."""
+
+    visit: Visit
+    place: sa.Row
+
+
+def visible_visit(user: User, visit_id) -> LockedVisit:
     """The visit if the user may see it (NotFound otherwise), locked for this transaction
-    so events for one visit are applied one at a time, with what judging it needs loaded."""
+    so events for one visit are applied one at a time. One statement: the package,
+    contract and person are not loaded as objects, only the few columns judged."""
     try:
         visit_id = uuid.UUID(str(visit_id))
     except ValueError:
         raise NotFound("No visit with that id.") from None
-    package = joinedload(Visit.package, innerjoin=True)
-    visit = db.session.scalar(
-        access.scoped(user, Visit).where(Visit.id == visit_id)
-        .options(package.joinedload(CarePackage.contract, innerjoin=True),
-                 package.joinedload(CarePackage.service_user, innerjoin=True))
-        .with_for_update(of=Visit).execution_options(populate_existing=True))
-    if visit is None:
+    row = db.session.execute(_visible_visit_statement(user.role),
+                             access.by_id_parameters(user, visit_id)).first()
+    if row is None:
         raise NotFound("No visit with that id.")
-    return visit
+    return LockedVisit(row[0], row)  # the row names the place columns
+
+
+# What judging an event needs of the visit's contract and person.
+_PLACE = (Contract.offline_window_hours, Contract.geofence_radius_m,
+          Contract.accuracy_allowance_max_m, ServiceUser.home_lat, ServiceUser.home_lon,
+          ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
+
+
+@functools.cache
+def _visible_visit_statement(role: Role) -> sa.Select:
+    """The locked, scoped lookup of one visit with its place, built once per role."""
+    return (access.scoped_by_id(role, Visit).add_columns(*_PLACE)
+            .join(CarePackage, CarePackage.id == Visit.package_id)
+            .join(Contract, Contract.id == CarePackage.contract_id)
+            .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+            .with_for_update(of=Visit).execution_options(populate_existing=True))
 
 
 def find_duplicate(user: User, data: dict) -> VisitEvent | None:
@@ -111,9 +135,9 @@ def as_duplicate(event: VisitEvent, visit_id, kind: EventKind) -> Outcome:
     return Outcome("duplicate", event, event.visit)
 
 
-def check_device_time(visit: Visit, device_time: datetime, now: datetime) -> None:
+def check_device_time(place: sa.Row, device_time: datetime, now: datetime) -> None:
     """Within the contract's offline window and not in the future beyond a small skew."""
-    hours = min(visit.package.contract.offline_window_hours or 24, MAX_OFFLINE_WINDOW_HOURS)
+    hours = min(place.offline_window_hours or 24, MAX_OFFLINE_WINDOW_HOURS)
     if device_time < now - timedelta(hours=hours):
         raise Invalid(f"This event is older than the {hours}-hour offline window; "
                       "ask your manager to record it as a correction.",
@@ -123,18 +147,21 @@ def check_device_time(visit: Visit, device_time: datetime, now: datetime) -> Non
                       field="device_time", code="device_time_in_future")
 
 
-def check_state(user: User, visit: Visit, kind: EventKind, strict: bool) -> None:
+def check_state(user: User, visit: Visit, kind: EventKind, strict: bool,
+                events=None) -> None:
     """Conflict when the event cannot happen to the visit as it stands.
 
     Only care workers record events and they see only visits they are assigned to,
-    so the visit in hand is always one of the worker's own.
+    so the visit in hand is always one of the worker's own. `events`: the visit's
+    stored events (rows or objects), read from the visit when not given.
     """
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("This visit was cancelled; nothing can be recorded on it.",
                        code="visit_cancelled")
     if not strict:
         return
-    mine = {e.kind for e in visit.events if e.worker_id == user.id}
+    events = visit.events if events is None else events
+    mine = {e.kind for e in events if e.worker_id == user.id}
     if kind == EventKind.CHECK_IN and EventKind.CHECK_IN in mine:
         raise Conflict("You have already checked in to this visit.", code="already_checked_in")
     if kind == EventKind.CHECK_OUT and EventKind.CHECK_IN not in mine:
@@ -183,14 +210,13 @@ def _check_payload(user: User, visit: Visit, kind: EventKind, data: dict) -> Non
                           fields={"goal_progress": {str(n): {"goal_id": ["Unknown goal."]}}})
 
 
-def build_event(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime,
-                device_clock: datetime | None) -> VisitEvent:
+def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: dict,
+                now: datetime, device_clock: datetime | None) -> VisitEvent:
     """A new event with its distance, verdict and every signal judged now."""
-    person, contract = visit.package.service_user, visit.package.contract
     verdict = judge_location(
-        (person.home_lat, person.home_lon), data.get("lat"), data.get("lon"),
-        data.get("accuracy_m"), person.geofence_radius_m or contract.geofence_radius_m,
-        contract.accuracy_allowance_max_m, person.geofence_off)
+        (place.home_lat, place.home_lon), data.get("lat"), data.get("lon"),
+        data.get("accuracy_m"), place.person_radius_m or place.geofence_radius_m,
+        place.accuracy_allowance_max_m, place.geofence_off)
     flags = list(verdict.flags)
     if verdict.verified is False:
         flags.append("location_not_verified")
@@ -200,54 +226,80 @@ def build_event(user: User, visit: Visit, kind: EventKind, data: dict, now: date
     if device_clock is not None and abs(now - device_clock) > CLOCK_GAP:
         flags.append("clock_gap")
     return VisitEvent(
-        visit_id=visit.id, worker_id=user.id, recorded_by_id=user.id, kind=kind,
+        id=uuid.uuid4(), visit_id=visit.id, worker_id=user.id, recorded_by_id=user.id, kind=kind,
         device_time=data["device_time"], server_time=now, lat=data.get("lat"),
         lon=data.get("lon"), accuracy_m=data.get("accuracy_m"), method=data.get("method"),
         distance_m=verdict.distance_m, verified=verdict.verified,
         mock_location=bool(data.get("mock_location")), device_id=data.get("device_id"),
         client_event_id=data.get("client_event_id"), reason_code=data.get("reason"),
-        note=data.get("note"), flags=sorted(set(flags)), details=_details(kind, data))
+        note=data.get("note"), flags=sorted(set(flags)), details=_details(kind, data),
+        # Every column set here, so the event needs no reload once inserted.
+        resolution_code=None, corrects_event_id=None, corrected_start=None,
+        corrected_end=None)
 
 
-def store(user: User, visit: Visit, kind: EventKind, data: dict, now: datetime, strict: bool,
-          device_clock: datetime | None) -> Outcome:
+def store(user: User, locked: LockedVisit, kind: EventKind, data: dict, now: datetime,
+          strict: bool, device_clock: datetime | None) -> Outcome:
     """Judge, store and apply one event exactly once; a replay answers "duplicate".
 
-    `visit` comes from visible_visit(), locked for this transaction."""
+    `locked` comes from visible_visit(): the visit, locked for this transaction."""
+    visit, place = locked
     kind = EventKind(kind)
     db.session.expire(visit, ["events"])  # never trust a collection a failed savepoint touched
-    check_device_time(visit, data["device_time"], now)
-    check_state(user, visit, kind, strict)
+    check_device_time(place, data["device_time"], now)
+    events = visit_state.stored_events(visit.id)
+    check_state(user, visit, kind, strict, events)
     _check_payload(user, visit, kind, data)
-    event = build_event(user, visit, kind, data, now, device_clock)
+    event = build_event(user, visit, place, kind, data, now, device_clock)
     try:
         with transactions.savepoint():
-            db.session.add(event)
-            db.session.flush()
-            apply_event(user, visit, event)
+            insert_event(event)
+            apply_event(user, visit, event, [*events, event])
     except IntegrityError:
+        db.session.expire(visit)  # its cached columns may have been set in the savepoint
         duplicate = find_duplicate(user, data)
         if duplicate is not None:
             return as_duplicate(duplicate, visit.id, kind)
         raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
                        "recorded.", code="already_recorded") from None
+    except BaseException:
+        db.session.expire(visit)
+        raise
     return Outcome("accepted", event, visit)
 
 
-def apply_event(user: User, visit: Visit, event: VisitEvent) -> visit_state.VisitState:
+# Built once: the event INSERT runs on every check-in, check-out and synced event.
+_INSERT_EVENT = sa.insert(VisitEvent.__table__)
+_EVENT_COLUMNS = [column.key for column in VisitEvent.__table__.columns]
+
+
+def insert_event(event: VisitEvent) -> None:
+    """INSERT the new event with one Core statement, then keep the object in the session
+    as stored (persistent, nothing pending): the unit of work's flush of one row costs
+    more than the row. Every column is set by build_event()."""
+    values = {key: getattr(event, key) for key in _EVENT_COLUMNS}
+    db.session.connection().execute(_INSERT_EVENT, values)
+    make_transient_to_detached(event)
+    db.session.add(event)
+
+
+def apply_event(user: User, visit: Visit, event: VisitEvent,
+                events: list | None = None) -> visit_state.VisitState:
     """Everything an accepted event changes: tasks, goal progress, visit state, pin hint.
 
     The one place to hang reactions to a new event: alerts react here at once (a
     late alert resolves on check-in, a short call is flagged on check-out).
+    `events`: all the visit's events including this one (rows or objects), when the
+    caller has them; otherwise the visit's collection is used.
     """
-    if "events" in visit.__dict__ and event not in visit.events:
+    if events is None and "events" in visit.__dict__ and event not in visit.events:
         visit.events.append(event)  # already loaded: no need to read them again
     if event.kind == EventKind.CHECK_OUT:
         if event.details.get("tasks"):
             # A check-out that reports no task leaves every task's cached outcome as it was.
             _cache_task_outcomes(visit)
         _record_goal_progress(user, visit, event)
-    state = visit_state.refresh(visit)
+    state = visit_state.refresh(visit, events)
     monitoring.react_to_visit_event(visit)
     if event.kind == EventKind.CHECK_IN and event.verified is False:
         person, contract = visit.package.service_user, visit.package.contract

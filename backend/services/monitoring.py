@@ -233,8 +233,7 @@ def _may_react(visit: Visit, now: datetime) -> bool:
     """
     if visit.status in (VisitStatus.SCHEDULED, VisitStatus.MISSED):
         return True  # late and missed are the pass's business
-    alerts = dict(db.session.execute(
-        sa.select(Alert.kind, Alert.status).where(Alert.visit_id == visit.id)).all())
+    alerts = dict(db.session.connection().execute(_VISIT_ALERTS, {"visit_id": visit.id}).all())
     if any(status in UNRESOLVED for status in alerts.values()):
         return True  # the pass may resolve it
     if visit.location_verified is False and AlertKind.LOCATION_UNVERIFIED not in alerts:
@@ -263,13 +262,22 @@ def _due_with_tolerance(visit: Visit, now: datetime, tolerance) -> set[AlertKind
     return due
 
 
+# Built once and run on the connection (the caller has flushed): these run on every
+# check-in and check-out, where building the statement and the ORM's execution layer
+# cost more than the query.
+_VISIT_ALERTS = sa.select(Alert.kind, Alert.status).where(
+    Alert.visit_id == sa.bindparam("visit_id"))
+_VISIT_RULES = (
+    sa.select(MonitoringRule.short_margin_min, MonitoringRule.early_finish_min,
+              MonitoringRule.no_checkout_after_min)
+    .where(MonitoringRule.contract_id == sa.bindparam("contract_id"),
+           MonitoringRule.priority == sa.bindparam("priority")))
+
+
 def _rules_for(visit: Visit) -> dict:
     """The visit's tolerances: its contract's rule row for its priority, else the defaults."""
-    row = db.session.execute(
-        sa.select(MonitoringRule.short_margin_min, MonitoringRule.early_finish_min,
-                  MonitoringRule.no_checkout_after_min)
-        .where(MonitoringRule.contract_id == visit.contract_id,
-               MonitoringRule.priority == visit.priority)).first()
+    row = db.session.connection().execute(
+        _VISIT_RULES, {"contract_id": visit.contract_id, "priority": visit.priority}).first()
     return dict(row._mapping) if row is not None else dict(DEFAULT_RULES[visit.priority])
 
 

@@ -42,8 +42,10 @@ NEIGHBOURS = _neighbours_query()
 
 
 def _neighbours(worker_id: uuid.UUID, device_time: datetime) -> list[sa.Row]:
-    """The worker's located events just before and just after device_time."""
-    return list(db.session.execute(NEIGHBOURS, {"worker_id": worker_id,
+    """The worker's located events just before and just after device_time (on the
+    connection, as the statement is Core; the session is flushed first as a query would)."""
+    db.session.flush()
+    return list(db.session.connection().execute(NEIGHBOURS, {"worker_id": worker_id,
                                                 "device_time": device_time}))
 
 

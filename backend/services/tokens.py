@@ -4,6 +4,8 @@ Every claim that matters is checked: signature (HS256 only, so "none" and
 algorithm swaps fail), issuer, audience, expiry, and typ, so a refresh token is
 never accepted where an access token is expected, or the reverse.
 """
+import functools
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -39,11 +41,12 @@ def encode(claims: dict, lifetime: timedelta, typ: str, issued_at: datetime | No
 
 def decode(token: str, typ: str) -> dict:
     """The verified claims of a token of the expected type, or Unauthorized."""
+    config = current_app.config
     try:
-        claims = jwt.decode(
-            token, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM],
-            audience=current_app.config["JWT_AUDIENCE"], issuer=current_app.config["JWT_ISSUER"],
-            options={"require": REQUIRED_CLAIMS})
+        claims = dict(_verified_claims(token, config["SECRET_KEY"], config["JWT_AUDIENCE"],
+                                       config["JWT_ISSUER"]))
+        if int(claims["exp"]) <= time.time():  # what jwt.decode checks, for a remembered token
+            raise jwt.ExpiredSignatureError("Signature has expired")
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Your session has expired; sign in again.", code="token_expired") \
             from None
@@ -53,6 +56,17 @@ def decode(token: str, typ: str) -> dict:
         raise Unauthorized(f"A {claims.get('typ')} token cannot be used here.",
                            code="invalid_token")
     return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(token: str, key: str, audience: str, issuer: str) -> dict:
+    """jwt.decode with every check, remembered per exact token and settings: a phone sends
+    the same access token with every request for its 15 minutes, and checking the
+    signature again each time costs more than the request's query. Only a token that
+    passed is remembered (a failure raises, and lru_cache keeps no exceptions); of its
+    checks only expiry can change with time, and decode() checks it on every use."""
+    return jwt.decode(token, key, algorithms=[ALGORITHM], audience=audience, issuer=issuer,
+                      options={"require": REQUIRED_CLAIMS})
 
 
 def issue_access_token(user: User, family_id: uuid.UUID | None = None) -> tuple[str, int]:
@@ -75,16 +89,23 @@ def _uuid(value) -> uuid.UUID | None:
         return None
 
 
+# Built once: run on every API request. A token without a sign-in family ("fam")
+# binds NULL, which matches no refresh token, so it is never revoked.
+_USER_UNLESS_REVOKED = sa.select(
+    User, sa.exists().where(RefreshToken.family_id == sa.bindparam("family_id"),
+                            RefreshToken.revoked_at.is_not(None)),
+).where(User.id == sa.bindparam("user_id"))
+
+
 def user_from_access_token(token: str) -> User:
     """The active user an access token speaks for, unless its sign-in was revoked."""
     claims = decode(token, "access")
     user_id = _uuid(claims["sub"])
-    revoked = sa.literal(False)
-    if "fam" in claims:  # checked in the same query as the user
-        revoked = sa.exists().where(RefreshToken.family_id == _uuid(claims["fam"]),
-                                    RefreshToken.revoked_at.is_not(None))
-    query = sa.select(User, revoked).where(User.id == user_id)
-    row = db.session.execute(query).first() if user_id else None
+    family_id = _uuid(claims["fam"]) if "fam" in claims else None
+    row = None
+    if user_id:  # the revocation is checked in the same query as the user
+        row = db.session.execute(_USER_UNLESS_REVOKED,
+                                 {"user_id": user_id, "family_id": family_id}).first()
     if row is None or not row[0].active or row[1]:
         raise Unauthorized("The token is not valid.", code="invalid_token")
     return row[0]

@@ -6,6 +6,10 @@ Per worker: the latest correction's times win over check-in/check-out device tim
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
+from backend.extensions import db
 from backend.models import LOCATION_ACCEPTED, EventKind, Visit, VisitEvent, VisitStatus
 
 
@@ -98,14 +102,36 @@ def derive(visit: Visit, events: list[VisitEvent] | None = None) -> VisitState:
     )
 
 
-def refresh(visit: Visit) -> VisitState:
-    """Rewrite the visit's cached columns from its events."""
-    state = derive(visit)
-    visit.status = state.status
-    visit.actual_start = state.actual_start
-    visit.actual_end = state.actual_end
-    visit.delivered_minutes = state.delivered_minutes
-    visit.location_verified = state.location_verified
-    visit.flags = state.flags
-    visit.review_pending = True  # monitoring judges the new state (monitoring.py)
+# Built once: run on every accepted event. Only what derive() and the state checks read.
+_EVENT_FACTS = sa.select(
+    VisitEvent.id, VisitEvent.worker_id, VisitEvent.kind, VisitEvent.device_time,
+    VisitEvent.server_time, VisitEvent.verified, VisitEvent.flags, VisitEvent.corrected_start,
+    VisitEvent.corrected_end, VisitEvent.resolution_code,
+).where(VisitEvent.visit_id == sa.bindparam("visit_id"))
+_UPDATE_STATE = sa.update(Visit.__table__).where(Visit.__table__.c.id == sa.bindparam("visit"))
+_STATE_COLUMNS = ("status", "actual_start", "actual_end", "delivered_minutes",
+                  "location_verified", "flags")
+
+
+def stored_events(visit_id) -> list[sa.Row]:
+    """The visit's stored events as rows of what derive() reads, with one Core SELECT."""
+    db.session.flush()  # what a session query would flush first
+    return list(db.session.connection().execute(_EVENT_FACTS, {"visit_id": visit_id}))
+
+
+def refresh(visit: Visit, events: list | None = None) -> VisitState:
+    """Rewrite the visit's cached columns from its events (the visit's collection unless
+    given). A stored visit is written with one Core UPDATE and its attributes set as
+    committed, so no unit-of-work flush is needed; a new visit is left to the flush."""
+    state = derive(visit, events)
+    values = {name: getattr(state, name) for name in _STATE_COLUMNS}
+    values["review_pending"] = True  # monitoring judges the new state (monitoring.py)
+    instance = sa.inspect(visit)
+    if not instance.persistent or instance.modified:
+        for name, value in values.items():
+            setattr(visit, name, value)
+        return state
+    db.session.connection().execute(_UPDATE_STATE, {"visit": visit.id, **values})
+    for name, value in values.items():
+        set_committed_value(visit, name, value)
     return state
