@@ -18,7 +18,8 @@ from backend.models import (
 )
 from backend.services import clock
 from backend.services.detection import (
-    CHUNK, Scope, raise_alerts, rule, time_params, tolerance_values, with_rules,
+    CHUNK, RULE_COLUMNS, Scope, raise_alerts, rule, time_params, tolerance_values,
+    with_rules,
 )
 from backend.services.notifications import Audience, notify
 from backend.services.sql_dialect import among, insert_ignoring_duplicates
@@ -87,13 +88,36 @@ def _pending_review(now: datetime, first_pass: bool) -> tuple:
     return tuple(sorted(ids))
 
 
-def _scope(now: datetime, last: SchedulerJobRun | None) -> Scope:
-    """The scheduler's pass: tolerances crossed since the last pass, and flagged visits."""
+def _starting_point(now: datetime) -> tuple[datetime | None, dict]:
+    """The last pass's instant (None before the first) and the tolerance values, in one read.
+
+    One round trip: the job-run row, outer-joined to the distinct rule rows. A
+    county's empty pass costs about as much per round trip as in SQL.
+    """
+    runs = SchedulerJobRun.__table__
+    rules = sa.select(*(getattr(MonitoringRule, n) for n in RULE_COLUMNS)).distinct().subquery()
+    job = sa.select(sa.literal(JOB_NAME).label("name")).subquery()
+    rows = db.session.execute(
+        sa.select(runs.c.last_run_at, *rules.c).select_from(job)
+        .outerjoin(runs, runs.c.name == job.c.name).outerjoin(rules, sa.true())).all()
+    values = {name: {r[name] for r in DEFAULT_RULES.values()} for name in RULE_COLUMNS}
+    for row in rows:
+        if row.late_after_min is None and row.missed_after_min is None:
+            continue  # no rule rows (late_after_min is never null in a rule row)
+        for name in RULE_COLUMNS:
+            values[name].add(getattr(row, name))
+    return rows[0].last_run_at, values
+
+
+def _scope(now: datetime) -> tuple[Scope, bool]:
+    """The scheduler's pass: tolerances crossed since the last pass, and flagged visits;
+    and whether no pass is on record yet."""
+    last_run_at, values = _starting_point(now)
     lookback = _lookback(now)
-    since = lookback if last is None else max(lookback, min(last.last_run_at, now))
+    since = lookback if last_run_at is None else max(lookback, min(last_run_at, now))
+    first_pass = last_run_at is None
     return Scope(now=now, lookback_start=lookback, since=since,
-                 changed_ids=_pending_review(now, first_pass=last is None),
-                 values=tolerance_values())
+                 changed_ids=_pending_review(now, first_pass), values=values), first_pass
 
 
 def _resolution(alert: Alert, visit: Visit) -> str | None:
@@ -156,16 +180,20 @@ def _escalation_query(values: set):
 def escalate(scope: Scope) -> list[Alert]:
     """Mark open alerts nobody acknowledged within escalate_after_min; returns them.
 
-    Looks only at alerts whose deadline fell since the last pass (indexed by age).
+    Looks only at alerts whose deadline fell since the last pass (indexed by age),
+    and marks them in the same statement: no alert is loaded unless one is due.
     """
     values = scope.values["escalate_after_min"]
     params = dict(time_params(scope, scope.values),
                   raised_after=scope.since - timedelta(minutes=max(values)))
-    alerts = list(db.session.scalars(_escalation_query(values), params))
-    for alert in alerts:
-        alert.escalated_at = scope.now
-    db.session.flush()
-    return alerts
+    overdue = _escalation_query(values).with_only_columns(Alert.id)
+    ids = [row.id for row in db.session.execute(
+        sa.update(Alert).where(Alert.id.in_(overdue)).values(escalated_at=scope.now)
+        .returning(Alert.id).execution_options(synchronize_session=False), params)]
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Alert).where(among(Alert.id, ids))
+                                   .execution_options(populate_existing=True)))
 
 
 def _pass(scope: Scope) -> DetectionResult:
@@ -194,14 +222,13 @@ def _reviewed(visit_ids: tuple) -> None:
 def run_detection(now: datetime | None = None) -> DetectionResult:
     """The minute job: resolve, raise, escalate and notify, for every visit in the window."""
     now = now or clock.now()
-    last = db.session.get(SchedulerJobRun, JOB_NAME)  # held: the identity map is weak
-    scope = _scope(now, last)
+    scope, first_pass = _scope(now)
     result = _pass(scope)
     _reviewed(scope.changed_ids)
     escalated = escalate(scope)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
-    _record_run(now, result, last)
+    _record_run(now, result, first_pass)
     return result
 
 
@@ -273,16 +300,22 @@ def _rules_for(visit: Visit) -> dict:
     return dict(row._mapping) if row is not None else dict(DEFAULT_RULES[visit.priority])
 
 
-def _record_run(now: datetime, result: DetectionResult, run: SchedulerJobRun | None) -> None:
-    if run is None:
-        # A first pass; another scheduler started by mistake may be recording its own
-        # at the same moment: insert if absent (waits for it), then read what stands.
+def _record_run(now: datetime, result: DetectionResult, first_pass: bool) -> None:
+    """Write this pass's instant (never moving it back) and summary: one UPDATE."""
+    runs = SchedulerJobRun.__table__
+    if first_pass:
+        # Maybe a first pass; another scheduler started by mistake may be recording its
+        # own at the same moment: insert if absent (waits for it), then update what stands.
         db.session.execute(
-            insert_ignoring_duplicates(SchedulerJobRun.__table__, ["name"]),
+            insert_ignoring_duplicates(runs, ["name"]),
             [dict(name=JOB_NAME, last_run_at=now, last_finished_at=clock.now(),
                   last_summary={})])
-        run = db.session.get(SchedulerJobRun, JOB_NAME, populate_existing=True)
-    run.last_run_at = max(run.last_run_at, now)
-    run.last_finished_at = clock.now()
-    run.last_summary = result.as_dict()
-    db.session.flush()
+    instant = sa.literal(now, runs.c.last_run_at.type)
+    db.session.execute(
+        sa.update(runs).where(runs.c.name == JOB_NAME).values(
+            last_run_at=sa.case((runs.c.last_run_at < instant, instant),
+                                else_=runs.c.last_run_at),
+            last_finished_at=clock.now(), last_summary=result.as_dict()))
+    held = db.session.identity_map.get(sa.orm.util.identity_key(SchedulerJobRun, JOB_NAME))
+    if held is not None:
+        db.session.expire(held)  # written in SQL above
