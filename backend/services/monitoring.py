@@ -72,37 +72,44 @@ def _lookback(now: datetime) -> datetime:
     return now - timedelta(hours=current_app.config.get("MONITORING_LOOKBACK_HOURS", 24))
 
 
+_FLAGGED = sa.select(Visit.id).where(Visit.review_pending).with_for_update(skip_locked=True)
+
+
 def _pending_review(now: datetime, first_pass: bool) -> tuple:
     """Visits whose events changed with no judgement yet, locked until this pass commits.
 
     SKIP LOCKED (PostgreSQL): a visit a check-in request holds is judged by that
     request's own reaction, or left flagged for the next pass.
     """
-    query = sa.select(Visit.id).where(Visit.review_pending).with_for_update(
-        skip_locked=True)
-    ids = set(db.session.scalars(query))
+    ids = set(db.session.scalars(_FLAGGED))
     if first_pass:
         ids.update(db.session.scalars(sa.select(VisitEvent.visit_id).where(
             VisitEvent.server_time >= max(_lookback(now), now - FIRST_PASS_EVENTS))))
     return tuple(sorted(ids))
 
 
-def _starting_point(now: datetime) -> tuple[datetime | None, dict]:
-    """The last pass's instant (None before the first) and the tolerance values, in one read.
-
-    One round trip: the job-run row, outer-joined to the distinct rule rows. A
-    county's empty pass costs about as much per round trip as in SQL.
-    """
+def _starting_read():
+    """The job-run row outer-joined to the distinct rule rows (built once)."""
     runs = SchedulerJobRun.__table__
     rules = sa.select(*(getattr(MonitoringRule, n) for n in RULE_COLUMNS)).distinct().subquery()
     job = sa.select(sa.literal(JOB_NAME).label("name")).subquery()
-    rows = db.session.execute(
-        sa.select(runs.c.last_run_at, *rules.c).select_from(job)
-        .outerjoin(runs, runs.c.name == job.c.name).outerjoin(rules, sa.true())).all()
+    return (sa.select(runs.c.last_run_at, *rules.c).select_from(job)
+            .outerjoin(runs, runs.c.name == job.c.name).outerjoin(rules, sa.true()))
+
+
+_STARTING_READ = _starting_read()
+
+
+def _starting_point(now: datetime) -> tuple[datetime | None, dict]:
+    """The last pass's instant (None before the first) and the tolerance values, in one read.
+
+    One round trip: a county's empty pass costs about as much per round trip as in SQL.
+    """
+    rows = db.session.execute(_STARTING_READ).all()
     values = {name: {r[name] for r in DEFAULT_RULES.values()} for name in RULE_COLUMNS}
     for row in rows:
-        if row.late_after_min is None and row.missed_after_min is None:
-            continue  # no rule rows (late_after_min is never null in a rule row)
+        if row.late_after_min is None:
+            continue  # no rule rows (a rule row always has a late tolerance)
         for name in RULE_COLUMNS:
             values[name].add(getattr(row, name))
     return rows[0].last_run_at, values
@@ -137,6 +144,8 @@ def reconcile(scope: Scope) -> int:
 
     Only visits whose events changed (scope.changed_ids) can have been answered.
     """
+    if not scope.changed_ids:
+        return 0
     answered = sa.or_(
         sa.and_(Alert.kind.in_([AlertKind.LATE, AlertKind.MISSED]),
                 Visit.actual_start.is_not(None)),
@@ -312,22 +321,26 @@ def _rules_for(visit: Visit) -> dict:
     return dict(row._mapping) if row is not None else dict(DEFAULT_RULES[visit.priority])
 
 
+_RUNS = SchedulerJobRun.__table__
+_INSTANT = sa.bindparam("instant", type_=_RUNS.c.last_run_at.type)
+# The pass's instant never moves the recorded one back (two schedulers by mistake).
+_RECORD_RUN = sa.update(_RUNS).where(_RUNS.c.name == JOB_NAME).values(
+    last_run_at=sa.case((_RUNS.c.last_run_at < _INSTANT, _INSTANT), else_=_RUNS.c.last_run_at),
+    last_finished_at=sa.bindparam("finished", type_=_RUNS.c.last_finished_at.type),
+    last_summary=sa.bindparam("summary", type_=_RUNS.c.last_summary.type))
+
+
 def _record_run(now: datetime, result: DetectionResult, first_pass: bool) -> None:
-    """Write this pass's instant (never moving it back) and summary: one UPDATE."""
-    runs = SchedulerJobRun.__table__
+    """Write this pass's instant and summary: one UPDATE."""
     if first_pass:
         # Maybe a first pass; another scheduler started by mistake may be recording its
         # own at the same moment: insert if absent (waits for it), then update what stands.
         db.session.execute(
-            insert_ignoring_duplicates(runs, ["name"]),
+            insert_ignoring_duplicates(_RUNS, ["name"]),
             [dict(name=JOB_NAME, last_run_at=now, last_finished_at=clock.now(),
                   last_summary={})])
-    instant = sa.literal(now, runs.c.last_run_at.type)
-    db.session.execute(
-        sa.update(runs).where(runs.c.name == JOB_NAME).values(
-            last_run_at=sa.case((runs.c.last_run_at < instant, instant),
-                                else_=runs.c.last_run_at),
-            last_finished_at=clock.now(), last_summary=result.as_dict()))
+    db.session.execute(_RECORD_RUN, dict(instant=now, finished=clock.now(),
+                                         summary=result.as_dict()))
     held = db.session.identity_map.get(sa.orm.util.identity_key(SchedulerJobRun, JOB_NAME))
     if held is not None:
         db.session.expire(held)  # written in SQL above
