@@ -202,9 +202,10 @@ def _escalation_update(values: set):
             MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
                                     MonitoringRule.priority == c.priority))).where(sa.or_(
             *(sa.and_(rule("escalate_after_min", priority=c.priority) == v,
-                      c.raised_at <= sa.bindparam(f"upto_{v}")) for v in key)))
+                      c.raised_at <= sa.bindparam(f"upto_{v}")) for v in key))
+        ).cte("overdue").prefix_with("MATERIALIZED")
         _ESCALATION[key] = (
-            sa.update(Alert).where(Alert.id.in_(overdue))
+            sa.update(Alert).where(Alert.id.in_(sa.select(overdue.c.id)))
             .values(escalated_at=sa.bindparam("escalated_now", type_=Alert.escalated_at.type))
             .returning(Alert.id).execution_options(synchronize_session=False))
     return _ESCALATION[key]
