@@ -104,7 +104,7 @@ def time_params(scope: Scope, values: dict) -> dict:
     return params
 
 
-def _values_key(values: dict) -> tuple:
+def values_key(values: dict) -> tuple:
     return tuple((name, tuple(_minutes(values[name])), None in values[name])
                  for name in RULE_COLUMNS)
 
@@ -141,7 +141,7 @@ def crossed_query(values: dict):
     running it. Built once per set of tolerance values; the instants are bind
     parameters (time_params).
     """
-    key = _values_key(values)
+    key = values_key(values)
     if key in _CROSSED:
         return _CROSSED[key]
     scheduled = Visit.status == VisitStatus.SCHEDULED
@@ -199,7 +199,7 @@ def changed_query(values: dict):
     id); each kind then filters those rows, and only its due ones probe the alerts.
     Built once per dialect and set of tolerance values (react runs it per check-in).
     """
-    key = (dialect_name(), _values_key(values))
+    key = (dialect_name(), values_key(values))
     if key in _CHANGED:
         return _CHANGED[key]
     judged = with_rules(sa.select(
@@ -239,12 +239,17 @@ def changed_query(values: dict):
     return _CHANGED[key]
 
 
-def due_alerts(scope: Scope) -> list:
-    """Rows (visit_id, kind) of every alert the scope makes due and that is not yet raised."""
+def due_alerts(scope: Scope, crossed_rows: list | None = None) -> list:
+    """Rows (visit_id, kind) of every alert the scope makes due and that is not yet raised.
+
+    `crossed_rows`: crossed_query's rows when the caller has read them already.
+    """
     values = scope.values
     params = time_params(scope, values)
     found = []
-    if scope.since is not None and scope.since < scope.now:
+    if crossed_rows is not None:
+        found += crossed_rows
+    elif scope.since is not None and scope.since < scope.now:
         found += db.session.execute(crossed_query(values), params).all()
     ids = scope.changed_ids
     for start in range(0, len(ids), CHUNK):
@@ -253,9 +258,9 @@ def due_alerts(scope: Scope) -> list:
     return found
 
 
-def raise_alerts(scope: Scope, detail_for) -> list[Alert]:
+def raise_alerts(scope: Scope, detail_for, crossed_rows: list | None = None) -> list[Alert]:
     """Insert every due alert once; returns the alerts this call created."""
-    found = due_alerts(scope)
+    found = due_alerts(scope, crossed_rows)
     if not found:
         return []
     visits = {v.id: v for v in db.session.scalars(

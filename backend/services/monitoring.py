@@ -18,10 +18,11 @@ from backend.models import (
 )
 from backend.services import clock
 from backend.services.detection import (
-    CHUNK, RULE_COLUMNS, Scope, raise_alerts, rule, time_params, tolerance_values,
+    CHUNK, RULE_COLUMNS, Scope, values_key, crossed_query, raise_alerts, rule, time_params,
+    tolerance_values,
 )
 from backend.services.notifications import Audience, notify
-from backend.services.sql_dialect import among, insert_ignoring_duplicates
+from backend.services.sql_dialect import among, dialect_name, insert_ignoring_duplicates
 
 JOB_NAME = "detection"
 # With no earlier pass on record, visits whose events arrived in the last hour are
@@ -177,11 +178,12 @@ def reconcile(scope: Scope) -> int:
     return count
 
 
-_ESCALATION: dict = {}  # escalation statements by escalate_after_min values: built once
+ESCALATE = "escalate"  # the kind column of _judgement_read's overdue-alert rows
+_JUDGEMENT: dict = {}  # by tolerance values: built once
 
 
-def _escalation_update(values: set):
-    """UPDATE marking the alerts overdue for escalation, returning their ids.
+def _overdue(values: set):
+    """SELECT (alert id, ESCALATE) of the open alerts nobody acknowledged in time.
 
     The unacknowledged alerts in the covering age range are read first (a
     materialised CTE, indexed by status, kind and age); their rule then decides
@@ -189,51 +191,64 @@ def _escalation_update(values: set):
     the indexes (which cost more than running the statement).
     """
     key = tuple(sorted(values))
-    if key not in _ESCALATION:
-        unacknowledged = (
-            sa.select(Alert.id, Alert.raised_at, Visit.contract_id, Visit.priority)
-            .join(Visit, Visit.id == Alert.visit_id)
-            .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
-                   Alert.kind.in_(ESCALATING), Alert.raised_at > sa.bindparam("raised_after"),
-                   Alert.raised_at <= sa.bindparam(f"upto_{key[0]}"))
-            .cte("unacknowledged").prefix_with("MATERIALIZED"))
-        c = unacknowledged.c
-        overdue = sa.select(c.id).select_from(unacknowledged.outerjoin(
-            MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
-                                    MonitoringRule.priority == c.priority))).where(sa.or_(
-            *(sa.and_(rule("escalate_after_min", priority=c.priority) == v,
-                      c.raised_at <= sa.bindparam(f"upto_{v}")) for v in key))
-        ).cte("overdue").prefix_with("MATERIALIZED")
-        _ESCALATION[key] = (
-            sa.update(Alert).where(Alert.id.in_(sa.select(overdue.c.id)))
-            .values(escalated_at=sa.bindparam("escalated_now", type_=Alert.escalated_at.type))
-            .returning(Alert.id).execution_options(synchronize_session=False))
-    return _ESCALATION[key]
+    unacknowledged = (
+        sa.select(Alert.id, Alert.raised_at, Visit.contract_id, Visit.priority)
+        .join(Visit, Visit.id == Alert.visit_id)
+        .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
+               Alert.kind.in_(ESCALATING), Alert.raised_at > sa.bindparam("raised_after"),
+               Alert.raised_at <= sa.bindparam(f"upto_{key[0]}"))
+        .cte("unacknowledged").prefix_with("MATERIALIZED"))
+    c = unacknowledged.c
+    return sa.select(c.id, sa.literal(ESCALATE)).select_from(unacknowledged.outerjoin(
+        MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
+                                MonitoringRule.priority == c.priority))).where(sa.or_(
+        *(sa.and_(rule("escalate_after_min", priority=c.priority) == v,
+                  c.raised_at <= sa.bindparam(f"upto_{v}")) for v in key)))
 
 
-def escalate(scope: Scope) -> list[Alert]:
-    """Mark open alerts nobody acknowledged within escalate_after_min; returns them.
+def _judgement_read(scope: Scope) -> tuple[list, list]:
+    """One statement for the clock's work: (visit_id, kind) of the late, missed and
+    no-check-out alerts due since the last pass, and the ids of the alerts overdue
+    for escalation (rows whose kind is ESCALATE). An empty pass is then one
+    round trip here, not two."""
+    values = scope.values
+    key = (values_key(values), dialect_name())
+    if key not in _JUDGEMENT:
+        _JUDGEMENT[key] = sa.union_all(crossed_query(values),
+                                       _overdue(values["escalate_after_min"]))
+    params = dict(time_params(scope, values), raised_after=scope.since - timedelta(
+        minutes=max(values["escalate_after_min"])))
+    crossed, overdue = [], []
+    for row in db.session.execute(_JUDGEMENT[key], params):
+        if row.kind == ESCALATE:
+            overdue.append(row.visit_id)  # an alert's id in this column
+        else:
+            crossed.append(row)
+    return crossed, overdue
 
-    Looks only at alerts whose deadline fell since the last pass (indexed by age),
-    and marks them in the same statement: no alert is loaded unless one is due.
+
+def escalate(scope: Scope, overdue_ids: list) -> list[Alert]:
+    """Mark the overdue alerts (read by _judgement_read) escalated; returns them.
+
+    Only those still open and unescalated: this pass may have resolved one since.
     """
-    values = scope.values["escalate_after_min"]
-    params = dict(time_params(scope, scope.values), escalated_now=scope.now,
-                  raised_after=scope.since - timedelta(minutes=max(values)))
-    # Core execution: the statement loads no objects, so the ORM's bulk-UPDATE path
-    # (a third of this function's time) has nothing to do. Pending changes are flushed.
-    db.session.flush()
-    ids = [row.id for row in db.session.connection().execute(_escalation_update(values), params)]
+    if not overdue_ids:
+        return []
+    ids = [row.id for row in db.session.execute(
+        sa.update(Alert).where(among(Alert.id, overdue_ids), Alert.status == AlertStatus.OPEN,
+                               Alert.escalated_at.is_(None))
+        .values(escalated_at=scope.now).returning(Alert.id)
+        .execution_options(synchronize_session=False))]
     if not ids:
         return []
     return list(db.session.scalars(sa.select(Alert).where(among(Alert.id, ids))
                                    .execution_options(populate_existing=True)))
 
 
-def _pass(scope: Scope) -> DetectionResult:
+def _pass(scope: Scope, crossed_rows: list | None = None) -> DetectionResult:
     result = DetectionResult()
     result.resolved += reconcile(scope)
-    created = raise_alerts(scope, describe)
+    created = raise_alerts(scope, describe, crossed_rows)
     for alert in created:
         result.raised[alert.kind.value] = result.raised.get(alert.kind.value, 0) + 1
     result.notifications += notify(created, Audience.RAISED, scope.now)
@@ -257,9 +272,10 @@ def run_detection(now: datetime | None = None) -> DetectionResult:
     """The minute job: resolve, raise, escalate and notify, for every visit in the window."""
     now = now or clock.now()
     scope, first_pass = _scope(now)
-    result = _pass(scope)
+    crossed, overdue = _judgement_read(scope)
+    result = _pass(scope, crossed)
     _reviewed(scope.changed_ids)
-    escalated = escalate(scope)
+    escalated = escalate(scope, overdue)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
     _record_run(now, result, first_pass)
