@@ -49,10 +49,13 @@ class Scope:
     values: dict = field(default_factory=dict)  # tolerance_values(), read once per pass
 
 
-def rule(name: str):
-    """SQL expression: the tolerance `name` for the visit's contract and priority."""
+def rule(name: str, priority=Visit.priority):
+    """SQL expression: the tolerance `name` for the visit's contract and priority.
+
+    `priority`: the visit's priority column (another FROM's copy of it, if not visits').
+    """
     default = sa.case(
-        (Visit.priority == Priority.CRITICAL, DEFAULT_RULES[Priority.CRITICAL][name]),
+        (priority == Priority.CRITICAL, DEFAULT_RULES[Priority.CRITICAL][name]),
         else_=DEFAULT_RULES[Priority.NORMAL][name])
     return sa.case((MonitoringRule.id.is_(None), default), else_=getattr(MonitoringRule, name))
 
@@ -80,17 +83,15 @@ def _upto(v: int):
     return sa.bindparam(f"upto_{v}")  # now - v minutes
 
 
-def crossed(instant, name: str | None, values):
-    """SQL: `instant` + tolerance `name` fell in (since, now]: crossed since the last pass.
+def _window(instant, v: int):
+    return sa.and_(instant > _after(v), instant <= _upto(v))
 
-    `name` None: the instant itself (tolerance 0, whatever the rule). Bounds are
-    bind parameters (crossed_params), so the statement is built once.
-    """
-    parts = []
-    for v in _minutes(values):
-        window = sa.and_(instant > _after(v), instant <= _upto(v))
-        parts.append(window if name is None else sa.and_(rule(name) == v, window))
-    return sa.and_(instant >= sa.bindparam("lookback"), sa.or_(*parts))
+
+def _covering(instant, values):
+    """SQL: `instant` in the one range that holds every value's window (an index range)."""
+    minutes = _minutes(values)
+    return sa.and_(instant >= sa.bindparam("lookback"), instant > _after(minutes[-1]),
+                   instant <= _upto(minutes[0]))
 
 
 def time_params(scope: Scope, values: dict) -> dict:
@@ -103,7 +104,7 @@ def time_params(scope: Scope, values: dict) -> dict:
     return params
 
 
-def _values_key(values: dict) -> tuple:
+def values_key(values: dict) -> tuple:
     return tuple((name, tuple(_minutes(values[name])), None in values[name])
                  for name in RULE_COLUMNS)
 
@@ -131,28 +132,60 @@ _CROSSED: dict = {}  # crossed_query statements by tolerance values: built once
 def crossed_query(values: dict):
     """(visit_id, kind) of the late, missed and no-check-out alerts due since the last pass.
 
-    Building this statement costs more than running it, so it is kept per set of
-    tolerance values; the instants are bind parameters (time_params).
+    For each tolerance value v, a visit crossed it when `since - v < instant <= now - v`.
+    One scan: the visits in the index ranges covering every value's window (a
+    materialised CTE, so the planner weighs only those ranges), then their rule
+    decides the value and the kind (a visit can be due for one kind at most: late
+    only before missed is due, no check-out only once started). Planning the
+    statement as one OR of (rule = v and window) per kind and value cost more than
+    running it. Built once per set of tolerance values; the instants are bind
+    parameters (time_params).
     """
-    key = _values_key(values)
-    if key not in _CROSSED:
-        scheduled = Visit.status == VisitStatus.SCHEDULED
-        missed_due = sa.or_(
-            sa.and_(rule("missed_after_min").is_(None), Visit.planned_end <= _upto(0)),
-            *(sa.and_(rule("missed_after_min") == v, Visit.planned_start <= _upto(v))
-              for v in _minutes(values["missed_after_min"])))
-        late = _base(AlertKind.LATE).where(
-            scheduled, crossed(Visit.planned_start, "late_after_min", values["late_after_min"]),
-            ~missed_due)
-        at_end = sa.and_(rule("missed_after_min").is_(None),
-                         crossed(Visit.planned_end, None, {0}))
-        missed = _base(AlertKind.MISSED).where(scheduled, sa.or_(at_end, crossed(
-            Visit.planned_start, "missed_after_min", values["missed_after_min"])))
-        no_checkout = _base(AlertKind.NO_CHECKOUT).where(
-            Visit.status == VisitStatus.IN_PROGRESS,
-            crossed(Visit.planned_end, "no_checkout_after_min",
-                    values["no_checkout_after_min"]))
-        _CROSSED[key] = sa.union_all(late, missed, no_checkout)
+    key = values_key(values)
+    if key in _CROSSED:
+        return _CROSSED[key]
+    scheduled = Visit.status == VisitStatus.SCHEDULED
+    started = Visit.status == VisitStatus.IN_PROGRESS
+    candidates = sa.select(Visit.id, Visit.status, Visit.planned_start, Visit.planned_end,
+                           Visit.contract_id, Visit.priority).where(sa.or_(
+        sa.and_(scheduled, _covering(Visit.planned_start, values["late_after_min"]
+                                     | values["missed_after_min"])),
+        sa.and_(scheduled, _covering(Visit.planned_end, {0})),
+        sa.and_(started, _covering(Visit.planned_end, values["no_checkout_after_min"]))),
+    ).cte("candidates").prefix_with("MATERIALIZED")
+    c = candidates.c
+
+    def tolerance(name):
+        return rule(name, priority=c.priority)
+
+    def crossed(instant, name):
+        return sa.or_(*(sa.and_(tolerance(name) == v, _window(instant, v))
+                        for v in _minutes(values[name])))
+
+    missed_due = sa.or_(
+        sa.and_(tolerance("missed_after_min").is_(None), c.planned_end <= _upto(0)),
+        *(sa.and_(tolerance("missed_after_min") == v, c.planned_start <= _upto(v))
+          for v in _minutes(values["missed_after_min"])))
+    lookback = sa.bindparam("lookback")
+    kind = sa.case(
+        (sa.and_(c.status == VisitStatus.SCHEDULED, sa.or_(
+            sa.and_(tolerance("missed_after_min").is_(None), c.planned_end >= lookback,
+                    _window(c.planned_end, 0)),
+            sa.and_(c.planned_start >= lookback, crossed(c.planned_start, "missed_after_min")))),
+         AlertKind.MISSED.value),
+        (sa.and_(c.status == VisitStatus.SCHEDULED, c.planned_start >= lookback,
+                 crossed(c.planned_start, "late_after_min"), ~missed_due),
+         AlertKind.LATE.value),
+        (sa.and_(c.status == VisitStatus.IN_PROGRESS, c.planned_end >= lookback,
+                 crossed(c.planned_end, "no_checkout_after_min")),
+         AlertKind.NO_CHECKOUT.value))
+    judged = sa.select(c.id, kind.label("kind")).select_from(candidates.outerjoin(
+        MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
+                                MonitoringRule.priority == c.priority)
+    )).cte("judged").prefix_with("MATERIALIZED")  # the alert probe then compares a column
+    no_alert = ~sa.exists().where(Alert.visit_id == judged.c.id, Alert.kind == judged.c.kind)
+    _CROSSED[key] = sa.select(judged.c.id.label("visit_id"), judged.c.kind).where(
+        judged.c.kind.is_not(None), no_alert)
     return _CROSSED[key]
 
 
@@ -166,7 +199,7 @@ def changed_query(values: dict):
     id); each kind then filters those rows, and only its due ones probe the alerts.
     Built once per dialect and set of tolerance values (react runs it per check-in).
     """
-    key = (dialect_name(), _values_key(values))
+    key = (dialect_name(), values_key(values))
     if key in _CHANGED:
         return _CHANGED[key]
     judged = with_rules(sa.select(
@@ -206,12 +239,17 @@ def changed_query(values: dict):
     return _CHANGED[key]
 
 
-def due_alerts(scope: Scope) -> list:
-    """Rows (visit_id, kind) of every alert the scope makes due and that is not yet raised."""
+def due_alerts(scope: Scope, crossed_rows: list | None = None) -> list:
+    """Rows (visit_id, kind) of every alert the scope makes due and that is not yet raised.
+
+    `crossed_rows`: crossed_query's rows when the caller has read them already.
+    """
     values = scope.values
     params = time_params(scope, values)
     found = []
-    if scope.since is not None and scope.since < scope.now:
+    if crossed_rows is not None:
+        found += crossed_rows
+    elif scope.since is not None and scope.since < scope.now:
         found += db.session.execute(crossed_query(values), params).all()
     ids = scope.changed_ids
     for start in range(0, len(ids), CHUNK):
@@ -220,9 +258,9 @@ def due_alerts(scope: Scope) -> list:
     return found
 
 
-def raise_alerts(scope: Scope, detail_for) -> list[Alert]:
+def raise_alerts(scope: Scope, detail_for, crossed_rows: list | None = None) -> list[Alert]:
     """Insert every due alert once; returns the alerts this call created."""
-    found = due_alerts(scope)
+    found = due_alerts(scope, crossed_rows)
     if not found:
         return []
     visits = {v.id: v for v in db.session.scalars(

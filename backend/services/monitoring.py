@@ -18,10 +18,11 @@ from backend.models import (
 )
 from backend.services import clock
 from backend.services.detection import (
-    CHUNK, Scope, raise_alerts, rule, time_params, tolerance_values, with_rules,
+    CHUNK, RULE_COLUMNS, Scope, values_key, crossed_query, raise_alerts, rule, time_params,
+    tolerance_values,
 )
 from backend.services.notifications import Audience, notify
-from backend.services.sql_dialect import among, insert_ignoring_duplicates
+from backend.services.sql_dialect import among, dialect_name, insert_ignoring_duplicates
 
 JOB_NAME = "detection"
 # With no earlier pass on record, visits whose events arrived in the last hour are
@@ -72,28 +73,67 @@ def _lookback(now: datetime) -> datetime:
     return now - timedelta(hours=current_app.config.get("MONITORING_LOOKBACK_HOURS", 24))
 
 
-def _pending_review(now: datetime, first_pass: bool) -> tuple:
-    """Visits whose events changed with no judgement yet, locked until this pass commits.
-
-    SKIP LOCKED (PostgreSQL): a visit a check-in request holds is judged by that
-    request's own reaction, or left flagged for the next pass.
-    """
-    query = sa.select(Visit.id).where(Visit.review_pending).with_for_update(
-        skip_locked=True)
-    ids = set(db.session.scalars(query))
+def _pending_review(now: datetime, flagged: set, first_pass: bool) -> tuple:
+    """The visits to judge for every kind: those flagged (read by _starting_point) and,
+    on a first pass, those whose events arrived in the last hour."""
+    ids = set(flagged)
     if first_pass:
         ids.update(db.session.scalars(sa.select(VisitEvent.visit_id).where(
             VisitEvent.server_time >= max(_lookback(now), now - FIRST_PASS_EVENTS))))
     return tuple(sorted(ids))
 
 
-def _scope(now: datetime, last: SchedulerJobRun | None) -> Scope:
-    """The scheduler's pass: tolerances crossed since the last pass, and flagged visits."""
+def _starting_read():
+    """One statement (built once): the job-run row outer-joined to the distinct rule rows,
+    then one row per visit flagged for review (visits.review_pending).
+
+    The flagged visits are locked until the pass commits. SKIP LOCKED (PostgreSQL):
+    a visit a check-in request holds is judged by that request's own reaction, or
+    left flagged for the next pass.
+    """
+    runs = SchedulerJobRun.__table__
+    rule_columns = [getattr(MonitoringRule, n) for n in RULE_COLUMNS]
+    rules = sa.select(*rule_columns).distinct().subquery()
+    job = sa.select(sa.literal(JOB_NAME).label("name")).subquery()
+    settings = (sa.select(runs.c.last_run_at, *rules.c,
+                          sa.cast(sa.null(), Visit.id.type).label("flagged_id"))
+                .select_from(job).outerjoin(runs, runs.c.name == job.c.name)
+                .outerjoin(rules, sa.true()))
+    flagged = sa.select(Visit.id).where(Visit.review_pending).with_for_update(
+        skip_locked=True).subquery()
+    return sa.union_all(settings, sa.select(*([sa.null()] * (1 + len(rule_columns))),
+                                            flagged.c.id))
+
+
+_STARTING_READ = _starting_read()
+
+
+def _starting_point() -> tuple[datetime | None, dict, set]:
+    """The last pass's instant (None before the first), the tolerance values and the
+    flagged visits, in one round trip (an empty county pass costs its round trips)."""
+    values = {name: {r[name] for r in DEFAULT_RULES.values()} for name in RULE_COLUMNS}
+    last_run_at, flagged = None, set()
+    for row in db.session.execute(_STARTING_READ):
+        if row.flagged_id is not None:
+            flagged.add(row.flagged_id)
+            continue
+        last_run_at = row.last_run_at
+        if row.late_after_min is not None:  # else no rule rows (a rule always has one)
+            for name in RULE_COLUMNS:
+                values[name].add(getattr(row, name))
+    return last_run_at, values, flagged
+
+
+def _scope(now: datetime) -> tuple[Scope, bool]:
+    """The scheduler's pass: tolerances crossed since the last pass, and flagged visits;
+    and whether no pass is on record yet."""
+    last_run_at, values, flagged = _starting_point()
     lookback = _lookback(now)
-    since = lookback if last is None else max(lookback, min(last.last_run_at, now))
+    since = lookback if last_run_at is None else max(lookback, min(last_run_at, now))
+    first_pass = last_run_at is None
     return Scope(now=now, lookback_start=lookback, since=since,
-                 changed_ids=_pending_review(now, first_pass=last is None),
-                 values=tolerance_values())
+                 changed_ids=_pending_review(now, flagged, first_pass),
+                 values=values), first_pass
 
 
 def _resolution(alert: Alert, visit: Visit) -> str | None:
@@ -114,6 +154,8 @@ def reconcile(scope: Scope) -> int:
 
     Only visits whose events changed (scope.changed_ids) can have been answered.
     """
+    if not scope.changed_ids:
+        return 0
     answered = sa.or_(
         sa.and_(Alert.kind.in_([AlertKind.LATE, AlertKind.MISSED]),
                 Visit.actual_start.is_not(None)),
@@ -136,42 +178,77 @@ def reconcile(scope: Scope) -> int:
     return count
 
 
-_ESCALATION: dict = {}  # escalation statements by escalate_after_min values: built once
+ESCALATE = "escalate"  # the kind column of _judgement_read's overdue-alert rows
+_JUDGEMENT: dict = {}  # by tolerance values: built once
 
 
-def _escalation_query(values: set):
-    key = tuple(sorted(values))
-    if key not in _ESCALATION:
-        overdue = sa.or_(*(sa.and_(rule("escalate_after_min") == v,
-                                   Alert.raised_at <= sa.bindparam(f"upto_{v}"))
-                           for v in key))
-        _ESCALATION[key] = (
-            with_rules(sa.select(Alert).join(Visit, Visit.id == Alert.visit_id))
-            .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
-                   Alert.kind.in_(ESCALATING), Alert.raised_at > sa.bindparam("raised_after"),
-                   Alert.raised_at <= sa.bindparam(f"upto_{key[0]}"), overdue))
-    return _ESCALATION[key]
+def _overdue(values: set):
+    """SELECT (alert id, ESCALATE) of the open alerts nobody acknowledged in time.
 
-
-def escalate(scope: Scope) -> list[Alert]:
-    """Mark open alerts nobody acknowledged within escalate_after_min; returns them.
-
-    Looks only at alerts whose deadline fell since the last pass (indexed by age).
+    The unacknowledged alerts in the covering age range are read first (a
+    materialised CTE, indexed by status, kind and age); their rule then decides
+    which are overdue, so the planner never weighs the OR of rule values against
+    the indexes (which cost more than running the statement).
     """
-    values = scope.values["escalate_after_min"]
-    params = dict(time_params(scope, scope.values),
-                  raised_after=scope.since - timedelta(minutes=max(values)))
-    alerts = list(db.session.scalars(_escalation_query(values), params))
-    for alert in alerts:
-        alert.escalated_at = scope.now
-    db.session.flush()
-    return alerts
+    key = tuple(sorted(values))
+    unacknowledged = (
+        sa.select(Alert.id, Alert.raised_at, Visit.contract_id, Visit.priority)
+        .join(Visit, Visit.id == Alert.visit_id)
+        .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
+               Alert.kind.in_(ESCALATING), Alert.raised_at > sa.bindparam("raised_after"),
+               Alert.raised_at <= sa.bindparam(f"upto_{key[0]}"))
+        .cte("unacknowledged").prefix_with("MATERIALIZED"))
+    c = unacknowledged.c
+    return sa.select(c.id, sa.literal(ESCALATE)).select_from(unacknowledged.outerjoin(
+        MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
+                                MonitoringRule.priority == c.priority))).where(sa.or_(
+        *(sa.and_(rule("escalate_after_min", priority=c.priority) == v,
+                  c.raised_at <= sa.bindparam(f"upto_{v}")) for v in key)))
 
 
-def _pass(scope: Scope) -> DetectionResult:
+def _judgement_read(scope: Scope) -> tuple[list, list]:
+    """One statement for the clock's work: (visit_id, kind) of the late, missed and
+    no-check-out alerts due since the last pass, and the ids of the alerts overdue
+    for escalation (rows whose kind is ESCALATE). An empty pass is then one
+    round trip here, not two."""
+    values = scope.values
+    key = (values_key(values), dialect_name())
+    if key not in _JUDGEMENT:
+        _JUDGEMENT[key] = sa.union_all(crossed_query(values),
+                                       _overdue(values["escalate_after_min"]))
+    params = dict(time_params(scope, values), raised_after=scope.since - timedelta(
+        minutes=max(values["escalate_after_min"])))
+    crossed, overdue = [], []
+    for row in db.session.execute(_JUDGEMENT[key], params):
+        if row.kind == ESCALATE:
+            overdue.append(row.visit_id)  # an alert's id in this column
+        else:
+            crossed.append(row)
+    return crossed, overdue
+
+
+def escalate(scope: Scope, overdue_ids: list) -> list[Alert]:
+    """Mark the overdue alerts (read by _judgement_read) escalated; returns them.
+
+    Only those still open and unescalated: this pass may have resolved one since.
+    """
+    if not overdue_ids:
+        return []
+    ids = [row.id for row in db.session.execute(
+        sa.update(Alert).where(among(Alert.id, overdue_ids), Alert.status == AlertStatus.OPEN,
+                               Alert.escalated_at.is_(None))
+        .values(escalated_at=scope.now).returning(Alert.id)
+        .execution_options(synchronize_session=False))]
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Alert).where(among(Alert.id, ids))
+                                   .execution_options(populate_existing=True)))
+
+
+def _pass(scope: Scope, crossed_rows: list | None = None) -> DetectionResult:
     result = DetectionResult()
     result.resolved += reconcile(scope)
-    created = raise_alerts(scope, describe)
+    created = raise_alerts(scope, describe, crossed_rows)
     for alert in created:
         result.raised[alert.kind.value] = result.raised.get(alert.kind.value, 0) + 1
     result.notifications += notify(created, Audience.RAISED, scope.now)
@@ -194,14 +271,14 @@ def _reviewed(visit_ids: tuple) -> None:
 def run_detection(now: datetime | None = None) -> DetectionResult:
     """The minute job: resolve, raise, escalate and notify, for every visit in the window."""
     now = now or clock.now()
-    last = db.session.get(SchedulerJobRun, JOB_NAME)  # held: the identity map is weak
-    scope = _scope(now, last)
-    result = _pass(scope)
+    scope, first_pass = _scope(now)
+    crossed, overdue = _judgement_read(scope)
+    result = _pass(scope, crossed)
     _reviewed(scope.changed_ids)
-    escalated = escalate(scope)
+    escalated = escalate(scope, overdue)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
-    _record_run(now, result, last)
+    _record_run(now, result, first_pass)
     return result
 
 
@@ -281,16 +358,26 @@ def _rules_for(visit: Visit) -> dict:
     return dict(row._mapping) if row is not None else dict(DEFAULT_RULES[visit.priority])
 
 
-def _record_run(now: datetime, result: DetectionResult, run: SchedulerJobRun | None) -> None:
-    if run is None:
-        # A first pass; another scheduler started by mistake may be recording its own
-        # at the same moment: insert if absent (waits for it), then read what stands.
+_RUNS = SchedulerJobRun.__table__
+_INSTANT = sa.bindparam("instant", type_=_RUNS.c.last_run_at.type)
+# The pass's instant never moves the recorded one back (two schedulers by mistake).
+_RECORD_RUN = sa.update(_RUNS).where(_RUNS.c.name == JOB_NAME).values(
+    last_run_at=sa.case((_RUNS.c.last_run_at < _INSTANT, _INSTANT), else_=_RUNS.c.last_run_at),
+    last_finished_at=sa.bindparam("finished", type_=_RUNS.c.last_finished_at.type),
+    last_summary=sa.bindparam("summary", type_=_RUNS.c.last_summary.type))
+
+
+def _record_run(now: datetime, result: DetectionResult, first_pass: bool) -> None:
+    """Write this pass's instant and summary: one UPDATE."""
+    if first_pass:
+        # Maybe a first pass; another scheduler started by mistake may be recording its
+        # own at the same moment: insert if absent (waits for it), then update what stands.
         db.session.execute(
-            insert_ignoring_duplicates(SchedulerJobRun.__table__, ["name"]),
+            insert_ignoring_duplicates(_RUNS, ["name"]),
             [dict(name=JOB_NAME, last_run_at=now, last_finished_at=clock.now(),
                   last_summary={})])
-        run = db.session.get(SchedulerJobRun, JOB_NAME, populate_existing=True)
-    run.last_run_at = max(run.last_run_at, now)
-    run.last_finished_at = clock.now()
-    run.last_summary = result.as_dict()
-    db.session.flush()
+    db.session.execute(_RECORD_RUN, dict(instant=now, finished=clock.now(),
+                                         summary=result.as_dict()))
+    held = db.session.identity_map.get(sa.orm.util.identity_key(SchedulerJobRun, JOB_NAME))
+    if held is not None:
+        db.session.expire(held)  # written in SQL above
