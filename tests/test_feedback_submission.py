@@ -1,4 +1,5 @@
 """Submitting feedback: anonymity, update-not-duplicate, limits, consent, safeguarding routing."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -6,7 +7,7 @@ import sqlalchemy as sa
 
 from backend.errors import Forbidden, Invalid
 from backend.extensions import db
-from backend.models import AuditEntry, Channel, Feedback, Notification, Role
+from backend.models import AuditEntry, Channel, Feedback, Notification, Organisation, Role, User
 from backend.services import clock
 from backend.services.feedback import submit_feedback
 from backend.services.feedback_safety import moderate_feedback, safeguarding_terms
@@ -178,3 +179,42 @@ def test_only_the_funding_commissioner_moderates(make):
         moderate_feedback(w.panel, fb.id, "x")
     with pytest.raises(NotFound):
         moderate_feedback(w.manager, fb.id, "x")  # not visible to the provider before moderation
+
+
+def test_two_answers_sent_at_once_make_one_response(app, make, is_postgres):
+    if not is_postgres:
+        pytest.skip("SQLite lets one writer in at a time already; the row lock is PostgreSQL's")
+    w = make.world()
+    make.commit()
+    panel_id, provider_id = w.panel.id, w.provider.id
+    first_in, release = threading.Event(), threading.Event()
+    updated, errors = {}, []
+
+    def answer(name, overall, hold_open):
+        try:
+            with app.app_context():
+                user, provider = db.session.get(User, panel_id), db.session.get(
+                    Organisation, provider_id)
+                updated[name] = submit_feedback(user, answers(provider, overall=overall)).updated
+                if hold_open:  # the first answer's transaction is still open
+                    first_in.set()
+                    release.wait(10)
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - a lost answer fails the test below
+            errors.append(exc)
+
+    first = threading.Thread(target=answer, args=("first", 2, True))
+    first.start()
+    assert first_in.wait(10)
+    second = threading.Thread(target=answer, args=("second", 5, False))
+    second.start()
+    second.join(1.0)
+    assert second.is_alive()  # waits for the first answer instead of adding its own
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not errors
+    assert updated == {"first": False, "second": True}
+    rows = db.session.scalars(sa.select(Feedback)).all()
+    assert len(rows) == 1 and rows[0].overall == 5

@@ -27,6 +27,7 @@ from backend.services import clock
 from backend.services.feedback_links import CODE_ALPHABET, find_link, spend_link
 from backend.services.feedback_safety import screen_for_safeguarding
 from backend.services.feedback_settings import settings_for
+from backend.services.transactions import hold
 
 OPTIONAL_QUESTIONS = QUESTIONS[1:]
 
@@ -153,6 +154,8 @@ def _store(clean: dict, submitter: User | None, commissioner_id, window: timedel
     service_user_id = _service_user(clean["service_user_ref"], clean["provider_id"])
     earlier = None
     if submitter is not None and not clean["anonymous"]:
+        # Two answers sent at once (a double tap, two tabs) must not both be new ones.
+        hold(User, submitter.id)
         earlier = db.session.scalar(
             sa.select(Feedback).where(
                 Feedback.submitted_by_id == submitter.id,

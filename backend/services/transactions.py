@@ -1,6 +1,8 @@
 """Savepoints that nest inside the unit of work on both databases."""
 from contextlib import contextmanager
 
+import sqlalchemy as sa
+
 from backend.extensions import db
 
 
@@ -10,6 +12,14 @@ def savepoint():
     _open_sqlite_write_transaction()
     with db.session.begin_nested() as nested:
         yield nested
+
+
+def hold(model, row_id) -> None:
+    """Hold one row until the unit of work ends, so that a read-then-write keyed on it
+    runs one at a time: SELECT ... FOR UPDATE on PostgreSQL; on SQLite the database's
+    write lock, taken now rather than at the first write (when a stale read could win)."""
+    _open_sqlite_write_transaction()
+    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
 
 
 def _open_sqlite_write_transaction() -> None:
