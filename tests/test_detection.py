@@ -258,3 +258,33 @@ def test_family_not_told_without_opt_in(w, app, monkeypatch):
     run_detection(S + mins(16))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
         Notification.address == "son@example.org")) == 0
+
+
+def test_job_run_records_each_pass_and_never_moves_back(w):
+    """The job-run row holds the latest instant and the summary of the pass that set
+    it, whether the pass did something or nothing (on PostgreSQL an empty pass is
+    recorded by its judgement read)."""
+    from backend.models import SchedulerJobRun
+
+    def recorded():
+        row = db.session.execute(sa.select(
+            SchedulerJobRun.last_run_at, SchedulerJobRun.last_summary)).one()
+        return utc_of(row.last_run_at), row.last_summary
+
+    def utc_of(instant):
+        return instant if instant.tzinfo else instant.replace(tzinfo=S.tzinfo)
+
+    new_visit(w)
+    run_detection(S)  # first pass: inserts the row
+    assert recorded()[0] == S
+    run_detection(S + mins(5))  # nothing due: an empty pass
+    assert recorded() == (S + mins(5), {"raised": {}, "resolved": 0, "escalated": 0,
+                                        "notifications": 0})
+    run_detection(S + mins(16))  # late
+    at, summary = recorded()
+    assert at == S + mins(16) and summary["raised"] == {"late": 1}
+    run_detection(S + mins(10))  # an earlier instant (a second scheduler): not back
+    assert recorded()[0] == S + mins(16)
+    run_detection(S + mins(17))  # empty again: the summary is the empty one
+    assert recorded() == (S + mins(17), {"raised": {}, "resolved": 0, "escalated": 0,
+                                         "notifications": 0})
