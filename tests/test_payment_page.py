@@ -89,4 +89,9 @@ def test_bad_period_keeps_the_typed_dates(make, client, auth):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'value="2025-01-01"' in page and 'id="to-error"' in page and "at most" in page
-    assert client.get("/payment/providers.csv?from=nonsense").status_code == 422
+    refused = client.get("/payment/providers.csv?from=nonsense")
+    assert refused.status_code == 422 and "YYYY-MM-DD" in refused.get_data(as_text=True)
+    # Every download of the commissioner's pages says what is wrong the same way.
+    for url in ("/overview/hours.csv?to=nonsense", "/outcomes.csv?from=nonsense"):
+        refused = client.get(url)
+        assert refused.status_code == 422 and "YYYY-MM-DD" in refused.get_data(as_text=True)

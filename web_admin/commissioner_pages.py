@@ -17,6 +17,28 @@ from web_admin.period_filter import period_args, read_period
 bp = Blueprint("commissioner", __name__)
 
 
+def _hours_chart(title: str, names: list[str], rows: list[dict]):
+    """Commissioned, delivered and verified hours side by side, one group per row."""
+    return bar_chart(title, names, [
+        Series(label, [float(r[key]) for r in rows]) for label, key in (
+            ("Commissioned", "commissioned_hours"), ("Delivered", "delivered_hours"),
+            ("Verified in the home", "verified_hours"))], unit=" h")
+
+
+def _download_period(default: tuple):
+    """The period a CSV is asked for; a bad one is refused (422) with what is wrong."""
+    form, period, ok = read_period(*default)
+    if not ok:
+        abort(422, description="Choose a valid period: " + "; ".join(
+            e for f in (form.first, form.last) for e in f.errors))
+    return period
+
+
+def _csv(lines, filename: str) -> Response:
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @bp.get("/overview")
 @login_required(Role.COMMISSIONER)
 def overview():
@@ -25,12 +47,7 @@ def overview():
     data = provider_overview(current_user(), period.first, period.last)
     rows = data["rows"]
     names = [r["provider"]["name"] for r in rows]
-    hours_chart = bar_chart(
-        "Commissioned and delivered hours by provider", names,
-        [Series("Commissioned", [float(r["commissioned_hours"]) for r in rows]),
-         Series("Delivered", [float(r["delivered_hours"]) for r in rows]),
-         Series("Verified in the home", [float(r["verified_hours"]) for r in rows])],
-        unit=" h")
+    hours_chart = _hours_chart("Commissioned and delivered hours by provider", names, rows)
     logged = [r["quality"].get("home_logging_pct") for r in rows]
     logging_chart = bar_chart(
         "Check-ins verified in the home by provider", names,
@@ -44,12 +61,9 @@ def overview():
 @login_required(Role.COMMISSIONER)
 def overview_download(table):
     """The CSV behind a table of the overview, for the same period."""
-    form, period, ok = read_period(*last_full_week())
-    if not ok:
-        abort(422, description="Choose a valid period.")
-    lines = overview_csv(current_user(), table, period.first, period.last)
-    return Response(stream_with_context(lines), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="providers-{table}.csv"'})
+    period = _download_period(last_full_week())
+    return _csv(overview_csv(current_user(), table, period.first, period.last),
+                f"providers-{table}.csv")
 
 
 @bp.get("/overview/providers/<uuid:provider_id>")
@@ -60,12 +74,8 @@ def provider_detail(provider_id):
     data = provider_packages(current_user(), provider_id, period)
     rows = data["rows"]
     names = [r["package"]["name"] for r in rows]
-    chart = bar_chart(
-        f"Commissioned and delivered hours by package, {data['provider'].name}", names,
-        [Series("Commissioned", [float(r["commissioned_hours"]) for r in rows]),
-         Series("Delivered", [float(r["delivered_hours"]) for r in rows]),
-         Series("Verified in the home", [float(r["verified_hours"]) for r in rows])],
-        unit=" h")
+    chart = _hours_chart(
+        f"Commissioned and delivered hours by package, {data['provider'].name}", names, rows)
     return render_template("commissioner/provider.html", data=data, rows=rows, chart=chart,
                            form=form, ok=ok, args=period_args(period)), 200 if ok else 422
 
@@ -105,14 +115,10 @@ def payment():
 @login_required(Role.COMMISSIONER)
 def payment_download(table):
     """A table of the payment page as CSV, or every visit's bill (visits.csv)."""
-    form, period, ok = read_period(*last_full_week())
-    if not ok:
-        abort(422, description="Choose a valid period: " + "; ".join(
-            e for f in (form.first, form.last) for e in f.errors))
+    period = _download_period(last_full_week())
     lines = (actuals_csv(current_user(), period) if table == "visits"
              else payment_table_csv(current_user(), period, table))
-    return Response(stream_with_context(lines), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="payment-{table}-{period.first}.csv"'})
+    return _csv(lines, f"payment-{table}-{period.first}.csv")
 
 
 def _share(measure: dict) -> float | None:
@@ -153,9 +159,6 @@ def outcomes():
 @login_required(Role.COMMISSIONER)
 def outcomes_download():
     """The outcomes table as CSV, with the all-providers row the page shows."""
-    form, period, ok = read_period(*default_period())
-    if not ok:
-        abort(422, description="Choose a valid period.")
-    lines = outcomes_csv(outcomes_overview(current_user(), period.first, period.last))
-    return Response(stream_with_context(lines), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="outcomes-{period.first}.csv"'})
+    period = _download_period(default_period())
+    return _csv(outcomes_csv(outcomes_overview(current_user(), period.first, period.last)),
+                f"outcomes-{period.first}.csv")
