@@ -5,7 +5,7 @@
 
 Seeds a small database with bench/checkin_throughput.py's prepare() (on-time visits),
 prints the SQL statements of one check-in and one check-out, then the process CPU time
-per request over 16 workers x 7 pairs through Flask's test client, the same for 300
+per request over 16 workers x 7 pairs (--pairs) through Flask's test client, the same for 300
 `GET /api/v1/me` (the thinnest authenticated request) and 1,000 of bench/floor_app.py.
 CPU time is far less sensitive to a loaded machine than wall time.
 --root runs another copy of the tree (e.g. an older commit from `git archive`) with this
@@ -26,6 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--root", default=str(HERE.parent))
+    parser.add_argument("--pairs", type=int, default=8,
+                        help="visits per worker (the first is warm-up; default 8)")
     parser.add_argument("--profile", metavar="FILE",
                         help="also write a cProfile of the measured check-ins to FILE")
     args = parser.parse_args()
@@ -39,7 +41,7 @@ def main() -> None:
     bench.BACKGROUND_VISITS = 5000
     bench.reset_database(args.db)
     secret = "cpu-bench-" + "x" * 32
-    work = bench.prepare(args.db, 8, secret, "on-time")
+    work = bench.prepare(args.db, args.pairs, secret, "on-time")
 
     import sqlalchemy as sa
 
@@ -77,13 +79,13 @@ def main() -> None:
         profiler.enable()
     began = time.process_time()
     for n in range(16):
-        for i in range(1, 8):
+        for i in range(1, args.pairs):
             pair(n, i)
     ended = time.process_time()
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
-    check_in_ms = 1000 * (ended - began) / (16 * 7 * 2)
+    check_in_ms = 1000 * (ended - began) / (16 * (args.pairs - 1) * 2)
 
     headers = {"Authorization": f"Bearer {work[0]['token']}"}
     for _ in range(20):

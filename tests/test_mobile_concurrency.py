@@ -1,12 +1,14 @@
 """Many phones (or one phone retrying) checking in to the same visit at once."""
 import threading
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import VisitEvent
+from backend.models import VisitEvent, VisitStatus
+from backend.services import check_ins, clock, visit_state
 from tests.mobile_helpers import event_body
 
 THREADS = 12
@@ -51,3 +53,54 @@ def test_concurrent_check_ins_store_one_event(app, make, bearer, is_postgres):
             assert body["event"]["id"] == str(stored[0].id)
         if code == 409:
             assert body["error"]["code"] in ("already_checked_in", "already_recorded")
+
+
+def test_double_up_check_ins_at_once_both_count(app, make, bearer, monkeypatch):
+    """The second carer's check-in (the earlier arrival, sent from a phone that was
+    offline) lands while the first is being judged: the visit's cached state must
+    still count both (its events are read under the write lock)."""
+    world = make.world()
+    visit = make.visit(world.package, workers=[world.worker, world.other_worker],
+                       start=clock.now().replace(second=0, microsecond=0) - timedelta(minutes=5),
+                       carers_required=2)
+    make.commit()
+    second_arrived = clock.now().replace(microsecond=0) - timedelta(minutes=1)
+    second_done, first_judged = threading.Event(), threading.Event()
+    real_build_event = check_ins.build_event
+
+    def build_event_then_wait(user, *args, **kwargs):
+        event = real_build_event(user, *args, **kwargs)
+        if user.id == first_id:
+            first_judged.set()
+            second_done.wait(timeout=2)  # PostgreSQL: the second waits on the visit lock
+        return event
+
+    first_id = world.worker.id
+    monkeypatch.setattr(check_ins, "build_event", build_event_then_wait)
+    url = f"/api/v1/visits/{visit.id}/check-in"
+    statuses = []
+
+    def send(worker, device_time, after=None):
+        with app.app_context():
+            if after is not None:
+                after.wait(timeout=10)
+            response = app.test_client().post(
+                url, json=event_body(device_time, device_id=f"phone-{worker.id}"),
+                headers=bearer(worker))
+            statuses.append(response.status_code)
+            if worker.id != first_id:
+                second_done.set()
+
+    threads = [threading.Thread(target=send, args=(world.worker, clock.now())),
+               threading.Thread(target=send, args=(world.other_worker, second_arrived,
+                                                    first_judged))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [201, 201], statuses
+    db.session.expire_all()
+    stored = db.session.get(type(visit), visit.id)
+    assert stored.status == VisitStatus.IN_PROGRESS
+    assert stored.actual_start == second_arrived  # the earlier of the two arrivals
+    assert visit_state.derive(stored).actual_start == second_arrived

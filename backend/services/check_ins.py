@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from backend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -27,6 +26,7 @@ from backend.services import (
     access, clock, goal_progress, monitoring, pins, spoofing, transactions, visit_state,
 )
 from backend.services.geo import judge_location
+from backend.services.sql_dialect import dialect_name, insert_ignoring_duplicates
 
 # Phone clocks drift; a device time this far ahead of ours is still believed.
 FUTURE_SKEW = timedelta(minutes=5)
@@ -208,6 +208,10 @@ def _check_payload(user: User, visit: Visit, kind: EventKind, data: dict) -> Non
         if goal is None or goal.service_user_id != visit.package.service_user_id:
             raise Invalid("That goal is not one of this person's goals.",
                           fields={"goal_progress": {str(n): {"goal_id": ["Unknown goal."]}}})
+        try:
+            goal_progress.check_progress(goal, entry["score"])
+        except Invalid as exc:
+            raise Invalid(exc.message, fields={"goal_progress": {str(n): exc.fields}}) from None
 
 
 def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: dict,
@@ -239,48 +243,70 @@ def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: 
 
 
 def store(user: User, locked: LockedVisit, kind: EventKind, data: dict, now: datetime,
-          strict: bool, device_clock: datetime | None) -> Outcome:
+          strict: bool, device_clock: datetime | None, isolated: bool = False) -> Outcome:
     """Judge, store and apply one event exactly once; a replay answers "duplicate".
 
-    `locked` comes from visible_visit(): the visit, locked for this transaction."""
+    `locked` comes from visible_visit(): the visit, locked for this transaction.
+    `isolated`: apply it in a savepoint, so a refusal undoes this event alone (offline
+    sync applies a batch in one transaction); a single event's refusal ends its request.
+    """
     visit, place = locked
     kind = EventKind(kind)
     db.session.expire(visit, ["events"])  # never trust a collection a failed savepoint touched
     check_device_time(place, data["device_time"], now)
-    events = visit_state.stored_events(visit.id)
-    check_state(user, visit, kind, strict, events)
-    _check_payload(user, visit, kind, data)
+    # Judged before the write lock: it reads only the worker's other events.
     event = build_event(user, visit, place, kind, data, now, device_clock)
+    stored = False
     try:
-        with transactions.savepoint():
-            insert_event(event)
-            apply_event(user, visit, event, [*events, event])
-    except IntegrityError:
-        db.session.expire(visit)  # its cached columns may have been set in the savepoint
-        duplicate = find_duplicate(user, data)
-        if duplicate is not None:
-            return as_duplicate(duplicate, visit.id, kind)
-        raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
-                       "recorded.", code="already_recorded") from None
+        with transactions.savepoint() if isolated else transactions.writing():
+            events = visit_state.stored_events(visit)  # under the lock: as the visit stands
+            check_state(user, visit, kind, strict, events)
+            _check_payload(user, visit, kind, data)
+            stored = insert_event(event)
+            if stored:
+                apply_event(user, visit, event, [*events, event])
     except BaseException:
-        db.session.expire(visit)
+        if stored and not isolated:
+            # A single event is its request's whole unit of work, which now fails after
+            # its row was written: end it now, so once() never takes the refusal for a
+            # replay of that row.
+            db.session.rollback()
+        db.session.expire(visit)  # its cached columns may have been set in the savepoint
         raise
-    return Outcome("accepted", event, visit)
+    if stored:
+        return Outcome("accepted", event, visit)
+    # A unique index holds the same event: this device's replay, or a second check-in.
+    duplicate = find_duplicate(user, data)
+    if duplicate is not None:
+        return as_duplicate(duplicate, visit.id, kind)
+    raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
+                   "recorded.", code="already_recorded")
 
 
-# Built once: the event INSERT runs on every check-in, check-out and synced event.
-_INSERT_EVENT = sa.insert(VisitEvent.__table__)
+@functools.cache
+def _insert_event_statement(dialect: str) -> sa.Insert:
+    """Built once per dialect: the event INSERT runs on every check-in, check-out and
+    synced event. A row clashing with a unique index (a replayed client event id, a
+    second check-in) is skipped rather than failing the transaction, so the replay can
+    be looked up with no savepoint to roll back to."""
+    return insert_ignoring_duplicates(VisitEvent.__table__).returning(VisitEvent.id)
+
+
 _EVENT_COLUMNS = [column.key for column in VisitEvent.__table__.columns]
 
 
-def insert_event(event: VisitEvent) -> None:
+def insert_event(event: VisitEvent) -> bool:
     """INSERT the new event with one Core statement, then keep the object in the session
     as stored (persistent, nothing pending): the unit of work's flush of one row costs
-    more than the row. Every column is set by build_event()."""
+    more than the row. Every column is set by build_event(). False when a unique index
+    already holds the same event (nothing stored)."""
     values = {key: getattr(event, key) for key in _EVENT_COLUMNS}
-    db.session.connection().execute(_INSERT_EVENT, values)
+    inserted = db.session.connection().execute(_insert_event_statement(dialect_name()), values)
+    if inserted.first() is None:
+        return False
     make_transient_to_detached(event)
     db.session.add(event)
+    return True
 
 
 def apply_event(user: User, visit: Visit, event: VisitEvent,
@@ -299,7 +325,7 @@ def apply_event(user: User, visit: Visit, event: VisitEvent,
             # A check-out that reports no task leaves every task's cached outcome as it was.
             _cache_task_outcomes(visit)
         _record_goal_progress(user, visit, event)
-    state = visit_state.refresh(visit, events)
+    state = visit_state.refresh(visit, events, reviewed=True)  # the reaction reviews it now
     monitoring.react_to_visit_event(visit)
     if event.kind == EventKind.CHECK_IN and event.verified is False:
         person, contract = visit.package.service_user, visit.package.contract
@@ -324,11 +350,8 @@ def _cache_task_outcomes(visit: Visit) -> None:
 
 
 def _record_goal_progress(user: User, visit: Visit, event: VisitEvent) -> None:
-    for n, entry in enumerate(event.details.get("goal_progress", [])):
+    """Each progress entry of the check-out (checked by _check_payload before storing)."""
+    for entry in event.details.get("goal_progress", []):
         goal = db.session.get(Goal, uuid.UUID(entry["goal_id"]))
-        try:
-            goal_progress.record_progress(
-                goal, user, entry["score"], entry.get("note"), visit=visit, event=event,
-                recorded_at=event.device_time)
-        except Invalid as exc:
-            raise Invalid(exc.message, fields={"goal_progress": {str(n): exc.fields}}) from None
+        goal_progress.record_progress(goal, user, entry["score"], entry.get("note"),
+                                      visit=visit, event=event, recorded_at=event.device_time)

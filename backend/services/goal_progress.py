@@ -18,13 +18,19 @@ def validate_score(goal: Goal, score, field: str = "score") -> int:
     return score
 
 
+def check_progress(goal: Goal, score, supersedes: GoalProgress | None = None) -> None:
+    """Invalid, saying why, when this score cannot be recorded on the goal."""
+    if goal.status != GoalStatus.ACTIVE and supersedes is None:
+        raise Invalid("Progress can only be recorded on an active goal.", field="goal_id")
+    validate_score(goal, score)
+
+
 def record_progress(goal: Goal, recorded_by: User, score, note: str | None = None,
                     visit: Visit | None = None, event: VisitEvent | None = None,
                     supersedes: GoalProgress | None = None,
                     recorded_at: datetime | None = None) -> GoalProgress:
     """A new progress entry; an edit is a new entry that supersedes, never an overwrite."""
-    if goal.status != GoalStatus.ACTIVE and supersedes is None:
-        raise Invalid("Progress can only be recorded on an active goal.", field="goal_id")
+    check_progress(goal, score, supersedes)
     if visit is not None and visit.package.service_user_id != goal.service_user_id:
         raise Invalid("That goal belongs to someone else, not the person visited.",
                       field="goal_id")

@@ -291,7 +291,8 @@ def react_to_visit_event(visit: Visit, now: datetime | None = None) -> Detection
     next pass. Flushes, never commits.
     """
     now = now or clock.now()
-    visit.review_pending = False
+    if visit.review_pending is not False:  # the check-in path's refresh wrote it already
+        visit.review_pending = False
     db.session.flush()
     if visit.status == VisitStatus.CANCELLED or not _may_react(visit, now):
         return DetectionResult()

@@ -13,8 +13,9 @@ def dialect_name() -> str:
     return db.session.get_bind().dialect.name
 
 
-def insert_ignoring_duplicates(table, conflict_columns: list[str]):
-    """INSERT that silently skips rows clashing with a unique key (ON CONFLICT DO NOTHING).
+def insert_ignoring_duplicates(table, conflict_columns: list[str] | None = None):
+    """INSERT that silently skips rows clashing with a unique key (ON CONFLICT DO NOTHING);
+    with no conflict columns, rows clashing with any unique index or constraint.
 
     Both databases spell it the same way, but SQLAlchemy builds it per dialect.
     """

@@ -86,7 +86,8 @@ def _sync_one(user: User, item: dict, sent_at: datetime | None,
         outcome = check_ins.once(
             user, item["visit_id"], kind, item,
             lambda: check_ins.store(user, check_ins.visible_visit(user, item["visit_id"]), kind,
-                                    item, now, strict=False, device_clock=sent_at))
+                                    item, now, strict=False, device_clock=sent_at,
+                                    isolated=True))
     except DomainError as exc:
         return SyncResult(item["client_event_id"], "rejected", code=exc.code,
                           message=exc.message), None

@@ -14,6 +14,14 @@ def savepoint():
         yield nested
 
 
+@contextmanager
+def writing():
+    """The request's own transaction, opened for writing (no savepoint): what is written
+    in it is committed or rolled back with the whole request."""
+    _open_sqlite_write_transaction()
+    yield
+
+
 def hold(model, row_id) -> None:
     """Hold one row until the unit of work ends, so that a read-then-write keyed on it
     runs one at a time: SELECT ... FOR UPDATE on PostgreSQL; on SQLite the database's

@@ -102,30 +102,40 @@ def derive(visit: Visit, events: list[VisitEvent] | None = None) -> VisitState:
     )
 
 
-# Built once: run on every accepted event. Only what derive() and the state checks read.
-_EVENT_FACTS = sa.select(
-    VisitEvent.id, VisitEvent.worker_id, VisitEvent.kind, VisitEvent.device_time,
-    VisitEvent.server_time, VisitEvent.verified, VisitEvent.flags, VisitEvent.corrected_start,
-    VisitEvent.corrected_end, VisitEvent.resolution_code,
-).where(VisitEvent.visit_id == sa.bindparam("visit_id"))
+# Built once: run on every accepted event. The visit's status as it stands, and only
+# what derive() and the state checks read of its events (one row of NULLs: no events).
+_STATE_READ = sa.select(
+    Visit.status.label("visit_status"), VisitEvent.id, VisitEvent.worker_id, VisitEvent.kind,
+    VisitEvent.device_time, VisitEvent.server_time, VisitEvent.verified, VisitEvent.flags,
+    VisitEvent.corrected_start, VisitEvent.corrected_end, VisitEvent.resolution_code,
+).select_from(Visit.__table__.outerjoin(VisitEvent.__table__, VisitEvent.visit_id == Visit.id)
+              ).where(Visit.id == sa.bindparam("visit_id"))
 _UPDATE_STATE = sa.update(Visit.__table__).where(Visit.__table__.c.id == sa.bindparam("visit"))
 _STATE_COLUMNS = ("status", "actual_start", "actual_end", "delivered_minutes",
                   "location_verified", "flags")
 
 
-def stored_events(visit_id) -> list[sa.Row]:
-    """The visit's stored events as rows of what derive() reads, with one Core SELECT."""
+def stored_events(visit: Visit) -> list[sa.Row]:
+    """The visit's stored events as rows of what derive() reads, with one Core SELECT that
+    also brings the visit's status up to date: read under the write lock (SQLite takes
+    it after the visit was found), a cancellation or a missed call since is seen."""
     db.session.flush()  # what a session query would flush first
-    return list(db.session.connection().execute(_EVENT_FACTS, {"visit_id": visit_id}))
+    rows = list(db.session.connection().execute(_STATE_READ, {"visit_id": visit.id}))
+    if rows and rows[0].visit_status != visit.status:
+        set_committed_value(visit, "status", rows[0].visit_status)
+    return [row for row in rows if row.id is not None]
 
 
-def refresh(visit: Visit, events: list | None = None) -> VisitState:
+def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) -> VisitState:
     """Rewrite the visit's cached columns from its events (the visit's collection unless
     given). A stored visit is written with one Core UPDATE and its attributes set as
-    committed, so no unit-of-work flush is needed; a new visit is left to the flush."""
+    committed, so no unit-of-work flush is needed; a new visit is left to the flush.
+
+    The new state is flagged for monitoring's next pass to judge, unless `reviewed`: the
+    caller has it judged now (monitoring.react_to_visit_event), in this transaction."""
     state = derive(visit, events)
     values = {name: getattr(state, name) for name in _STATE_COLUMNS}
-    values["review_pending"] = True  # monitoring judges the new state (monitoring.py)
+    values["review_pending"] = not reviewed
     instance = sa.inspect(visit)
     if not instance.persistent or instance.modified:
         for name, value in values.items():
