@@ -33,15 +33,23 @@ def engine_for(url: str) -> sa.Engine:
     return engine
 
 
+# FLOOR_READS=k (a measure of the stack, not the floor): k SELECTs by primary key in
+# the same transaction before the INSERT, as many statements as a check-in makes.
+READ_ROW = sa.select(floor_rows).where(floor_rows.c.id == sa.bindparam("id"))
+
+
 def create_app() -> Flask:
     """The floor app: POST /floor stores the JSON body as one row."""
     app = Flask(__name__)
     engine = engine_for(os.environ["DATABASE_URL"])
     metadata.create_all(engine)
+    reads = int(os.environ.get("FLOOR_READS", "0"))
 
     @app.post("/floor")
     def floor():
         with engine.begin() as conn:
+            for n in range(reads):
+                conn.execute(READ_ROW, {"id": n + 1}).first()
             new_id = conn.execute(floor_rows.insert().values(
                 at=datetime.now(UTC), payload=request.get_json())).inserted_primary_key[0]
         return jsonify(id=new_id), 201
