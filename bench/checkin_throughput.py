@@ -3,13 +3,15 @@
 
     python bench/checkin_throughput.py [--db sqlite|postgres|both] [--pairs 40]
                                        [--scenario on-time|short-calls]
+                                       [--rounds 3] [--floor-reads K]
 
 For each database it prepares a database of its own (migrated, one provider, 16 care
 workers with visits), starts gunicorn (2 workers) on loopback for the real app and
 then for the floor app (bench/floor_app.py: one INSERT per request), and drives each
 from a separate process: 16 client threads, each posting check-in + check-out pairs
-(or floor requests), bounded by count and time. It prints requests per second, the
-ratio to the floor, and p50/p99 latency.
+(or floor requests), bounded by count and time. The phases alternate over --rounds
+rounds (check-in, floor, check-in, floor, ...), so both see the machine's load swings.
+It prints requests per second, the ratio to the floor, and p50/p99 latency.
 """
 import argparse
 import json
@@ -154,7 +156,7 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
 
 
 def start_gunicorn(app_spec: str, kind: str, secret: str, port: int,
-                   floor_reads: int = 0) -> subprocess.Popen:
+                   floor_reads: int = 0) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "DATABASE_URL": database_url(kind), "SECRET_KEY": secret,
            "ECM_ENV": "production", "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT),
            "FLOOR_READS": str(floor_reads)}
@@ -165,7 +167,7 @@ def start_gunicorn(app_spec: str, kind: str, secret: str, port: int,
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
+                return process, port
         except OSError:
             time.sleep(0.2)
     process.kill()
@@ -238,35 +240,54 @@ def run_clients(job: dict) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed,
-            "p50_ms": 1000 * statistics.median(latencies),
-            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+    return {"seconds": elapsed, "rps": len(latencies) / elapsed, "latencies": latencies,
             "failures": len(failures), "failure_codes": sorted(set(failures))}
 
 
-def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0) -> dict:
+def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: int = 1) -> dict:
+    """Serve the real app and the floor side by side; drive them in alternating rounds
+    (check-in, floor, check-in, floor ...) so that both see the machine's load swings."""
     secret = secrets.token_urlsafe(32)
     reset_database(kind)
-    work = prepare(kind, pairs, secret, scenario)
-    warm = [{**w, "visits": w["visits"][:2], "homes": w["homes"][:2]} for w in work]
-    measured = [{**w, "visits": w["visits"][2:], "homes": w["homes"][2:]} for w in work]
-    results = {}
+    per_round = pairs - 2
+    work = prepare(kind, 2 + rounds * per_round, secret, scenario)
+
+    def visits(first: int, count: int) -> list[dict]:
+        return [{**w, "visits": w["visits"][first:first + count],
+                 "homes": w["homes"][first:first + count]} for w in work]
+
     # The floor's table, made before its two workers start (each would try at once).
     from bench.floor_app import engine_for, metadata
     metadata.create_all(engine_for(database_url(kind)))
     phases = [("checkin", "backend.app:create_app()", 0), ("floor", "bench.floor_app:create_app()", 0)]
     if floor_reads:
         phases.append((f"floor+{floor_reads}", "bench.floor_app:create_app()", floor_reads))
-    for mode, spec, reads in phases:
-        process = start_gunicorn(spec, kind, secret, port := free_port(), reads)
-        try:
-            drive(mode.split("+")[0], port, warm)
-            results[mode] = drive(mode.split("+")[0], port, measured)
-        finally:
+    servers = {mode: start_gunicorn(spec, kind, secret, free_port(), reads)
+               for mode, spec, reads in phases}
+    runs: dict = {mode: [] for mode in servers}
+    try:
+        for mode, (process, port) in servers.items():
+            drive(mode.split("+")[0], port, visits(0, 2))  # warm-up
+        for n in range(rounds):
+            for mode, (process, port) in servers.items():
+                runs[mode].append(drive(mode.split("+")[0], port,
+                                        visits(2 + n * per_round, per_round)))
+    finally:
+        for process, _port in servers.values():
             stop(process)
-    results["ratio"] = results["checkin"]["rps"] / results["floor"]["rps"]
+    results = {mode: pooled(mode_runs) for mode, mode_runs in runs.items()}
+    results["ratios"] = [c["rps"] / f["rps"] for c, f in zip(runs["checkin"], runs["floor"])]
+    results["ratio"] = statistics.median(results["ratios"])
     return results
+
+
+def pooled(runs: list[dict]) -> dict:
+    """Rounds of one phase together: the median rate, latency over all requests."""
+    latencies = sorted(x for run in runs for x in run["latencies"])
+    return {"requests": len(latencies), "rps": statistics.median(r["rps"] for r in runs),
+            "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+            "failures": sum(r["failures"] for r in runs)}
 
 
 def main() -> None:
@@ -279,23 +300,28 @@ def main() -> None:
     parser.add_argument("--floor-reads", type=int, default=0, metavar="K",
                         help="also serve the floor doing K primary-key SELECTs before its "
                              "INSERT: what a request of a check-in's statement count costs")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating check-in and floor rounds of --pairs - 2 pairs each "
+                             "(default 3); rates are the median round, the ratio the median "
+                             "of the rounds' ratios, latencies over all rounds")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
         print(json.dumps(run_clients(json.load(sys.stdin))))
         return
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    print(f"{CLIENTS} clients, gunicorn -w 2, {args.pairs - 2} check-in+check-out pairs "
-          f"per client measured (2 warm-up), scenario {args.scenario}, "
+    print(f"{CLIENTS} clients, gunicorn -w 2, {args.rounds} rounds of {args.pairs - 2} "
+          f"check-in+check-out pairs per client (2 warm-up), scenario {args.scenario}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.2f}")
     for kind in kinds:
-        r = bench(kind, args.pairs, args.scenario, args.floor_reads)
+        r = bench(kind, args.pairs, args.scenario, args.floor_reads, args.rounds)
         c, f = r["checkin"], r["floor"]
         print(f"{kind:9} check-in: {c['rps']:7.1f} req/s  p50 {c['p50_ms']:6.1f} ms  "
               f"p99 {c['p99_ms']:6.1f} ms  ({c['requests']} requests, {c['failures']} failed)")
         print(f"{kind:9} floor   : {f['rps']:7.1f} req/s  p50 {f['p50_ms']:6.1f} ms  "
               f"p99 {f['p99_ms']:6.1f} ms  ({f['requests']} requests, {f['failures']} failed)")
-        print(f"{kind:9} ratio check-in/floor: {r['ratio']:.2f} (target >= 0.5); "
+        print(f"{kind:9} ratio check-in/floor: {r['ratio']:.2f} (target >= 0.5; rounds "
+              f"{', '.join(f'{x:.2f}' for x in r['ratios'])}); "
               f"p99 target < 50 ms: {'met' if c['p99_ms'] < 50 else 'NOT met'}")
         if args.floor_reads:
             k = r[f"floor+{args.floor_reads}"]
