@@ -63,8 +63,9 @@ def once(user: User, visit_id, kind: EventKind, data: dict, attempt) -> Outcome:
     """attempt() the event; if it is refused, a replay of a stored event answers "duplicate".
 
     A replay is the exception, so the duplicate is looked up only when the attempt
-    fails (a unique-index violation inside store(), or a state, window or visit check
-    a replay would fail); the answer is the same as looking it up first.
+    fails a state, window or visit check that a replay would fail (store() itself
+    looks it up when a unique index turns the insert away); the answer is the same as
+    looking it up first.
     """
     try:
         return attempt()
