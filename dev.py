@@ -22,7 +22,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def ensure_environment(extras: str = "") -> None:
     """Create the virtual environment and install the project if anything changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on any Python, to say so
         sys.exit("Python 3.11 or newer is needed.")
     if not PYTHON.exists():
         print("Creating a virtual environment in .venv ...", flush=True)

@@ -61,7 +61,8 @@ INSERT INTO care_packages (id, service_user_id, provider_id, funder_id, contract
 INSERT INTO visits (id, package_id, contract_id, planned_start, planned_end, local_date,
   duration_min, carers_required, priority, status, cancel_reason, actual_start, actual_end,
   delivered_minutes, location_verified, flags, created_at)
-  SELECT gen_random_uuid(), p.id, p.contract_id, s.start, s.start + make_interval(mins => s.dur), s.day, s.dur,
+  SELECT gen_random_uuid(), p.id, p.contract_id, s.start,
+         s.start + make_interval(mins => s.dur), s.day, s.dur,
          s.carers, 'normal', s.status, CASE WHEN s.status = 'cancelled' THEN 'hospital' END,
          CASE WHEN s.status = 'completed' THEN s.start + make_interval(mins => s.late) END,
          CASE WHEN s.status = 'completed'

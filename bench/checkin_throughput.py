@@ -259,24 +259,26 @@ def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: in
     # The floor's table, made before its two workers start (each would try at once).
     from bench.floor_app import engine_for, metadata
     metadata.create_all(engine_for(database_url(kind)))
-    phases = [("checkin", "backend.app:create_app()", 0), ("floor", "bench.floor_app:create_app()", 0)]
+    phases = [("checkin", "backend.app:create_app()", 0),
+              ("floor", "bench.floor_app:create_app()", 0)]
     if floor_reads:
         phases.append((f"floor+{floor_reads}", "bench.floor_app:create_app()", floor_reads))
     servers = {mode: start_gunicorn(spec, kind, secret, free_port(), reads)
                for mode, spec, reads in phases}
     runs: dict = {mode: [] for mode in servers}
     try:
-        for mode, (process, port) in servers.items():
+        for mode, (_process, port) in servers.items():
             drive(mode.split("+")[0], port, visits(0, 2))  # warm-up
         for n in range(rounds):
-            for mode, (process, port) in servers.items():
+            for mode, (_process, port) in servers.items():
                 runs[mode].append(drive(mode.split("+")[0], port,
                                         visits(2 + n * per_round, per_round)))
     finally:
         for process, _port in servers.values():
             stop(process)
     results = {mode: pooled(mode_runs) for mode, mode_runs in runs.items()}
-    results["ratios"] = [c["rps"] / f["rps"] for c, f in zip(runs["checkin"], runs["floor"])]
+    results["ratios"] = [c["rps"] / f["rps"] for c, f in zip(runs["checkin"], runs["floor"],
+                                                                   strict=True)]
     results["ratio"] = statistics.median(results["ratios"])
     return results
 

@@ -110,7 +110,8 @@ def main() -> None:
         base, base_cpu = baseline_insert(rows)
     print(f"packages={args.packages} days={args.days} visits={result.created} tasks={tasks}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"generate_visits first run:  {first:7.2f} s wall, {first_cpu:6.2f} s CPU (target < 60 s)")
+    print(f"generate_visits first run:  {first:7.2f} s wall, {first_cpu:6.2f} s CPU "
+          "(target < 60 s)")
     print(f"generate_visits second run: {second:7.2f} s wall, {second_cpu:6.2f} s CPU, "
           f"created={again.created} (idempotent)")
     print(f"baseline bare INSERT of the same visit rows: {base:7.2f} s wall, {base_cpu:6.2f} s CPU")

@@ -12,8 +12,10 @@ from markupsafe import Markup
 PATTERNS = ("solid", "hatched", "dotted")
 COLOURS = ("#1d5fa8", "#8a5300", "#00703c")
 _DEFS = """<defs>
-<pattern id="p-hatched" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-<rect width="6" height="6" fill="#f6e7d2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8a5300" stroke-width="3"/></pattern>
+<pattern id="p-hatched" width="6" height="6" patternUnits="userSpaceOnUse"
+ patternTransform="rotate(45)">
+<rect width="6" height="6" fill="#f6e7d2"/>
+<line x1="0" y1="0" x2="0" y2="6" stroke="#8a5300" stroke-width="3"/></pattern>
 <pattern id="p-dotted" width="6" height="6" patternUnits="userSpaceOnUse">
 <rect width="6" height="6" fill="#d9f0e3"/><circle cx="3" cy="3" r="1.6" fill="#00703c"/></pattern>
 </defs>"""
@@ -45,7 +47,8 @@ def _svg(width: int, height: int, title: str, desc: str, body: str) -> Markup:
     uid = abs(hash((title, desc))) % 10**8
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" font-size="13" font-family="system-ui, sans-serif" '
+        f'width="100%" style="max-width:{width}px" font-size="13" '
+        f'font-family="system-ui, sans-serif" '
         f'role="img" aria-labelledby="t{uid} d{uid}" class="chart">'
         f'<title id="t{uid}">{escape(title)}</title><desc id="d{uid}">{escape(desc)}</desc>'
         f'{_DEFS}{body}</svg>')

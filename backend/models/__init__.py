@@ -1,5 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
-from backend.models.alerts import Alert, AlertKind, AlertStatus, Channel, DeliveryStatus, Notification
+from backend.models.alerts import (
+    Alert, AlertKind, AlertStatus, Channel, DeliveryStatus, Notification,
+)
 from backend.models.audit import AuditEntry, SchedulerJobRun, SchedulerLease
 from backend.models.contracts import (
     DEFAULT_RULES, BillingBasis, CallRate, Contract, DoubleUpRule, MonitoringRule, Priority,

@@ -14,7 +14,9 @@ def now() -> datetime:
 
 def zone() -> ZoneInfo:
     """The configured local time zone (ECM_TIMEZONE)."""
-    name = current_app.config.get("ECM_TIMEZONE", DEFAULT_ZONE) if has_app_context() else DEFAULT_ZONE
+    name = DEFAULT_ZONE
+    if has_app_context():
+        name = current_app.config.get("ECM_TIMEZONE", DEFAULT_ZONE)
     return ZoneInfo(name)
 
 
@@ -50,4 +52,5 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo | None = None) -> datetime:
 def local_day_bounds(day: date, tz: ZoneInfo | None = None) -> tuple[datetime, datetime]:
     """UTC instants at which a local day starts and ends (23 or 25 hours on change days)."""
     tz = tz or zone()
-    return (local_to_utc(day, time(0, 0), tz), local_to_utc(day + timedelta(days=1), time(0, 0), tz))
+    midnight = time(0, 0)
+    return local_to_utc(day, midnight, tz), local_to_utc(day + timedelta(days=1), midnight, tz)
