@@ -130,7 +130,8 @@ def _starting_read(values: dict):
             Alert.status == constant(AlertStatus.OPEN), Alert.escalated_at.is_(None),
             Alert.kind.in_([constant(kind) for kind in ESCALATING]),
             Alert.raised_at > floor_param(escalating[-1]),
-            Alert.raised_at <= sa.bindparam(f"upto_{escalating[0]}")).scalar_subquery() > 0)
+            Alert.raised_at <= sa.bindparam(f"upto_{escalating[0]}")).scalar_subquery()
+        > constant(0))
     settings = (sa.select(runs.c.last_run_at, *rules.c, maybe_due.label("maybe_due"),
                           sa.cast(sa.null(), Visit.id.type).label("flagged_id"))
                 .select_from(job).outerjoin(runs, runs.c.name == job.c.name)
