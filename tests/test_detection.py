@@ -263,7 +263,7 @@ def test_family_not_told_without_opt_in(w, app, monkeypatch):
 def test_job_run_records_each_pass_and_never_moves_back(w):
     """The job-run row holds the latest instant and the summary of the pass that set
     it, whether the pass did something or nothing (on PostgreSQL an empty pass is
-    recorded by its judgement read)."""
+    recorded by its starting read)."""
     from backend.models import SchedulerJobRun
 
     def recorded():
@@ -288,3 +288,70 @@ def test_job_run_records_each_pass_and_never_moves_back(w):
     run_detection(S + mins(17))  # empty again: the summary is the empty one
     assert recorded() == (S + mins(17), {"raised": {}, "resolved": 0, "escalated": 0,
                                          "notifications": 0})
+
+
+def normal_rule(w):
+    return db.session.scalar(sa.select(MonitoringRule).where(
+        MonitoringRule.contract_id == w.contract.id, MonitoringRule.priority == Priority.NORMAL))
+
+
+@pytest.mark.parametrize("judged_by", ["pass", "reaction"])
+def test_late_after_more_minutes_than_another_rule_gives_for_missed(w, judged_by):
+    """Late after 40 minutes, missed only at the planned end: late is still raised,
+    though 40 minutes is past the 30 after which critical calls are missed (the
+    missed test of a rule without missed_after_min must be false, not unknown)."""
+    rule = normal_rule(w)
+    rule.late_after_min, rule.missed_after_min = 40, None
+    visit = new_visit(w, minutes=60)
+
+    def judge(at):
+        if judged_by == "pass":
+            run_detection(at)
+        else:
+            react_to_visit_event(visit, at)
+
+    judge(S + mins(40) - SEC)
+    assert kinds(visit) == {}
+    judge(S + mins(40) + SEC)
+    assert set(kinds(visit)) == {AlertKind.LATE}
+
+
+def test_a_rule_changed_by_another_process_is_in_force_at_the_next_pass(w):
+    """The tolerance values the passes keep between them are read again by every pass:
+    a rule changed on another connection (another process) is in force at once."""
+    visit = new_visit(w)  # normal call: late after 15 minutes
+    run_detection(S)
+    run_detection(S + mins(2))
+    db.session.commit()
+    with db.engine.begin() as other:  # not this session: nothing here sees the change
+        rules = MonitoringRule.__table__
+        other.execute(rules.update().where(rules.c.contract_id == w.contract.id,
+                                           rules.c.priority == Priority.NORMAL.value)
+                      .values(late_after_min=3))
+    run_detection(S + mins(3) + SEC)  # 3 is below every value the last pass knew
+    assert set(kinds(visit)) == {AlertKind.LATE}
+
+
+def test_an_empty_pass_is_one_statement_on_postgresql(w, is_postgres):
+    """Nothing due: the starting read finds so, and on PostgreSQL records the pass too."""
+    from backend.models import SchedulerJobRun
+
+    if not is_postgres:
+        pytest.skip("SQLite has no UPDATE in WITH: there the pass records itself apart")
+    new_visit(w)
+    run_detection(S)
+    run_detection(S + mins(1))
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = run_detection(S + mins(2))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert result.as_dict() == {"raised": {}, "resolved": 0, "escalated": 0,
+                                "notifications": 0}
+    assert len(statements) == 1, statements
+    assert db.session.scalar(sa.select(SchedulerJobRun.last_run_at)) == S + mins(2)

@@ -15,9 +15,11 @@ Two sources of work, so a pass touches only the visits that can have changed:
   from events (visits.review_pending). The check-in path judges its visit at once
   and clears the flag; the pass picks up the rest (corrections, bulk loads).
 """
+import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -49,20 +51,46 @@ class Scope:
     values: dict = field(default_factory=dict)  # tolerance_values(), read once per pass
 
 
+class Due(NamedTuple):
+    """An alert found due: the visit and the kind's value."""
+
+    visit_id: uuid.UUID
+    kind: str
+
+
+def constant(value):
+    """SQL literal of a value from code (None, an int, or an enum's value), written into
+    the statement rather than bound: the pass's statements then carry a dozen
+    parameters, not sixty, and less text for psycopg and the server to parse."""
+    if value is None:
+        return sa.null()
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, int):
+        return sa.literal_column(str(int(value)))
+    return sa.literal_column("'" + str(value).replace("'", "''") + "'")
+
+
 def rule(name: str, priority=Visit.priority):
     """SQL expression: the tolerance `name` for the visit's contract and priority.
 
     `priority`: the visit's priority column (another FROM's copy of it, if not visits').
     """
     default = sa.case(
-        (priority == Priority.CRITICAL, DEFAULT_RULES[Priority.CRITICAL][name]),
-        else_=DEFAULT_RULES[Priority.NORMAL][name])
+        (priority == constant(Priority.CRITICAL),
+         constant(DEFAULT_RULES[Priority.CRITICAL][name])),
+        else_=constant(DEFAULT_RULES[Priority.NORMAL][name]))
     return sa.case((MonitoringRule.id.is_(None), default), else_=getattr(MonitoringRule, name))
+
+
+def default_tolerances() -> dict[str, set]:
+    """The values of each tolerance in DEFAULT_RULES (those of a contract with no rule)."""
+    return {name: {r[name] for r in DEFAULT_RULES.values()} for name in RULE_COLUMNS}
 
 
 def tolerance_values() -> dict[str, set]:
     """Distinct values of each tolerance in use (a handful), defaults included."""
-    values = {name: {r[name] for r in DEFAULT_RULES.values()} for name in RULE_COLUMNS}
+    values = default_tolerances()
     rows = db.session.execute(sa.select(*(getattr(MonitoringRule, n) for n in RULE_COLUMNS))
                               .distinct())
     for row in rows:
@@ -76,7 +104,12 @@ def _minutes(values) -> list[int]:
 
 
 def _after(v: int):
-    return sa.bindparam(f"after_{v}")  # since - v minutes (see crossed_params)
+    return sa.bindparam(f"after_{v}")  # since - v minutes (see time_params)
+
+
+def floor_param(v: int):
+    """Bind parameter: `floor` - v minutes, for an instant `floor` not after `since`."""
+    return sa.bindparam(f"floor_{v}")
 
 
 def _upto(v: int):
@@ -87,19 +120,36 @@ def _window(instant, v: int):
     return sa.and_(instant > _after(v), instant <= _upto(v))
 
 
-def _covering(instant, values):
+def _covering(instant, values, after=_after):
     """SQL: `instant` in the one range that holds every value's window (an index range)."""
     minutes = _minutes(values)
-    return sa.and_(instant >= sa.bindparam("lookback"), instant > _after(minutes[-1]),
+    return sa.and_(instant >= sa.bindparam("lookback"), instant > after(minutes[-1]),
                    instant <= _upto(minutes[0]))
 
 
-def time_params(scope: Scope, values: dict) -> dict:
-    """The instants the cached statements take as bind parameters, for this pass."""
+def crossing_ranges(values: dict, after=_after) -> list[tuple]:
+    """(instant column, SQL condition) of the index ranges that cover every tolerance's
+    window since the last pass: a visit in one of them may have crossed a tolerance
+    (`after`: floor_param for ranges from an instant not after `since`)."""
+    scheduled = Visit.status == constant(VisitStatus.SCHEDULED)
+    return [
+        (Visit.planned_start, sa.and_(scheduled, _covering(
+            Visit.planned_start, values["late_after_min"] | values["missed_after_min"], after))),
+        (Visit.planned_end, sa.and_(scheduled, _covering(Visit.planned_end, {0}, after))),
+        (Visit.planned_end, sa.and_(Visit.status == constant(VisitStatus.IN_PROGRESS),
+                                    _covering(Visit.planned_end,
+                                              values["no_checkout_after_min"], after)))]
+
+
+def time_params(scope: Scope, values: dict, floor: datetime | None = None) -> dict:
+    """The instants the cached statements take as bind parameters, for this pass
+    (`floor`: an instant known not to be after the pass's `since`)."""
     params = {"lookback": scope.lookback_start}
     for v in {0}.union(*(_minutes(vs) for vs in values.values())):
         if scope.since is not None:
             params[f"after_{v}"] = scope.since - timedelta(minutes=v)
+        if floor is not None:
+            params[f"floor_{v}"] = floor - timedelta(minutes=v)
         params[f"upto_{v}"] = scope.now - timedelta(minutes=v)
     return params
 
@@ -144,14 +194,9 @@ def crossed_query(values: dict):
     key = values_key(values)
     if key in _CROSSED:
         return _CROSSED[key]
-    scheduled = Visit.status == VisitStatus.SCHEDULED
-    started = Visit.status == VisitStatus.IN_PROGRESS
     candidates = sa.select(Visit.id, Visit.status, Visit.planned_start, Visit.planned_end,
                            Visit.contract_id, Visit.priority).where(sa.or_(
-        sa.and_(scheduled, _covering(Visit.planned_start, values["late_after_min"]
-                                     | values["missed_after_min"])),
-        sa.and_(scheduled, _covering(Visit.planned_end, {0})),
-        sa.and_(started, _covering(Visit.planned_end, values["no_checkout_after_min"]))),
+        *(condition for _, condition in crossing_ranges(values)))
     ).cte("candidates").prefix_with("MATERIALIZED")
     c = candidates.c
 
@@ -159,26 +204,30 @@ def crossed_query(values: dict):
         return rule(name, priority=c.priority)
 
     def crossed(instant, name):
-        return sa.or_(*(sa.and_(tolerance(name) == v, _window(instant, v))
+        return sa.or_(*(sa.and_(tolerance(name) == constant(v), _window(instant, v))
                         for v in _minutes(values[name])))
 
+    # NOT of this must be true or false, never NULL: hence the IS NOT NULL guards.
+    missed_after = tolerance("missed_after_min")
     missed_due = sa.or_(
-        sa.and_(tolerance("missed_after_min").is_(None), c.planned_end <= _upto(0)),
-        *(sa.and_(tolerance("missed_after_min") == v, c.planned_start <= _upto(v))
+        sa.and_(missed_after.is_(None), c.planned_end <= _upto(0)),
+        *(sa.and_(missed_after.is_not(None), missed_after == constant(v),
+                  c.planned_start <= _upto(v))
           for v in _minutes(values["missed_after_min"])))
     lookback = sa.bindparam("lookback")
+    scheduled = c.status == constant(VisitStatus.SCHEDULED)
     kind = sa.case(
-        (sa.and_(c.status == VisitStatus.SCHEDULED, sa.or_(
-            sa.and_(tolerance("missed_after_min").is_(None), c.planned_end >= lookback,
+        (sa.and_(scheduled, sa.or_(
+            sa.and_(missed_after.is_(None), c.planned_end >= lookback,
                     _window(c.planned_end, 0)),
             sa.and_(c.planned_start >= lookback, crossed(c.planned_start, "missed_after_min")))),
-         AlertKind.MISSED.value),
-        (sa.and_(c.status == VisitStatus.SCHEDULED, c.planned_start >= lookback,
+         constant(AlertKind.MISSED)),
+        (sa.and_(scheduled, c.planned_start >= lookback,
                  crossed(c.planned_start, "late_after_min"), ~missed_due),
-         AlertKind.LATE.value),
-        (sa.and_(c.status == VisitStatus.IN_PROGRESS, c.planned_end >= lookback,
+         constant(AlertKind.LATE)),
+        (sa.and_(c.status == constant(VisitStatus.IN_PROGRESS), c.planned_end >= lookback,
                  crossed(c.planned_end, "no_checkout_after_min")),
-         AlertKind.NO_CHECKOUT.value))
+         constant(AlertKind.NO_CHECKOUT)))
     judged = sa.select(c.id, kind.label("kind")).select_from(candidates.outerjoin(
         MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
                                 MonitoringRule.priority == c.priority)
@@ -214,8 +263,8 @@ def changed_query(values: dict):
         return sa.select(c.id.label("visit_id"), sa.literal(kind.value).label("kind")).where(
             *conditions, no_alert)
 
-    def past(instant, name: str):
-        return sa.or_(*(sa.and_(c[name] == v, instant <= _upto(v))
+    def past(instant, name: str):  # never NULL (negated below): IS NOT NULL guards
+        return sa.or_(*(sa.and_(c[name].is_not(None), c[name] == v, instant <= _upto(v))
                         for v in _minutes(values[name])))
 
     missed_reached = sa.or_(sa.and_(c.missed_after_min.is_(None), c.planned_end <= _upto(0)),
@@ -239,18 +288,14 @@ def changed_query(values: dict):
     return _CHANGED[key]
 
 
-def due_alerts(scope: Scope, crossed_rows: list | None = None) -> list:
+def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
     """Rows (visit_id, kind) of every alert the scope makes due and that is not yet raised.
 
-    `crossed_rows`: crossed_query's rows when the caller has read them already.
+    `crossed_rows`: crossed_query's rows, read by the pass (none for a reaction).
     """
     values = scope.values
     params = time_params(scope, values)
-    found = []
-    if crossed_rows is not None:
-        found += crossed_rows
-    elif scope.since is not None and scope.since < scope.now:
-        found += db.session.execute(crossed_query(values), params).all()
+    found = list(crossed_rows)
     ids = scope.changed_ids
     for start in range(0, len(ids), CHUNK):
         found += db.session.execute(changed_query(values),
@@ -258,7 +303,7 @@ def due_alerts(scope: Scope, crossed_rows: list | None = None) -> list:
     return found
 
 
-def raise_alerts(scope: Scope, detail_for, crossed_rows: list | None = None) -> list[Alert]:
+def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> list[Alert]:
     """Insert every due alert once; returns the alerts this call created."""
     found = due_alerts(scope, crossed_rows)
     if not found:

@@ -18,16 +18,22 @@ from backend.models import (
 )
 from backend.services import clock
 from backend.services.detection import (
-    CHUNK, RULE_COLUMNS, Scope, values_key, crossed_query, raise_alerts, rule, time_params,
-    tolerance_values,
+    CHUNK, RULE_COLUMNS, Due, Scope, constant, crossed_query, crossing_ranges,
+    default_tolerances, floor_param, raise_alerts, rule, time_params, tolerance_values,
+    values_key,
 )
 from backend.services.notifications import Audience, notify
-from backend.services.sql_dialect import among, dialect_name, insert_ignoring_duplicates
+from backend.services.sql_dialect import (
+    among, dialect_name, insert_ignoring_duplicates, writes_in_with,
+)
 
 JOB_NAME = "detection"
 # With no earlier pass on record, visits whose events arrived in the last hour are
 # judged too (e.g. the demo's bulk-loaded day, which no check-in reaction saw).
 FIRST_PASS_EVENTS = timedelta(hours=1)
+# The scheduler runs the pass every minute, so the last one is normally this recent;
+# the starting read looks for work since then (see _starting_read).
+USUAL_GAP = timedelta(minutes=2)
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 # Kinds that go to the funder when nobody has acknowledged them in time.
 ESCALATING = (AlertKind.LATE, AlertKind.MISSED, AlertKind.SHORT, AlertKind.NO_CHECKOUT,
@@ -83,57 +89,112 @@ def _pending_review(now: datetime, flagged: set, first_pass: bool) -> tuple:
     return tuple(sorted(ids))
 
 
-def _starting_read():
-    """One statement (built once): the job-run row outer-joined to the distinct rule rows,
-    then one row per visit flagged for review (visits.review_pending).
+_STARTING: dict = {}  # _starting_read statements by dialect and tolerance values
+_TOLERANCES: dict = {}  # by database: the tolerance values the last starting read found
+
+
+def _starting_read(values: dict):
+    """One statement (built once per set of tolerance values): the job-run row
+    outer-joined to the distinct rule rows, with whether anything may be due; then one
+    row per visit flagged for review (visits.review_pending).
+
+    "Maybe due": a visit in the index ranges that cover every tolerance's window since
+    the bound instant `floor` (USUAL_GAP ago), or an open unacknowledged alert in the
+    age range that covers every escalation time. When neither, and the last pass was
+    not before `floor` and `values` still hold, the judgement read would find nothing
+    and is not run: an empty pass is then this one round trip, for on PostgreSQL a
+    data-modifying CTE records the pass too (as an empty one; _record_run rewrites
+    the summary of a pass that did something). PostgreSQL runs that UPDATE whether
+    or not anything reads it; it holds the job-run row until the pass commits, so a
+    second scheduler started by mistake (without the lease) waits there.
 
     The flagged visits are locked until the pass commits. SKIP LOCKED (PostgreSQL):
     a visit a check-in request holds is judged by that request's own reaction, or
     left flagged for the next pass.
     """
+    key = (dialect_name(), values_key(values))
+    if key in _STARTING:
+        return _STARTING[key]
     runs = SchedulerJobRun.__table__
     rule_columns = [getattr(MonitoringRule, n) for n in RULE_COLUMNS]
     rules = sa.select(*rule_columns).distinct().subquery()
-    job = sa.select(sa.literal(JOB_NAME).label("name")).subquery()
-    settings = (sa.select(runs.c.last_run_at, *rules.c,
+    job = sa.select(constant(JOB_NAME).label("name")).subquery()
+    escalating = sorted(values["escalate_after_min"])
+    # The first instant in each range (an index read that stops at the first row) and
+    # a count, not EXISTS: after five runs psycopg prepares the statement, and a
+    # generic plan would weigh EXISTS as a sequential scan that stops early.
+    maybe_due = sa.or_(
+        *(sa.select(sa.func.min(instant)).where(condition).scalar_subquery().is_not(None)
+          for instant, condition in crossing_ranges(values, after=floor_param)),
+        sa.select(sa.func.count()).where(
+            Alert.status == constant(AlertStatus.OPEN), Alert.escalated_at.is_(None),
+            Alert.kind.in_([constant(kind) for kind in ESCALATING]),
+            Alert.raised_at > floor_param(escalating[-1]),
+            Alert.raised_at <= sa.bindparam(f"upto_{escalating[0]}")).scalar_subquery()
+        > constant(0))
+    settings = (sa.select(runs.c.last_run_at, *rules.c, maybe_due.label("maybe_due"),
                           sa.cast(sa.null(), Visit.id.type).label("flagged_id"))
                 .select_from(job).outerjoin(runs, runs.c.name == job.c.name)
                 .outerjoin(rules, sa.true()))
     flagged = sa.select(Visit.id).where(Visit.review_pending).with_for_update(
         skip_locked=True).subquery()
-    return sa.union_all(settings, sa.select(*([sa.null()] * (1 + len(rule_columns))),
-                                            flagged.c.id))
+    statement = sa.union_all(settings, sa.select(
+        *([sa.null()] * (2 + len(rule_columns))), flagged.c.id))
+    if writes_in_with():
+        statement = statement.add_cte(_RECORD_RUN.cte("recorded"))
+    _STARTING[key] = statement
+    return statement
 
 
-_STARTING_READ = _starting_read()
+@dataclass
+class StartingPoint:
+    """What the starting read found."""
+
+    last_run_at: datetime | None
+    values: dict
+    flagged: set
+    maybe_due: bool
 
 
-def _starting_point() -> tuple[datetime | None, dict, set]:
-    """The last pass's instant (None before the first), the tolerance values and the
-    flagged visits, in one round trip (an empty county pass costs its round trips)."""
-    values = {name: {r[name] for r in DEFAULT_RULES.values()} for name in RULE_COLUMNS}
-    last_run_at, flagged = None, set()
-    for row in db.session.execute(_STARTING_READ):
+def _starting_point(now: datetime, lookback: datetime, floor: datetime) -> StartingPoint:
+    """The last pass's instant (None before the first), the tolerance values, the
+    flagged visits and whether anything may be due since `floor`, in one round trip.
+
+    The statement is the one for the tolerance values the last pass found here: they
+    shape it, and it reads them again, so a rule changed anywhere (another process
+    included) is in force from the next pass.
+    """
+    database = str(db.session.get_bind().url)
+    assumed = _TOLERANCES.get(database) or default_tolerances()
+    params = dict(time_params(Scope(now=now, lookback_start=lookback), assumed, floor),
+                  instant=now, finished=clock.now(), summary=EMPTY_SUMMARY)
+    found = StartingPoint(None, default_tolerances(), set(), False)
+    for row in db.session.execute(_starting_read(assumed), params):
         if row.flagged_id is not None:
-            flagged.add(row.flagged_id)
+            found.flagged.add(row.flagged_id)
             continue
-        last_run_at = row.last_run_at
+        found.last_run_at, found.maybe_due = row.last_run_at, row.maybe_due
         if row.late_after_min is not None:  # else no rule rows (a rule always has one)
             for name in RULE_COLUMNS:
-                values[name].add(getattr(row, name))
-    return last_run_at, values, flagged
+                found.values[name].add(getattr(row, name))
+    _TOLERANCES[database] = found.values
+    if values_key(found.values) != values_key(assumed):
+        found.maybe_due = True  # the read looked with other tolerances
+    return found
 
 
-def _scope(now: datetime) -> tuple[Scope, bool]:
+def _scope(now: datetime) -> tuple[Scope, bool, bool]:
     """The scheduler's pass: tolerances crossed since the last pass, and flagged visits;
-    and whether no pass is on record yet."""
-    last_run_at, values, flagged = _starting_point()
+    whether no pass is on record yet; whether the judgement read may find something."""
     lookback = _lookback(now)
-    since = lookback if last_run_at is None else max(lookback, min(last_run_at, now))
-    first_pass = last_run_at is None
-    return Scope(now=now, lookback_start=lookback, since=since,
-                 changed_ids=_pending_review(now, flagged, first_pass),
-                 values=values), first_pass
+    floor = max(lookback, now - USUAL_GAP)
+    start = _starting_point(now, lookback, floor)
+    since = lookback if start.last_run_at is None else max(lookback, min(start.last_run_at, now))
+    first_pass = start.last_run_at is None
+    scope = Scope(now=now, lookback_start=lookback, since=since,
+                  changed_ids=_pending_review(now, start.flagged, first_pass),
+                  values=start.values)
+    return scope, first_pass, start.maybe_due or since < floor
 
 
 def _resolution(alert: Alert, visit: Visit) -> str | None:
@@ -179,6 +240,7 @@ def reconcile(scope: Scope) -> int:
 
 
 ESCALATE = "escalate"  # the kind column of _judgement_read's overdue-alert rows
+EMPTY_SUMMARY = {"raised": {}, "resolved": 0, "escalated": 0, "notifications": 0}
 _JUDGEMENT: dict = {}  # by tolerance values: built once
 
 
@@ -194,23 +256,24 @@ def _overdue(values: set):
     unacknowledged = (
         sa.select(Alert.id, Alert.raised_at, Visit.contract_id, Visit.priority)
         .join(Visit, Visit.id == Alert.visit_id)
-        .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None),
-               Alert.kind.in_(ESCALATING), Alert.raised_at > sa.bindparam("raised_after"),
+        .where(Alert.status == constant(AlertStatus.OPEN), Alert.escalated_at.is_(None),
+               Alert.kind.in_([constant(kind) for kind in ESCALATING]),
+               Alert.raised_at > sa.bindparam("raised_after"),
                Alert.raised_at <= sa.bindparam(f"upto_{key[0]}"))
         .cte("unacknowledged").prefix_with("MATERIALIZED"))
     c = unacknowledged.c
-    return sa.select(c.id, sa.literal(ESCALATE)).select_from(unacknowledged.outerjoin(
+    return sa.select(c.id, constant(ESCALATE)).select_from(unacknowledged.outerjoin(
         MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
                                 MonitoringRule.priority == c.priority))).where(sa.or_(
-        *(sa.and_(rule("escalate_after_min", priority=c.priority) == v,
+        *(sa.and_(rule("escalate_after_min", priority=c.priority) == constant(v),
                   c.raised_at <= sa.bindparam(f"upto_{v}")) for v in key)))
 
 
 def _judgement_read(scope: Scope) -> tuple[list, list]:
     """One statement for the clock's work: (visit_id, kind) of the late, missed and
     no-check-out alerts due since the last pass, and the ids of the alerts overdue
-    for escalation (rows whose kind is ESCALATE). An empty pass is then one
-    round trip here, not two."""
+    for escalation (rows whose kind is ESCALATE). Run only when the starting read
+    says something may be due."""
     values = scope.values
     key = (values_key(values), dialect_name())
     if key not in _JUDGEMENT:
@@ -223,7 +286,7 @@ def _judgement_read(scope: Scope) -> tuple[list, list]:
         if row.kind == ESCALATE:
             overdue.append(row.visit_id)  # an alert's id in this column
         else:
-            crossed.append(row)
+            crossed.append(Due(row.visit_id, row.kind))
     return crossed, overdue
 
 
@@ -245,7 +308,7 @@ def escalate(scope: Scope, overdue_ids: list) -> list[Alert]:
                                    .execution_options(populate_existing=True)))
 
 
-def _pass(scope: Scope, crossed_rows: list | None = None) -> DetectionResult:
+def _pass(scope: Scope, crossed_rows: list = ()) -> DetectionResult:
     result = DetectionResult()
     result.resolved += reconcile(scope)
     created = raise_alerts(scope, describe, crossed_rows)
@@ -256,7 +319,9 @@ def _pass(scope: Scope, crossed_rows: list | None = None) -> DetectionResult:
 
 
 def _reviewed(visit_ids: tuple) -> None:
-    """Clear the review flag of the visits this pass judged (locked by _pending_review)."""
+    """Clear the review flag of the visits this pass judged (locked by _starting_read)."""
+    if not visit_ids:
+        return
     for start in range(0, len(visit_ids), CHUNK):
         db.session.execute(
             sa.update(Visit).where(among(Visit.id, visit_ids[start:start + CHUNK]),
@@ -271,14 +336,17 @@ def _reviewed(visit_ids: tuple) -> None:
 def run_detection(now: datetime | None = None) -> DetectionResult:
     """The minute job: resolve, raise, escalate and notify, for every visit in the window."""
     now = now or clock.now()
-    scope, first_pass = _scope(now)
-    crossed, overdue = _judgement_read(scope)
+    scope, first_pass, maybe_due = _scope(now)
+    crossed, overdue = _judgement_read(scope) if maybe_due else ([], [])
     result = _pass(scope, crossed)
     _reviewed(scope.changed_ids)
     escalated = escalate(scope, overdue)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
-    _record_run(now, result, first_pass)
+    if first_pass or not writes_in_with() or result.as_dict() != EMPTY_SUMMARY:
+        _record_run(now, result, first_pass)
+    else:
+        _forget_job_run()  # recorded by the starting read
     return result
 
 
@@ -362,14 +430,16 @@ def _rules_for(visit: Visit) -> dict:
 _RUNS = SchedulerJobRun.__table__
 _INSTANT = sa.bindparam("instant", type_=_RUNS.c.last_run_at.type)
 # The pass's instant never moves the recorded one back (two schedulers by mistake).
-_RECORD_RUN = sa.update(_RUNS).where(_RUNS.c.name == JOB_NAME).values(
+_RECORD_RUN = sa.update(_RUNS).where(_RUNS.c.name == constant(JOB_NAME)).values(
     last_run_at=sa.case((_RUNS.c.last_run_at < _INSTANT, _INSTANT), else_=_RUNS.c.last_run_at),
     last_finished_at=sa.bindparam("finished", type_=_RUNS.c.last_finished_at.type),
     last_summary=sa.bindparam("summary", type_=_RUNS.c.last_summary.type))
 
 
 def _record_run(now: datetime, result: DetectionResult, first_pass: bool) -> None:
-    """Write this pass's instant and summary: one UPDATE."""
+    """Write this pass's instant and summary: one UPDATE (on PostgreSQL the starting read
+    has recorded the pass as an empty one: this is for a first pass, or one that did
+    something, or SQLite)."""
     if first_pass:
         # Maybe a first pass; another scheduler started by mistake may be recording its
         # own at the same moment: insert if absent (waits for it), then update what stands.
@@ -379,6 +449,11 @@ def _record_run(now: datetime, result: DetectionResult, first_pass: bool) -> Non
                   last_summary={})])
     db.session.execute(_RECORD_RUN, dict(instant=now, finished=clock.now(),
                                          summary=result.as_dict()))
+    _forget_job_run()
+
+
+def _forget_job_run() -> None:
+    """Expire a loaded job-run object: the row was written in SQL."""
     held = db.session.identity_map.get(sa.orm.util.identity_key(SchedulerJobRun, JOB_NAME))
     if held is not None:
-        db.session.expire(held)  # written in SQL above
+        db.session.expire(held)

@@ -13,6 +13,12 @@ def dialect_name() -> str:
     return db.session.get_bind().dialect.name
 
 
+def writes_in_with() -> bool:
+    """Whether a statement may carry an INSERT/UPDATE as a WITH clause (PostgreSQL's
+    data-modifying CTE; SQLite has none), so a write can share a read's round trip."""
+    return dialect_name() == "postgresql"
+
+
 def insert_ignoring_duplicates(table, conflict_columns: list[str] | None = None):
     """INSERT that silently skips rows clashing with a unique key (ON CONFLICT DO NOTHING);
     with no conflict columns, rows clashing with any unique index or constraint.
