@@ -38,7 +38,12 @@ class ServiceUser(IdMixin, CreatedMixin, db.Model):
     @property
     def name(self) -> str:
         """Full name as carers say it."""
-        return f"{self.first_name} {self.last_name}"
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str) -> str:
+        """The full name from its parts (for a row read without the object)."""
+        return f"{first_name} {last_name}"
 
 
 class PinStatus(enum.StrEnum):

@@ -303,13 +303,19 @@ def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
     return found
 
 
-def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> list[Alert]:
-    """Insert every due alert once; returns the alerts this call created."""
+# What an alert's detail line reads of its visit (monitoring.describe).
+_DESCRIBED = (Visit.id, Visit.planned_start, Visit.planned_end, Visit.local_date,
+              Visit.delivered_minutes, Visit.duration_min, Visit.actual_start, Visit.actual_end)
+
+
+def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> list[sa.Row]:
+    """Insert every due alert once; returns the alerts this call created, as rows of the
+    alerts table (a national minute raises a hundred: no ORM object is built for them)."""
     found = due_alerts(scope, crossed_rows)
     if not found:
         return []
-    visits = {v.id: v for v in db.session.scalars(
-        sa.select(Visit).where(among(Visit.id, list({row.visit_id for row in found}))))}
+    visits = {v.id: v for v in db.session.execute(
+        sa.select(*_DESCRIBED).where(among(Visit.id, list({row.visit_id for row in found}))))}
     rows = []
     for row in found:
         kind = AlertKind(row.kind)
@@ -318,16 +324,16 @@ def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> list[Aler
             raised_at=scope.now, detail=detail_for(kind, visits[row.visit_id]),
             escalated_at=scope.now if kind == AlertKind.MISSED else None))
     # RETURNING yields only the alerts actually inserted (a duplicate kind is skipped).
-    inserted = db.session.execute(
+    created = list(db.session.execute(
         insert_ignoring_duplicates(Alert.__table__, ["visit_id", "kind"])
-        .returning(Alert.__table__.c.id), rows)
-    ids = [row.id for row in inserted]
-    created = list(db.session.scalars(sa.select(Alert).where(among(Alert.id, ids)))) if ids else []
+        .returning(*Alert.__table__.c), rows))
     missed = [a.visit_id for a in created if a.kind == AlertKind.MISSED]
     if missed:
         db.session.execute(
             sa.update(Visit).where(among(Visit.id, missed), Visit.status == VisitStatus.SCHEDULED)
             .values(status=VisitStatus.MISSED).execution_options(synchronize_session=False))
-        for visit_id in missed:
-            db.session.expire(visits[visit_id])
+        for visit_id in missed:  # a visit object this session holds must read it again
+            held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
+            if held is not None:
+                db.session.expire(held)
     return created

@@ -21,7 +21,7 @@ from backend.models import (
     ServiceUser, User, Visit,
 )
 from backend.services import access, clock
-from backend.services.sql_dialect import insert_ignoring_duplicates
+from backend.services.sql_dialect import among, insert_ignoring_duplicates
 
 FAMILY_KINDS = (AlertKind.LATE, AlertKind.MISSED)
 
@@ -36,17 +36,17 @@ def _smtp_configured() -> bool:
 
 
 def _people(role: Role, organisation_ids: set) -> dict:
-    """Active users of a role, grouped by organisation."""
+    """Active users of a role (rows of id and email), grouped by organisation."""
     grouped: dict = {}
-    rows = db.session.scalars(sa.select(User).where(
+    rows = db.session.execute(sa.select(User.id, User.email, User.organisation_id).where(
         User.role == role, User.active.is_(True), User.organisation_id.in_(organisation_ids)))
     for user in rows:
         grouped.setdefault(user.organisation_id, []).append(user)
     return grouped
 
 
-def _row(key: str, alert: Alert, channel: Channel, subject: str, body: str, now: datetime,
-         user: User | None = None, address: str | None = None) -> dict:
+def _row(key: str, alert, channel: Channel, subject: str, body: str, now: datetime,
+         user=None, address: str | None = None) -> dict:
     inbox = channel == Channel.INBOX
     return dict(id=uuid.uuid4(), dedupe_key=key[:200], alert_id=alert.id, channel=channel,
                 recipient_user_id=user.id if user else None, address=address,
@@ -55,7 +55,7 @@ def _row(key: str, alert: Alert, channel: Channel, subject: str, body: str, now:
                 sent_at=now if inbox else None)
 
 
-def _staff_rows(prefix: str, alert: Alert, users: list, subject: str, body: str, now) -> list:
+def _staff_rows(prefix: str, alert, users: list, subject: str, body: str, now) -> list:
     rows = []
     for user in users:
         rows.append(_row(f"{prefix}:{user.id}:inbox", alert, Channel.INBOX, subject, body, now,
@@ -66,64 +66,73 @@ def _staff_rows(prefix: str, alert: Alert, users: list, subject: str, body: str,
     return rows
 
 
-def _webhook_body(alert: Alert, visit: Visit, event: str) -> str:
+def _webhook_body(alert, about: sa.Row, event: str) -> str:
     return json.dumps({
         "event": event, "alert_id": str(alert.id), "kind": alert.kind.value,
-        "visit_id": str(visit.id), "planned_start": visit.planned_start.isoformat(),
+        "visit_id": str(alert.visit_id), "planned_start": about.planned_start.isoformat(),
         "raised_at": alert.raised_at.isoformat(), "detail": alert.detail,
     })
 
 
-def _family_row(alert: Alert, visit: Visit, person: ServiceUser, provider: Organisation, now):
+def _family_row(alert, about: sa.Row, now):
     word = "is running late" if alert.kind == AlertKind.LATE else "has been missed"
-    when = visit.planned_start.astimezone(clock.zone()).strftime("%H:%M on %d %B")
-    body = (f"Dear {person.contact_name or 'family member'},\n\nThe care visit to "
-            f"{person.first_name} planned for {when} {word}. {provider.name} has been told and "
-            f"is dealing with it.\n")
+    when = about.planned_start.astimezone(clock.zone()).strftime("%H:%M on %d %B")
+    body = (f"Dear {about.contact_name or 'family member'},\n\nThe care visit to "
+            f"{about.first_name} planned for {when} {word}. {about.provider_name} has been "
+            f"told and is dealing with it.\n")
     return _row(f"alert:{alert.id}:family:email", alert, Channel.EMAIL,
-                f"Care visit for {person.first_name} {word}", body, now,
-                address=person.contact_email)
+                f"Care visit for {about.first_name} {word}", body, now,
+                address=about.contact_email)
 
 
-def notify(alerts: list[Alert], audience: Audience, now: datetime | None = None) -> int:
-    """Write the outbox rows for these alerts; returns how many were new."""
+# What the messages say of an alert's visit, person and provider: columns, not objects
+# (a national minute raises a hundred alerts).
+_ABOUT = sa.select(
+    Alert.id.label("alert_id"), Visit.planned_start, CarePackage.provider_id,
+    CarePackage.funder_id, ServiceUser.first_name, ServiceUser.last_name,
+    ServiceUser.contact_name, ServiceUser.contact_opted_in, ServiceUser.contact_email,
+    Organisation.name.label("provider_name"), Organisation.webhook_url,
+).join(Visit, Visit.id == Alert.visit_id).join(
+    CarePackage, CarePackage.id == Visit.package_id).join(
+    ServiceUser, ServiceUser.id == CarePackage.service_user_id).join(
+    Organisation, Organisation.id == CarePackage.provider_id)
+
+
+def notify(alerts: list, audience: Audience, now: datetime | None = None) -> int:
+    """Write the outbox rows for these alerts (objects or rows of the alerts table);
+    returns how many were new."""
     if not alerts:
         return 0
     now = now or clock.now()
-    context = db.session.execute(
-        sa.select(Alert.id, Visit, CarePackage, ServiceUser, Organisation)
-        .join(Visit, Visit.id == Alert.visit_id)
-        .join(CarePackage, CarePackage.id == Visit.package_id)
-        .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
-        .join(Organisation, Organisation.id == CarePackage.provider_id)
-        .where(Alert.id.in_([a.id for a in alerts]))).all()
-    by_alert = {row[0]: row[1:] for row in context}
-    managers = _people(Role.PROVIDER_MANAGER, {row[2].provider_id for row in context})
-    commissioners = _people(Role.COMMISSIONER, {row[2].funder_id for row in context})
+    context = db.session.execute(_ABOUT.where(among(Alert.id, [a.id for a in alerts]))).all()
+    by_alert = {row.alert_id: row for row in context}
+    managers = _people(Role.PROVIDER_MANAGER, {row.provider_id for row in context})
+    commissioners = _people(Role.COMMISSIONER, {row.funder_id for row in context})
     base_url = current_app.config.get("ECM_PUBLIC_URL", "")
 
     rows = []
     for alert in alerts:
-        visit, package, person, provider = by_alert[alert.id]
-        subject = f"{alert.kind.value.replace('_', ' ').title()}: {person.name}"
+        about = by_alert[alert.id]
+        name = ServiceUser.name_of(about.first_name, about.last_name)
+        subject = f"{alert.kind.value.replace('_', ' ').title()}: {name}"
         body = f"{alert.detail}\n\n{base_url}/alerts/{alert.id}\n"
         prefix = f"alert:{alert.id}"
         if audience == Audience.RAISED:
-            rows += _staff_rows(f"{prefix}:provider", alert, managers.get(package.provider_id, []),
+            rows += _staff_rows(f"{prefix}:provider", alert, managers.get(about.provider_id, []),
                                 subject, body, now)
-            if provider.webhook_url:
-                rows.append(_row(f"{prefix}:raised:webhook:{provider.id}", alert,
+            if about.webhook_url:
+                rows.append(_row(f"{prefix}:raised:webhook:{about.provider_id}", alert,
                                  Channel.WEBHOOK, "alert.raised",
-                                 _webhook_body(alert, visit, "alert.raised"), now,
-                                 address=provider.webhook_url))
-            if (alert.kind in FAMILY_KINDS and person.contact_opted_in and person.contact_email
+                                 _webhook_body(alert, about, "alert.raised"), now,
+                                 address=about.webhook_url))
+            if (alert.kind in FAMILY_KINDS and about.contact_opted_in and about.contact_email
                     and _smtp_configured()):
-                rows.append(_family_row(alert, visit, person, provider, now))
+                rows.append(_family_row(alert, about, now))
         if audience == Audience.ESCALATED or alert.kind == AlertKind.MISSED:
             why = "Escalated: not acknowledged in time." if audience == Audience.ESCALATED \
                 else "Missed call confirmed."
-            rows += _staff_rows(f"{prefix}:funder", alert, commissioners.get(package.funder_id, []),
-                                f"[{provider.name}] {subject}", f"{why}\n{body}", now)
+            rows += _staff_rows(f"{prefix}:funder", alert, commissioners.get(about.funder_id, []),
+                                f"[{about.provider_name}] {subject}", f"{why}\n{body}", now)
     if not rows:
         return 0
     # RETURNING yields only the rows actually inserted (duplicates are skipped).
