@@ -2,7 +2,7 @@
 """The two quick-start commands, with nothing but Python 3.11+ installed.
 
     python3 dev.py start   set up, build the demo county on SQLite, start the service
-    python3 dev.py test    set up the test tools and run the whole suite
+    python3 dev.py test    set up the test tools, lint, and run the whole suite
 
 Both create ./.venv and install the project into it the first time (again only
 when pyproject.toml changes).
@@ -66,11 +66,15 @@ def start() -> int:
 
 
 def test(args: list[str]) -> int:
-    """Install the test tools and run pytest (on TEST_DATABASE_URL if set, else SQLite)."""
+    """Install the test tools, lint, and run pytest (on TEST_DATABASE_URL if set, else
+    SQLite); fails if either fails."""
     ensure_environment("dev")
+    print("Linting (ruff check) ...", flush=True)
+    linted = subprocess.run([PYTHON, "-m", "ruff", "check", "."], cwd=ROOT).returncode
     where = os.environ.get("TEST_DATABASE_URL", "").split("@")[-1] or "SQLite"
     print(f"Running the test suite on {where}", flush=True)
-    return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT).returncode
+    tested = subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT).returncode
+    return tested or linted
 
 
 def main() -> int:

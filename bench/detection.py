@@ -291,8 +291,8 @@ def measure(url: str, at: datetime, repeats: int) -> None:
         summaries = {}
         for _ in range(repeats):
             vacuum()
-            rows = []
-            selects.append(timed(lambda: rows.extend(bare_select(at))))
+            rows: list = []
+            selects.append(timed(lambda rows=rows: rows.extend(bare_select(at))))
             due = len(rows)
             db.session.rollback()
             reacted.append(timed(lambda: summaries.update(reacted=run_detection(at))))
