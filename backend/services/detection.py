@@ -28,7 +28,7 @@ from backend.models import (
     DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, Priority, Visit, VisitStatus,
 )
 from backend.services.sql_dialect import (
-    among, among_bound, dialect_name, insert_ignoring_duplicates, minutes_between,
+    among, among_bound, dialect_name, insert_rows_ignoring_duplicates, minutes_between,
 )
 
 RULE_COLUMNS = ("late_after_min", "missed_after_min", "short_margin_min", "early_finish_min",
@@ -324,9 +324,8 @@ def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> list[sa.R
             raised_at=scope.now, detail=detail_for(kind, visits[row.visit_id]),
             escalated_at=scope.now if kind == AlertKind.MISSED else None))
     # RETURNING yields only the alerts actually inserted (a duplicate kind is skipped).
-    created = list(db.session.execute(
-        insert_ignoring_duplicates(Alert.__table__, ["visit_id", "kind"])
-        .returning(*Alert.__table__.c), rows))
+    created = insert_rows_ignoring_duplicates(Alert.__table__, rows, ["visit_id", "kind"],
+                                              list(Alert.__table__.c))
     missed = [a.visit_id for a in created if a.kind == AlertKind.MISSED]
     if missed:
         db.session.execute(

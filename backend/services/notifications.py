@@ -21,7 +21,7 @@ from backend.models import (
     ServiceUser, User, Visit,
 )
 from backend.services import access, clock
-from backend.services.sql_dialect import among, insert_ignoring_duplicates
+from backend.services.sql_dialect import among, insert_rows_ignoring_duplicates
 
 FAMILY_KINDS = (AlertKind.LATE, AlertKind.MISSED)
 
@@ -35,14 +35,20 @@ def _smtp_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def _people(role: Role, organisation_ids: set) -> dict:
-    """Active users of a role (rows of id and email), grouped by organisation."""
-    grouped: dict = {}
-    rows = db.session.execute(sa.select(User.id, User.email, User.organisation_id).where(
-        User.role == role, User.active.is_(True), User.organisation_id.in_(organisation_ids)))
+def _staff(context: list) -> tuple[dict, dict]:
+    """The active provider managers of the alerts' providers and commissioners of their
+    funders (rows of id and email), each grouped by organisation: one query."""
+    managers: dict = {}
+    commissioners: dict = {}
+    organisations = {row.provider_id for row in context} | {row.funder_id for row in context}
+    rows = db.session.execute(
+        sa.select(User.id, User.email, User.organisation_id, User.role).where(
+            User.role.in_([Role.PROVIDER_MANAGER, Role.COMMISSIONER]), User.active.is_(True),
+            among(User.organisation_id, organisations)))
     for user in rows:
+        grouped = managers if user.role == Role.PROVIDER_MANAGER else commissioners
         grouped.setdefault(user.organisation_id, []).append(user)
-    return grouped
+    return managers, commissioners
 
 
 def _row(key: str, alert, channel: Channel, subject: str, body: str, now: datetime,
@@ -106,8 +112,7 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None) -> int
     now = now or clock.now()
     context = db.session.execute(_ABOUT.where(among(Alert.id, [a.id for a in alerts]))).all()
     by_alert = {row.alert_id: row for row in context}
-    managers = _people(Role.PROVIDER_MANAGER, {row.provider_id for row in context})
-    commissioners = _people(Role.COMMISSIONER, {row.funder_id for row in context})
+    managers, commissioners = _staff(context)
     base_url = current_app.config.get("ECM_PUBLIC_URL", "")
 
     rows = []
@@ -135,11 +140,9 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None) -> int
                                 f"[{about.provider_name}] {subject}", f"{why}\n{body}", now)
     if not rows:
         return 0
-    # RETURNING yields only the rows actually inserted (duplicates are skipped).
-    added = db.session.execute(
-        insert_ignoring_duplicates(Notification.__table__, ["dedupe_key"])
-        .returning(Notification.__table__.c.id), rows)
-    return len(added.all())
+    # Only the rows actually inserted come back (duplicates are skipped).
+    return len(insert_rows_ignoring_duplicates(Notification.__table__, rows, ["dedupe_key"],
+                                               [Notification.__table__.c.id]))
 
 
 def inbox(user: User, unread_only: bool = False, limit: int = 100) -> list[Notification]:
