@@ -2,7 +2,7 @@
 
 Everything else in the services is one portable code path.
 """
-import enum
+import json
 import uuid
 from datetime import datetime
 
@@ -57,28 +57,27 @@ def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
             insert_ignoring_duplicates(table, conflict_columns).returning(*returning), rows))
     key = (table.name, columns, tuple(conflict_columns), tuple(c.key for c in returning))
     if key not in _INSERT_ROWS:
-        source = sa.func.jsonb_to_recordset(sa.bindparam("rows", type_=postgresql.JSONB)) \
+        document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
+        source = sa.func.jsonb_to_recordset(document) \
             .table_valued(*(sa.column(name, table.c[name].type) for name in columns)) \
             .render_derived(with_types=True)
         _INSERT_ROWS[key] = (
             postgresql.insert(table).from_select(columns, sa.select(*source.c))
             .on_conflict_do_nothing(index_elements=conflict_columns).returning(*returning))
-    return list(db.session.execute(
-        _INSERT_ROWS[key], {"rows": [{name: _json_value(row[name]) for name in columns}
-                                     for row in rows]}))
+    document = json.dumps(rows, default=_json_value, separators=(",", ":"))
+    return list(db.session.execute(_INSERT_ROWS[key], {"rows": document}))
 
 
 def _json_value(value):
-    """A column value as JSON writes it, for PostgreSQL to read back as the column's type."""
-    if isinstance(value, enum.Enum):
-        return value.value
+    """A column value JSON cannot write itself, as text PostgreSQL reads back as the
+    column's type (enums are str already)."""
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given where an aware UTC instant is required")
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} has no JSON form for an INSERT")
 
 
 def among(column, ids):
