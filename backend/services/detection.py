@@ -27,6 +27,7 @@ from backend.extensions import db
 from backend.models import (
     DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, Priority, Visit, VisitStatus,
 )
+from backend.services.notifications import about_visits
 from backend.services.sql_dialect import (
     among, among_bound, dialect_name, insert_rows_ignoring_duplicates, minutes_between,
 )
@@ -322,19 +323,28 @@ def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
     return found
 
 
-# What an alert's detail line reads of its visit (monitoring.describe).
-_DESCRIBED = (Visit.id, Visit.planned_start, Visit.planned_end, Visit.local_date,
-              Visit.delivered_minutes, Visit.duration_min, Visit.actual_start, Visit.actual_end)
+class Raised(NamedTuple):
+    """The alerts a call created (rows of the alerts table: a national minute raises a
+    hundred, no ORM object is built for them), and what their messages say of their
+    visits (notifications.about_visits rows by visit id)."""
+
+    alerts: list
+    about: dict
 
 
-def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> list[sa.Row]:
-    """Insert every due alert once; returns the alerts this call created, as rows of the
-    alerts table (a national minute raises a hundred: no ORM object is built for them)."""
+# One read of the alerts' visits: what the detail line says (monitoring.describe; the
+# planned start is among what the messages say) and what the messages say.
+_VISITS = about_visits(Visit.planned_end, Visit.local_date, Visit.delivered_minutes,
+                       Visit.duration_min, Visit.actual_start, Visit.actual_end)
+
+
+def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> Raised:
+    """Insert every due alert once; returns the alerts this call created."""
     found = due_alerts(scope, crossed_rows)
     if not found:
-        return []
-    visits = {v.id: v for v in db.session.execute(
-        sa.select(*_DESCRIBED).where(among(Visit.id, list({row.visit_id for row in found}))))}
+        return Raised([], {})
+    visits = {v.visit_id: v for v in db.session.execute(
+        _VISITS.where(among(Visit.id, list({row.visit_id for row in found}))))}
     rows = []
     for row in found:
         kind = AlertKind(row.kind)
@@ -354,4 +364,4 @@ def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> list[sa.R
             held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
             if held is not None:
                 db.session.expire(held)
-    return created
+    return Raised(created, visits)

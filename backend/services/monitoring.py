@@ -59,20 +59,28 @@ def _hhmm(instant: datetime | None) -> str:
     return instant.astimezone(clock.zone()).strftime("%H:%M") if instant else "?"
 
 
+# One line a manager can act on, per kind: {planned} is the visit's planned times and day.
+_DESCRIPTIONS = {
+    AlertKind.LATE: lambda v, planned: f"No check-in yet for the visit planned {planned}.",
+    AlertKind.MISSED: lambda v, planned: f"Missed: nobody checked in for the visit planned "
+                                         f"{planned}.",
+    AlertKind.SHORT: lambda v, planned: f"Short call: {v.delivered_minutes} of "
+                                        f"{v.duration_min} minutes delivered ({planned}).",
+    AlertKind.NO_CHECKOUT: lambda v, planned: f"Checked in at {_hhmm(v.actual_start)} but not "
+                                              f"checked out; planned {planned}.",
+    AlertKind.EARLY_FINISH: lambda v, planned: f"Finished at {_hhmm(v.actual_end)}, before "
+                                               f"the planned end ({planned}).",
+    AlertKind.LOCATION_UNVERIFIED: lambda v, planned: f"Check-in location not verified at the "
+                                                      f"home ({planned}).",
+}
+
+
 def describe(kind: AlertKind, visit: Visit) -> str:
-    """One line a manager can act on."""
+    """One line a manager can act on (only the kind's own line is written: a national
+    minute describes a hundred alerts)."""
     planned = f"{_hhmm(visit.planned_start)}-{_hhmm(visit.planned_end)} on {visit.local_date}"
-    return {
-        AlertKind.LATE: f"No check-in yet for the visit planned {planned}.",
-        AlertKind.MISSED: f"Missed: nobody checked in for the visit planned {planned}.",
-        AlertKind.SHORT: f"Short call: {visit.delivered_minutes} of {visit.duration_min} "
-                         f"minutes delivered ({planned}).",
-        AlertKind.NO_CHECKOUT: f"Checked in at {_hhmm(visit.actual_start)} but not checked "
-                               f"out; planned {planned}.",
-        AlertKind.EARLY_FINISH: f"Finished at {_hhmm(visit.actual_end)}, before the planned "
-                                f"end ({planned}).",
-        AlertKind.LOCATION_UNVERIFIED: f"Check-in location not verified at the home ({planned}).",
-    }.get(kind, f"Alert for the visit planned {planned}.")
+    line = _DESCRIPTIONS.get(kind)
+    return line(visit, planned) if line else f"Alert for the visit planned {planned}."
 
 
 def _lookback(now: datetime) -> datetime:
@@ -312,9 +320,9 @@ def _pass(scope: Scope, crossed_rows: list = ()) -> DetectionResult:
     result = DetectionResult()
     result.resolved += reconcile(scope)
     created = raise_alerts(scope, describe, crossed_rows)
-    for alert in created:
+    for alert in created.alerts:
         result.raised[alert.kind.value] = result.raised.get(alert.kind.value, 0) + 1
-    result.notifications += notify(created, Audience.RAISED, scope.now)
+    result.notifications += notify(created.alerts, Audience.RAISED, scope.now, created.about)
     return result
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.models import (
-    Alert, AlertKind, CarePackage, Channel, DeliveryStatus, Notification, Organisation, Role,
+    AlertKind, CarePackage, Channel, DeliveryStatus, Notification, Organisation, Role,
     ServiceUser, User, Visit,
 )
 from backend.services import access, clock
@@ -93,31 +93,40 @@ def _family_row(alert, about: sa.Row, now):
 
 # What the messages say of an alert's visit, person and provider: columns, not objects
 # (a national minute raises a hundred alerts).
-_ABOUT = sa.select(
-    Alert.id.label("alert_id"), Visit.planned_start, CarePackage.provider_id,
-    CarePackage.funder_id, ServiceUser.first_name, ServiceUser.last_name,
-    ServiceUser.contact_name, ServiceUser.contact_opted_in, ServiceUser.contact_email,
-    Organisation.name.label("provider_name"), Organisation.webhook_url,
-).join(Visit, Visit.id == Alert.visit_id).join(
-    CarePackage, CarePackage.id == Visit.package_id).join(
-    ServiceUser, ServiceUser.id == CarePackage.service_user_id).join(
-    Organisation, Organisation.id == CarePackage.provider_id)
+ABOUT_VISIT = (
+    Visit.planned_start, CarePackage.provider_id, CarePackage.funder_id,
+    ServiceUser.first_name, ServiceUser.last_name, ServiceUser.contact_name,
+    ServiceUser.contact_opted_in, ServiceUser.contact_email,
+    Organisation.name.label("provider_name"), Organisation.webhook_url)
 
 
-def notify(alerts: list, audience: Audience, now: datetime | None = None) -> int:
+def about_visits(*columns) -> sa.Select:
+    """SELECT visit_id, `columns` and ABOUT_VISIT of visits (add the WHERE)."""
+    return sa.select(Visit.id.label("visit_id"), *columns, *ABOUT_VISIT).join(
+        CarePackage, CarePackage.id == Visit.package_id).join(
+        ServiceUser, ServiceUser.id == CarePackage.service_user_id).join(
+        Organisation, Organisation.id == CarePackage.provider_id)
+
+
+_ABOUT = about_visits()
+
+
+def notify(alerts: list, audience: Audience, now: datetime | None = None,
+           about: dict | None = None) -> int:
     """Write the outbox rows for these alerts (objects or rows of the alerts table);
-    returns how many were new."""
+    returns how many were new. `about`: rows of abouts() by visit id, when the
+    caller has read them already."""
     if not alerts:
         return 0
     now = now or clock.now()
-    context = db.session.execute(_ABOUT.where(among(Alert.id, [a.id for a in alerts]))).all()
-    by_alert = {row.alert_id: row for row in context}
-    managers, commissioners = _staff(context)
+    by_visit = about if about is not None else {row.visit_id: row for row in db.session.execute(
+        _ABOUT.where(among(Visit.id, list({a.visit_id for a in alerts}))))}
+    managers, commissioners = _staff(list(by_visit.values()))
     base_url = current_app.config.get("ECM_PUBLIC_URL", "")
 
     rows = []
     for alert in alerts:
-        about = by_alert[alert.id]
+        about = by_visit[alert.visit_id]
         name = ServiceUser.name_of(about.first_name, about.last_name)
         subject = f"{alert.kind.value.replace('_', ' ').title()}: {name}"
         body = f"{alert.detail}\n\n{base_url}/alerts/{alert.id}\n"
