@@ -23,6 +23,8 @@ class User(IdMixin, CreatedMixin, db.Model):
     """A signed-in person. Passwords are argon2id hashes (services/passwords.py)."""
 
     __tablename__ = "users"
+    # Who is told of an alert: the managers of a provider, the commissioners of a funder.
+    __table_args__ = (sa.Index("ix_users_organisation_role", "organisation_id", "role"),)
 
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(200))
