@@ -114,7 +114,7 @@ _ABOUT = about_visits()
 def notify(alerts: list, audience: Audience, now: datetime | None = None,
            about: dict | None = None) -> int:
     """Write the outbox rows for these alerts (objects or rows of the alerts table);
-    returns how many were new. `about`: rows of abouts() by visit id, when the
+    returns how many were new. `about`: rows of about_visits() by visit id, when the
     caller has read them already."""
     if not alerts:
         return 0
