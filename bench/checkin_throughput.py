@@ -259,19 +259,21 @@ def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: in
     # The floor's table, made before its two workers start (each would try at once).
     from bench.floor_app import engine_for, metadata
     metadata.create_all(engine_for(database_url(kind)))
-    phases = [("checkin", "backend.app:create_app()", 0),
-              ("floor", "bench.floor_app:create_app()", 0)]
+    floor_app = "bench.floor_app:create_app()"
+    # name: (what the clients post, the app, the floor's extra reads)
+    phases = {"checkin": ("checkin", "backend.app:create_app()", 0),
+              "floor": ("floor", floor_app, 0)}
     if floor_reads:
-        phases.append((f"floor+{floor_reads}", "bench.floor_app:create_app()", floor_reads))
-    servers = {mode: start_gunicorn(spec, kind, secret, free_port(), reads)
-               for mode, spec, reads in phases}
-    runs: dict = {mode: [] for mode in servers}
+        phases[f"floor+{floor_reads}"] = ("floor", floor_app, floor_reads)
+    servers = {name: start_gunicorn(spec, kind, secret, free_port(), reads)
+               for name, (_posts, spec, reads) in phases.items()}
+    runs: dict = {name: [] for name in servers}
     try:
-        for mode, (_process, port) in servers.items():
-            drive(mode.split("+")[0], port, visits(0, 2))  # warm-up
+        for name, (_process, port) in servers.items():
+            drive(phases[name][0], port, visits(0, 2))  # warm-up
         for n in range(rounds):
-            for mode, (_process, port) in servers.items():
-                runs[mode].append(drive(mode.split("+")[0], port,
+            for name, (_process, port) in servers.items():
+                runs[name].append(drive(phases[name][0], port,
                                         visits(2 + n * per_round, per_round)))
     finally:
         for process, _port in servers.values():
