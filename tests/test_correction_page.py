@@ -1,10 +1,11 @@
 """The correction form on the visit page: codes required, what was typed kept, lock respected."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import EventKind, VisitEvent
+from backend.services import clock
 
 
 def test_correction_without_reason_is_refused_and_kept(make, client, auth):
@@ -23,9 +24,13 @@ def test_correction_without_reason_is_refused_and_kept(make, client, auth):
 
 def test_correction_recorded_as_a_new_event(make, client, auth):
     w = make.world()
+    # Yesterday's visit: the corrected times are in the past whatever the hour now.
+    morning = clock.now().astimezone(clock.zone()).replace(hour=8, minute=0, second=0,
+                                                           microsecond=0) - timedelta(days=1)
+    visit = make.visit(w.package, start=morning, workers=[w.worker])
     make.commit()
     auth.login(w.manager.username)
-    response = client.post(f"/visits/{w.visit.id}/corrections", data={
+    response = client.post(f"/visits/{visit.id}/corrections", data={
         "worker_id": str(w.worker.id), "corrected_start": "08:05", "corrected_end": "08:35",
         "reason_code": "forgot_to_check_in", "resolution_code": "confirmed_by_service_user"},
         follow_redirects=True)

@@ -66,17 +66,17 @@ def test_double_up_check_ins_at_once_both_count(app, make, bearer, monkeypatch):
     make.commit()
     second_arrived = clock.now().replace(microsecond=0) - timedelta(minutes=1)
     second_done, first_judged = threading.Event(), threading.Event()
-    real_build_event = check_ins.build_event
+    real_judge_event = check_ins.judge_event
 
-    def build_event_then_wait(user, *args, **kwargs):
-        event = real_build_event(user, *args, **kwargs)
-        if user.id == first_id:
+    def judge_event_then_wait(worker_id, *args, **kwargs):
+        event = real_judge_event(worker_id, *args, **kwargs)
+        if worker_id == first_id:
             first_judged.set()
-            second_done.wait(timeout=2)  # PostgreSQL: the second waits on the visit lock
+            second_done.wait(timeout=2)  # the second waits on the visit's lock
         return event
 
     first_id = world.worker.id
-    monkeypatch.setattr(check_ins, "build_event", build_event_then_wait)
+    monkeypatch.setattr(check_ins, "judge_event", judge_event_then_wait)
     url = f"/api/v1/visits/{visit.id}/check-in"
     statuses = []
 

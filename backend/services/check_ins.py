@@ -105,13 +105,19 @@ _PLACE = (Contract.offline_window_hours, Contract.geofence_radius_m,
           ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
 
 
+def with_place(visits: sa.Select) -> sa.Select:
+    """A statement of visits with the columns of their contract and person that an event
+    is judged by (offline window, geofence, home)."""
+    return (visits.add_columns(*_PLACE)
+            .join(CarePackage, CarePackage.id == Visit.package_id)
+            .join(Contract, Contract.id == CarePackage.contract_id)
+            .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id))
+
+
 @functools.cache
 def _visible_visit_statement(role: Role) -> sa.Select:
     """The locked, scoped lookup of one visit with its place, built once per role."""
-    return (access.scoped_by_id(role, Visit).add_columns(*_PLACE)
-            .join(CarePackage, CarePackage.id == Visit.package_id)
-            .join(Contract, Contract.id == CarePackage.contract_id)
-            .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+    return (with_place(access.scoped_by_id(role, Visit))
             .with_for_update(of=Visit).execution_options(populate_existing=True))
 
 
@@ -148,21 +154,20 @@ def check_device_time(place: sa.Row, device_time: datetime, now: datetime) -> No
                       field="device_time", code="device_time_in_future")
 
 
-def check_state(user: User, visit: Visit, kind: EventKind, strict: bool,
-                events=None) -> None:
-    """Conflict when the event cannot happen to the visit as it stands.
+def check_state(worker_id: uuid.UUID, status: VisitStatus, kind: EventKind, strict: bool,
+                events: list) -> None:
+    """Conflict when the event cannot happen to the visit as it stands (its status and
+    stored events, rows or objects).
 
     Only care workers record events and they see only visits they are assigned to,
-    so the visit in hand is always one of the worker's own. `events`: the visit's
-    stored events (rows or objects), read from the visit when not given.
+    so the visit in hand is always one of the worker's own.
     """
-    if visit.status == VisitStatus.CANCELLED:
+    if status == VisitStatus.CANCELLED:
         raise Conflict("This visit was cancelled; nothing can be recorded on it.",
                        code="visit_cancelled")
     if not strict:
         return
-    events = visit.events if events is None else events
-    mine = {e.kind for e in events if e.worker_id == user.id}
+    mine = {e.kind for e in events if e.worker_id == worker_id}
     if kind == EventKind.CHECK_IN and EventKind.CHECK_IN in mine:
         raise Conflict("You have already checked in to this visit.", code="already_checked_in")
     if kind == EventKind.CHECK_OUT and EventKind.CHECK_IN not in mine:
@@ -215,9 +220,13 @@ def _check_payload(user: User, visit: Visit, kind: EventKind, data: dict) -> Non
             raise Invalid(exc.message, fields={"goal_progress": {str(n): exc.fields}}) from None
 
 
-def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: dict,
-                now: datetime, device_clock: datetime | None) -> VisitEvent:
-    """A new event with its distance, verdict and every signal judged now."""
+def judge_event(worker_id: uuid.UUID, visit_id: uuid.UUID, place, kind: EventKind,
+                data: dict, now: datetime, device_clock: datetime | None,
+                neighbours: list | None = None) -> dict:
+    """A new event's columns, with its distance, verdict and every signal judged now.
+
+    `neighbours`: the worker's located events either side of its device time, when the
+    caller read them already (spoofing reads them otherwise)."""
     verdict = judge_location(
         (place.home_lat, place.home_lon), data.get("lat"), data.get("lon"),
         data.get("accuracy_m"), place.person_radius_m or place.geofence_radius_m,
@@ -225,14 +234,14 @@ def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: 
     flags = list(verdict.flags)
     if verdict.verified is False:
         flags.append("location_not_verified")
-    flags += spoofing.location_flags(user.id, data.get("lat"), data.get("lon"),
+    flags += spoofing.location_flags(worker_id, data.get("lat"), data.get("lon"),
                                      data.get("accuracy_m"), data["device_time"],
-                                     bool(data.get("mock_location")))
+                                     bool(data.get("mock_location")), neighbours)
     if device_clock is not None and abs(now - device_clock) > CLOCK_GAP:
         flags.append("clock_gap")
-    return VisitEvent(
-        id=uuid.uuid4(), visit_id=visit.id, worker_id=user.id, recorded_by_id=user.id, kind=kind,
-        device_time=data["device_time"], server_time=now, lat=data.get("lat"),
+    return dict(
+        id=uuid.uuid4(), visit_id=visit_id, worker_id=worker_id, recorded_by_id=worker_id,
+        kind=kind, device_time=data["device_time"], server_time=now, lat=data.get("lat"),
         lon=data.get("lon"), accuracy_m=data.get("accuracy_m"), method=data.get("method"),
         distance_m=verdict.distance_m, verified=verdict.verified,
         mock_location=bool(data.get("mock_location")), device_id=data.get("device_id"),
@@ -241,6 +250,12 @@ def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: 
         # Every column set here, so the event needs no reload once inserted.
         resolution_code=None, corrects_event_id=None, corrected_start=None,
         corrected_end=None)
+
+
+def build_event(user: User, visit: Visit, place: sa.Row, kind: EventKind, data: dict,
+                now: datetime, device_clock: datetime | None) -> VisitEvent:
+    """judge_event() as a new VisitEvent."""
+    return VisitEvent(**judge_event(user.id, visit.id, place, kind, data, now, device_clock))
 
 
 def store(user: User, locked: LockedVisit, kind: EventKind, data: dict, now: datetime,
@@ -261,7 +276,7 @@ def store(user: User, locked: LockedVisit, kind: EventKind, data: dict, now: dat
     try:
         with transactions.savepoint() if isolated else transactions.writing():
             events = visit_state.stored_events(visit)  # under the lock: as the visit stands
-            check_state(user, visit, kind, strict, events)
+            check_state(user.id, visit.status, kind, strict, events)
             _check_payload(user, visit, kind, data)
             stored = insert_event(event)
             if stored:
@@ -301,13 +316,17 @@ def insert_event(event: VisitEvent) -> bool:
     as stored (persistent, nothing pending): the unit of work's flush of one row costs
     more than the row. Every column is set by build_event(). False when a unique index
     already holds the same event (nothing stored)."""
-    values = {key: getattr(event, key) for key in _EVENT_COLUMNS}
-    inserted = db.session.connection().execute(_insert_event_statement(dialect_name()), values)
-    if inserted.first() is None:
+    if not insert_event_row({key: getattr(event, key) for key in _EVENT_COLUMNS}):
         return False
     make_transient_to_detached(event)
     db.session.add(event)
     return True
+
+
+def insert_event_row(values: dict) -> bool:
+    """INSERT one event's columns; False when a unique index already holds the same event."""
+    inserted = db.session.connection().execute(_insert_event_statement(dialect_name()), values)
+    return inserted.first() is not None
 
 
 def apply_event(user: User, visit: Visit, event: VisitEvent,

@@ -377,17 +377,26 @@ def react_to_visit_event(visit: Visit, now: datetime | None = None) -> Detection
 
 
 def _may_react(visit: Visit, now: datetime) -> bool:
+    """reaction_needed() for a visit of the session: its alerts read by the (visit_id,
+    kind) index and, only when a kind may be due, its monitoring rule row, so the usual
+    event (on time, in the home) skips the rule query."""
+    if visit.status in (VisitStatus.SCHEDULED, VisitStatus.MISSED):
+        return True
+    alerts = dict(db.session.connection().execute(_VISIT_ALERTS, {"visit_id": visit.id}).all())
+    return reaction_needed(visit, now, alerts, lambda: _rules_for(visit))
+
+
+def reaction_needed(visit, now: datetime, alerts: dict, rules) -> bool:
     """False when the full pass could neither raise nor resolve an alert for this visit.
 
-    Decided from the visit's refreshed columns, one read of its alerts by the
-    (visit_id, kind) index and, only when a kind may be due, its monitoring rule row,
-    so the usual event (on time, in the home) skips the rule query. Each test is a
+    `visit`: its refreshed state columns (status, location_verified, planned_end,
+    duration_min, delivered_minutes, actual_end); `alerts`: its alerts' status by kind;
+    `rules()`: its tolerances, asked for only when a kind may be due. Each test is a
     necessary condition of the pass's SQL, a minute generous at the boundaries; when
     in doubt the pass runs.
     """
     if visit.status in (VisitStatus.SCHEDULED, VisitStatus.MISSED):
         return True  # late and missed are the pass's business
-    alerts = dict(db.session.connection().execute(_VISIT_ALERTS, {"visit_id": visit.id}).all())
     if any(status in UNRESOLVED for status in alerts.values()):
         return True  # the pass may resolve it
     if visit.location_verified is False and AlertKind.LOCATION_UNVERIFIED not in alerts:
@@ -395,8 +404,7 @@ def _may_react(visit: Visit, now: datetime) -> bool:
     due = _due_with_tolerance(visit, now, tolerance=lambda name: 0)
     if not (due - alerts.keys()):
         return False
-    rules = _rules_for(visit)
-    return bool(_due_with_tolerance(visit, now, tolerance=rules.get) - alerts.keys())
+    return bool(_due_with_tolerance(visit, now, tolerance=rules().get) - alerts.keys())
 
 
 def _due_with_tolerance(visit: Visit, now: datetime, tolerance) -> set[AlertKind]:

@@ -21,9 +21,10 @@ MAX_PLAUSIBLE_SPEED_KMH = 150
 MIN_JUDGED_DISTANCE_M = 1000
 
 
-def _neighbours_query():
-    """The worker's located events just before and just after a device time: one query,
-    two index range scans on (worker_id, device_time), only the columns judged."""
+def _neighbour_sides() -> tuple[sa.Subquery, sa.Subquery]:
+    """The worker's located event just before, and just after, a device time (bound as
+    "worker_id" and "device_time"): each an index range scan on (worker_id, device_time)
+    that stops at one row, with only the columns judged."""
     columns = (VisitEvent.lat, VisitEvent.lon, VisitEvent.accuracy_m, VisitEvent.device_time)
     located = sa.select(*columns).where(
         VisitEvent.worker_id == sa.bindparam("worker_id"), VisitEvent.lat.is_not(None),
@@ -33,12 +34,13 @@ def _neighbours_query():
               .order_by(VisitEvent.device_time.desc()).limit(1).subquery())
     after = (located.where(VisitEvent.device_time > at)
              .order_by(VisitEvent.device_time.asc()).limit(1).subquery())
-    return sa.union_all(sa.select(before), sa.select(after))
+    return before, after
 
 
 # Built once: this runs on every located event, and building the statement costs more
-# than running it.
-NEIGHBOURS = _neighbours_query()
+# than running it. One query for both sides.
+NEIGHBOUR_SIDES = _neighbour_sides()
+NEIGHBOURS = sa.union_all(*(sa.select(side) for side in NEIGHBOUR_SIDES))
 
 
 def _neighbours(worker_id: uuid.UUID, device_time: datetime) -> list[sa.Row]:
@@ -65,12 +67,15 @@ def implied_speed_kmh(a: tuple[float, float], a_time: datetime, a_accuracy: floa
 
 def location_flags(worker_id: uuid.UUID, lat: float | None, lon: float | None,
                    accuracy_m: float | None, device_time: datetime,
-                   mock_location: bool) -> list[str]:
-    """Spoofing flags for a new event of this worker, judged against their stored events."""
+                   mock_location: bool, neighbours: list | None = None) -> list[str]:
+    """Spoofing flags for a new event of this worker, judged against their stored events
+    (`neighbours`: the rows _neighbours() would read, when the caller has them)."""
     flags = ["mock_location"] if mock_location else []
     if lat is None or lon is None:
         return flags
-    for other in _neighbours(worker_id, device_time):
+    if neighbours is None:
+        neighbours = _neighbours(worker_id, device_time)
+    for other in neighbours:
         speed = implied_speed_kmh((other.lat, other.lon), other.device_time, other.accuracy_m,
                                   (lat, lon), device_time, accuracy_m)
         if speed is not None and speed > MAX_PLAUSIBLE_SPEED_KMH:

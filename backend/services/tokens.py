@@ -91,17 +91,22 @@ def _uuid(value) -> uuid.UUID | None:
 
 # Built once: run on every API request. A token without a sign-in family ("fam")
 # binds NULL, which matches no refresh token, so it is never revoked.
-_USER_UNLESS_REVOKED = sa.select(
-    User, sa.exists().where(RefreshToken.family_id == sa.bindparam("family_id"),
-                            RefreshToken.revoked_at.is_not(None)),
-).where(User.id == sa.bindparam("user_id"))
+REVOKED = sa.exists().where(RefreshToken.family_id == sa.bindparam("family_id"),
+                            RefreshToken.revoked_at.is_not(None)).label("revoked")
+_USER_UNLESS_REVOKED = sa.select(User, REVOKED).where(User.id == sa.bindparam("user_id"))
+
+
+def bearer(token: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The user id and sign-in family an access token carries, once its checks pass;
+    whether that user is active and the family unrevoked is for the caller's query
+    (bound as "user_id" and "family_id", REVOKED)."""
+    claims = decode(token, "access")
+    return _uuid(claims["sub"]), _uuid(claims["fam"]) if "fam" in claims else None
 
 
 def user_from_access_token(token: str) -> User:
     """The active user an access token speaks for, unless its sign-in was revoked."""
-    claims = decode(token, "access")
-    user_id = _uuid(claims["sub"])
-    family_id = _uuid(claims["fam"]) if "fam" in claims else None
+    user_id, family_id = bearer(token)
     row = None
     if user_id:  # the revocation is checked in the same query as the user
         row = db.session.execute(_USER_UNLESS_REVOKED,

@@ -134,14 +134,24 @@ def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) ->
     The new state is flagged for monitoring's next pass to judge, unless `reviewed`: the
     caller has it judged now (monitoring.react_to_visit_event), in this transaction."""
     state = derive(visit, events)
-    values = {name: getattr(state, name) for name in _STATE_COLUMNS}
-    values["review_pending"] = not reviewed
     instance = sa.inspect(visit)
     if not instance.persistent or instance.modified:
-        for name, value in values.items():
+        for name, value in _state_values(state, reviewed).items():
             setattr(visit, name, value)
         return state
-    db.session.connection().execute(_UPDATE_STATE, {"visit": visit.id, **values})
-    for name, value in values.items():
+    for name, value in write(visit.id, state, reviewed).items():
         set_committed_value(visit, name, value)
     return state
+
+
+def _state_values(state: VisitState, reviewed: bool) -> dict:
+    values = {name: getattr(state, name) for name in _STATE_COLUMNS}
+    values["review_pending"] = not reviewed
+    return values
+
+
+def write(visit_id, state: VisitState, reviewed: bool) -> dict:
+    """Rewrite a stored visit's cached columns with one Core UPDATE; returns the values."""
+    values = _state_values(state, reviewed)
+    db.session.connection().execute(_UPDATE_STATE, {"visit": visit_id, **values})
+    return values
