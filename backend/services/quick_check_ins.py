@@ -1,4 +1,4 @@
-"""The usual check-in, check-out or no-access, stored in four statements with no ORM objects.
+"""The usual check-in, check-out or no-access, in four statements and no ORM objects.
 
 Most events a phone sends are plain: its own visit, in the home, in order, nothing for
 monitoring to raise or resolve. `record()` stores such an event by the same rules as
@@ -8,10 +8,14 @@ it read, and check_ins.record() takes the event the full way: a refusal and its 
 a replay, a check-out with tasks or goal progress, an alert to raise or resolve, a pin
 hint to consider. So every answer other than "accepted" has one source.
 
-Statements: the visit with its place, rule and the signed-in worker (locked: PostgreSQL
-FOR UPDATE, SQLite's write lock taken first); its events, the worker's neighbouring
-located events and the visit's alerts; the event's INSERT; the visit's UPDATE.
+Statements: the visit with its place, rule and the signed-in worker (PostgreSQL locks
+it FOR UPDATE); its events, the worker's located events either side of the new one and
+the visit's alerts; the event's INSERT; the visit's UPDATE. On SQLite the write lock
+is taken after the event is judged, as on the full path, and the visit's status and
+events are read again under it (one more statement): a lock held for the whole request
+would make the other worker process wait on SQLite's busy handler, which sleeps.
 """
+import functools
 import uuid
 from datetime import datetime
 from types import SimpleNamespace
@@ -25,7 +29,10 @@ from backend.models import (
 )
 from backend.services import access, check_ins, clock, monitoring, tokens, transactions
 from backend.services.spoofing import NEIGHBOUR_SIDES
-from backend.services.visit_state import derive, write
+from backend.services.sql_dialect import insert_ignoring_duplicates, writes_in_with
+from backend.services.visit_state import (
+    STATE_COLUMNS, derive, read_stored, state_values, write,
+)
 
 _RULE_COLUMNS = ("short_margin_min", "early_finish_min", "no_checkout_after_min")
 
@@ -90,34 +97,67 @@ def record(token: str, visit_id: uuid.UUID, kind: EventKind, data: dict,
 
 def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
     connection = db.session.connection()
-    with transactions.writing():  # SQLite: the write lock before the first read
-        visit = connection.execute(_VISIT, {
-            "access_user_id": worker_id, "access_organisation_id": None,
-            "access_object_id": visit_id, "family_id": family_id}).first()
-        if visit is None or visit.role != Role.CARE_WORKER or not visit.active or visit.revoked:
-            raise Declined
-        check_ins.check_device_time(visit, data["device_time"], now)
-        rows = connection.execute(_AROUND, {"visit_id": visit_id, "worker_id": worker_id,
-                                            "device_time": data["device_time"]}).all()
-        events = [row for row in rows if row.part == "event"]
-        check_ins.check_state(worker_id, visit.status, kind, True, events)
-        values = check_ins.judge_event(
-            worker_id, visit_id, visit, kind, data, now, device_clock=data["device_time"],
-            neighbours=[row for row in rows if row.part in ("before", "after")])
-        state = derive(visit, [*events, SimpleNamespace(**values)])
-        if kind == EventKind.CHECK_IN and values["verified"] is False:
-            raise Declined  # pins.consider() may suggest a corrected home location
+    visit = connection.execute(_VISIT, {
+        "access_user_id": worker_id, "access_organisation_id": None,
+        "access_object_id": visit_id, "family_id": family_id}).first()
+    if visit is None or visit.role != Role.CARE_WORKER or not visit.active or visit.revoked:
+        raise Declined
+    check_ins.check_device_time(visit, data["device_time"], now)
+    rows = connection.execute(_AROUND, {"visit_id": visit_id, "worker_id": worker_id,
+                                        "device_time": data["device_time"]}).all()
+    # Judged before SQLite's write lock, as the full path does: it reads only the
+    # worker's other events.
+    values = check_ins.judge_event(
+        worker_id, visit_id, visit, kind, data, now, device_clock=data["device_time"],
+        neighbours=[row for row in rows if row.part in ("before", "after")])
+    if kind == EventKind.CHECK_IN and values["verified"] is False:
+        raise Declined  # pins.consider() may suggest a corrected home location
+    status, events = visit.status, [row for row in rows if row.part == "event"]
+    with transactions.writing() as locked_now:
+        if locked_now:  # SQLite: the visit as it stands now that no one else can write
+            status, events = read_stored(visit_id)
+        check_ins.check_state(worker_id, status, kind, True, events)
+        state = derive(SimpleNamespace(status=status), [*events, SimpleNamespace(**values)])
         judged = SimpleNamespace(planned_end=visit.planned_end, duration_min=visit.duration_min,
                                  **vars(state))
         alerts = {row.alert_kind: row.alert_status for row in rows if row.part == "alert"}
         if monitoring.reaction_needed(judged, now, alerts, lambda: _rules(visit)):
             raise Declined
-        if not check_ins.insert_event_row(values):
+        if not _write(values, visit_id, state):
             raise Declined  # a replay, or a second check-in racing this one
-        write(visit_id, state, reviewed=True)  # nothing for monitoring to judge
     return {"result": "accepted", "event": values,
             "visit": {"id": visit_id, "status": state.status,
                       "location_verified": state.location_verified, "flags": state.flags}}
+
+
+def _write(values: dict, visit_id: uuid.UUID, state) -> bool:
+    """INSERT the event and, if it was stored, UPDATE the visit's state (reviewed: nothing
+    for monitoring to judge); False when a unique index already holds the event. One
+    statement where a WITH clause may write (PostgreSQL), else two."""
+    if not writes_in_with():
+        if not check_ins.insert_event_row(values):
+            return False
+        write(visit_id, state, reviewed=True)
+        return True
+    parameters = {f"event_{key}": value for key, value in values.items()}
+    parameters.update({f"state_{key}": value for key, value in state_values(state, True).items()},
+                      state_visit=visit_id)
+    return db.session.connection().execute(_event_then_state(), parameters).first() is not None
+
+
+@functools.cache
+def _event_then_state() -> sa.Update:
+    """WITH inserted AS (INSERT event ... ON CONFLICT DO NOTHING RETURNING id) UPDATE the
+    visit's state WHERE the event was inserted, built once."""
+    events, visits = VisitEvent.__table__, Visit.__table__
+    inserted = (insert_ignoring_duplicates(events)
+                .values({c.key: sa.bindparam(f"event_{c.key}", type_=c.type) for c in events.c})
+                .returning(events.c.id).cte("inserted"))
+    return (sa.update(visits)
+            .values({name: sa.bindparam(f"state_{name}", type_=visits.c[name].type)
+                     for name in STATE_COLUMNS})
+            .where(visits.c.id == sa.bindparam("state_visit"), sa.exists(sa.select(inserted.c.id)))
+            .returning(visits.c.id).add_cte(inserted))
 
 
 def _rules(visit: sa.Row) -> dict:

@@ -111,8 +111,9 @@ _STATE_READ = sa.select(
 ).select_from(Visit.__table__.outerjoin(VisitEvent.__table__, VisitEvent.visit_id == Visit.id)
               ).where(Visit.id == sa.bindparam("visit_id"))
 _UPDATE_STATE = sa.update(Visit.__table__).where(Visit.__table__.c.id == sa.bindparam("visit"))
-_STATE_COLUMNS = ("status", "actual_start", "actual_end", "delivered_minutes",
-                  "location_verified", "flags")
+_CACHED = ("status", "actual_start", "actual_end", "delivered_minutes", "location_verified",
+           "flags")
+STATE_COLUMNS = (*_CACHED, "review_pending")  # what refresh() and write() rewrite
 
 
 def stored_events(visit: Visit) -> list[sa.Row]:
@@ -120,10 +121,16 @@ def stored_events(visit: Visit) -> list[sa.Row]:
     also brings the visit's status up to date: read under the write lock (SQLite takes
     it after the visit was found), a cancellation or a missed call since is seen."""
     db.session.flush()  # what a session query would flush first
-    rows = list(db.session.connection().execute(_STATE_READ, {"visit_id": visit.id}))
-    if rows and rows[0].visit_status != visit.status:
-        set_committed_value(visit, "status", rows[0].visit_status)
-    return [row for row in rows if row.id is not None]
+    status, events = read_stored(visit.id)
+    if status is not None and status != visit.status:
+        set_committed_value(visit, "status", status)
+    return events
+
+
+def read_stored(visit_id) -> tuple[VisitStatus | None, list[sa.Row]]:
+    """The visit's status as stored and its events as rows of what derive() reads."""
+    rows = list(db.session.connection().execute(_STATE_READ, {"visit_id": visit_id}))
+    return (rows[0].visit_status if rows else None), [row for row in rows if row.id is not None]
 
 
 def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) -> VisitState:
@@ -136,7 +143,7 @@ def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) ->
     state = derive(visit, events)
     instance = sa.inspect(visit)
     if not instance.persistent or instance.modified:
-        for name, value in _state_values(state, reviewed).items():
+        for name, value in state_values(state, reviewed).items():
             setattr(visit, name, value)
         return state
     for name, value in write(visit.id, state, reviewed).items():
@@ -144,14 +151,15 @@ def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) ->
     return state
 
 
-def _state_values(state: VisitState, reviewed: bool) -> dict:
-    values = {name: getattr(state, name) for name in _STATE_COLUMNS}
+def state_values(state: VisitState, reviewed: bool) -> dict:
+    """The visit's columns for this state (STATE_COLUMNS)."""
+    values = {name: getattr(state, name) for name in _CACHED}
     values["review_pending"] = not reviewed
     return values
 
 
 def write(visit_id, state: VisitState, reviewed: bool) -> dict:
     """Rewrite a stored visit's cached columns with one Core UPDATE; returns the values."""
-    values = _state_values(state, reviewed)
+    values = state_values(state, reviewed)
     db.session.connection().execute(_UPDATE_STATE, {"visit": visit_id, **values})
     return values
