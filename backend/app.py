@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from backend import config as settings
 from backend.errors import DomainError
 from backend.extensions import api, csrf, db, limiter, migrate
+from backend.services.transactions import SQLITE_BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -105,8 +105,8 @@ def main() -> None:
     for _ in range(1000):
         floor.post("/floor", json=body)
     floor_ms = 1000 * (time.process_time() - began) / 1000
-    print(f"{args.db}: check-in/check-out CPU {check_in_ms:.1f} ms per request, "
-          f"GET /api/v1/me {me_ms:.1f} ms, floor {floor_ms:.1f} ms; "
+    print(f"{args.db}: check-in/check-out CPU {check_in_ms:.2f} ms per request, "
+          f"GET /api/v1/me {me_ms:.2f} ms, floor {floor_ms:.2f} ms; "
           f"check-in / floor {check_in_ms / floor_ms:.1f}x ({args.root})")
 
 

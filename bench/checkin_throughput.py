@@ -179,12 +179,25 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def drive(mode: str, port: int, work: list[dict]) -> dict:
-    """Run the clients in a separate process and read its JSON summary."""
+def server_cpu_s(process: subprocess.Popen) -> float:
+    """CPU seconds used so far by gunicorn's workers (the children of its master)."""
+    total = 0.0
+    for child in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split():
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def drive(mode: str, port: int, work: list[dict], server: subprocess.Popen) -> dict:
+    """Run the clients in a separate process and read its JSON summary, with the server's
+    CPU time per request."""
     job = json.dumps({"mode": mode, "port": port, "work": work})
+    cpu = server_cpu_s(server)
     out = subprocess.run([PYTHON, __file__, "--drive"], input=job, capture_output=True,
                          text=True, check=True, timeout=TIME_LIMIT_S + 60)
-    return json.loads(out.stdout)
+    result = json.loads(out.stdout)
+    result["server_cpu_ms"] = 1000 * (server_cpu_s(server) - cpu) / len(result["latencies"])
+    return result
 
 
 def _post(port: int, path: str, body: dict, token: str | None) -> tuple[int, float]:
@@ -269,12 +282,12 @@ def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: in
                for name, (_posts, spec, reads) in phases.items()}
     runs: dict = {name: [] for name in servers}
     try:
-        for name, (_process, port) in servers.items():
-            drive(phases[name][0], port, visits(0, 2))  # warm-up
+        for name, (process, port) in servers.items():
+            drive(phases[name][0], port, visits(0, 2), process)  # warm-up
         for n in range(rounds):
-            for name, (_process, port) in servers.items():
+            for name, (process, port) in servers.items():
                 runs[name].append(drive(phases[name][0], port,
-                                        visits(2 + n * per_round, per_round)))
+                                        visits(2 + n * per_round, per_round), process))
     finally:
         for process, _port in servers.values():
             stop(process)
@@ -289,6 +302,7 @@ def pooled(runs: list[dict]) -> dict:
     """Rounds of one phase together: the median rate, latency over all requests."""
     latencies = sorted(x for run in runs for x in run["latencies"])
     return {"requests": len(latencies), "rps": statistics.median(r["rps"] for r in runs),
+            "server_cpu_ms": statistics.median(r["server_cpu_ms"] for r in runs),
             "p50_ms": 1000 * statistics.median(latencies),
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
             "failures": sum(r["failures"] for r in runs)}
@@ -320,10 +334,10 @@ def main() -> None:
     for kind in kinds:
         r = bench(kind, args.pairs, args.scenario, args.floor_reads, args.rounds)
         c, f = r["checkin"], r["floor"]
-        print(f"{kind:9} check-in: {c['rps']:7.1f} req/s  p50 {c['p50_ms']:6.1f} ms  "
-              f"p99 {c['p99_ms']:6.1f} ms  ({c['requests']} requests, {c['failures']} failed)")
-        print(f"{kind:9} floor   : {f['rps']:7.1f} req/s  p50 {f['p50_ms']:6.1f} ms  "
-              f"p99 {f['p99_ms']:6.1f} ms  ({f['requests']} requests, {f['failures']} failed)")
+        for label, x in (("check-in", c), ("floor   ", f)):
+            print(f"{kind:9} {label}: {x['rps']:7.1f} req/s  p50 {x['p50_ms']:6.1f} ms  "
+                  f"p99 {x['p99_ms']:6.1f} ms  server CPU {x['server_cpu_ms']:.2f} ms/request  "
+                  f"({x['requests']} requests, {x['failures']} failed)")
         print(f"{kind:9} ratio check-in/floor: {r['ratio']:.2f} (target >= 0.5; rounds "
               f"{', '.join(f'{x:.2f}' for x in r['ratios'])}); "
               f"p99 target < 50 ms: {'met' if c['p99_ms'] < 50 else 'NOT met'}")

@@ -1,4 +1,4 @@
-"""The usual check-in, check-out or no-access, in four statements and no ORM objects.
+"""The usual check-in, check-out or no-access, in three or four statements, no ORM objects.
 
 Most events a phone sends are plain: its own visit, in the home, in order, nothing for
 monitoring to raise or resolve. `record()` stores such an event by the same rules as
@@ -8,12 +8,12 @@ it read, and check_ins.record() takes the event the full way: a refusal and its 
 a replay, a check-out with tasks or goal progress, an alert to raise or resolve, a pin
 hint to consider. So every answer other than "accepted" has one source.
 
-Statements: the visit with its place, rule and the signed-in worker (PostgreSQL locks
-it FOR UPDATE); its events, the worker's located events either side of the new one and
-the visit's alerts; the event's INSERT; the visit's UPDATE. On SQLite the write lock
-is taken after the event is judged, as on the full path, and the visit's status and
-events are read again under it (one more statement): a lock held for the whole request
-would make the other worker process wait on SQLite's busy handler, which sleeps.
+Statements: the visit with its place, rule, the signed-in worker and the worker's
+located events either side of the new one (PostgreSQL locks the visit FOR UPDATE); the
+visit's status, events and alerts, read under the lock (SQLite's write lock is taken
+just before, after the event is judged, as on the full path: held for the whole
+request, it would keep the other worker process waiting on SQLite's busy handler,
+which sleeps); the event's INSERT and the visit's UPDATE, one statement on PostgreSQL.
 """
 import functools
 import uuid
@@ -31,46 +31,37 @@ from backend.services import access, check_ins, clock, monitoring, tokens, trans
 from backend.services.spoofing import NEIGHBOUR_SIDES
 from backend.services.sql_dialect import insert_ignoring_duplicates, writes_in_with
 from backend.services.visit_state import (
-    STATE_COLUMNS, derive, read_stored, state_values, write,
+    STATE_COLUMNS, STATE_READ, derive, state_values, write,
 )
 
 _RULE_COLUMNS = ("short_margin_min", "early_finish_min", "no_checkout_after_min")
+_SIDES = tuple(zip(("before", "after"), NEIGHBOUR_SIDES, strict=True))
+_SIDE_COLUMNS = ("lat", "lon", "accuracy_m", "device_time")
 
 # The visit as the worker may see it, with what judging an event needs of its contract
-# and person, its monitoring rule (if its contract has one) and the worker's account.
+# and person, its monitoring rule (if its contract has one), the worker's account and
+# the worker's located events either side of the new one (spoofing; at most one row
+# each, joined as columns "before_lat" ... "after_device_time").
 _VISIT = (
     check_ins.with_place(access.scoped_by_id(Role.CARE_WORKER, Visit).with_only_columns(
         Visit.id, Visit.status, Visit.priority, Visit.planned_end, Visit.duration_min))
     .add_columns(MonitoringRule.id.label("rule_id"),
                  *(getattr(MonitoringRule, name) for name in _RULE_COLUMNS),
-                 User.role, User.active, tokens.REVOKED)
+                 User.role, User.active, tokens.REVOKED,
+                 *(side.c[name].label(f"{part}_{name}") for part, side in _SIDES
+                   for name in _SIDE_COLUMNS))
     .outerjoin(MonitoringRule, sa.and_(MonitoringRule.contract_id == Visit.contract_id,
                                        MonitoringRule.priority == Visit.priority))
     .join(User, User.id == sa.bindparam("access_user_id"))
+    .outerjoin(_SIDES[0][1], sa.true()).outerjoin(_SIDES[1][1], sa.true())
     .with_for_update(of=Visit))
 
-
-def _part(name: str):
-    return sa.literal_column(f"'{name}'", sa.String).label("part")
-
-
-# Read under the lock: the visit's events (as visit_state.stored_events reads them),
-# the worker's located events either side of the new one (spoofing), and the visit's
-# alerts (monitoring), as one result told apart by "part".
-_EVENT_COLUMNS = (VisitEvent.id, VisitEvent.worker_id, VisitEvent.kind, VisitEvent.device_time,
-                  VisitEvent.server_time, VisitEvent.verified, VisitEvent.flags,
-                  VisitEvent.corrected_start, VisitEvent.corrected_end,
-                  VisitEvent.resolution_code)
-_NULLS = [sa.null()] * len(_EVENT_COLUMNS)
-_AROUND = sa.union_all(
-    sa.select(_part("event"), *_EVENT_COLUMNS, VisitEvent.lat, VisitEvent.lon,
-              VisitEvent.accuracy_m, sa.type_coerce(sa.null(), Alert.kind.type).label("alert_kind"),
-              sa.type_coerce(sa.null(), Alert.status.type).label("alert_status"))
-    .where(VisitEvent.visit_id == sa.bindparam("visit_id")),
-    *(sa.select(_part(name), *_NULLS[:3], side.c.device_time, *_NULLS[4:], side.c.lat,
-                side.c.lon, side.c.accuracy_m, sa.null(), sa.null())
-      for name, side in zip(("before", "after"), NEIGHBOUR_SIDES, strict=True)),
-    sa.select(_part("alert"), *_NULLS, sa.null(), sa.null(), sa.null(), Alert.kind, Alert.status)
+# Read once the visit is locked: its status and events (visit_state.STATE_READ), then
+# its alerts' kinds and statuses.
+_STATE = sa.union_all(
+    STATE_READ.add_columns(sa.type_coerce(sa.null(), Alert.kind.type).label("alert_kind"),
+                           sa.type_coerce(sa.null(), Alert.status.type).label("alert_status")),
+    sa.select(*[sa.null()] * len(STATE_READ.selected_columns), Alert.kind, Alert.status)
     .where(Alert.visit_id == sa.bindparam("visit_id")),
 )
 
@@ -89,38 +80,40 @@ def record(token: str, visit_id: uuid.UUID, kind: EventKind, data: dict,
         worker_id, family_id = tokens.bearer(token)
         answer = _store(worker_id, family_id, visit_id, kind, data, now or clock.now())
     except (Declined, DomainError):
-        db.session.rollback()
+        db.session.rollback()  # what was read (and locked) goes; the full path starts afresh
         return None
-    db.session.commit()
-    return answer
+    return answer  # committed with the request, as every request's writes are
 
 
 def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
     connection = db.session.connection()
     visit = connection.execute(_VISIT, {
         "access_user_id": worker_id, "access_organisation_id": None,
-        "access_object_id": visit_id, "family_id": family_id}).first()
+        "access_object_id": visit_id, "family_id": family_id, "worker_id": worker_id,
+        "device_time": data["device_time"]}).first()
     if visit is None or visit.role != Role.CARE_WORKER or not visit.active or visit.revoked:
         raise Declined
     check_ins.check_device_time(visit, data["device_time"], now)
-    rows = connection.execute(_AROUND, {"visit_id": visit_id, "worker_id": worker_id,
-                                        "device_time": data["device_time"]}).all()
-    # Judged before SQLite's write lock, as the full path does: it reads only the
-    # worker's other events.
+    # Judged before SQLite's write lock, as on the full path: it reads only the worker's
+    # other events.
     values = check_ins.judge_event(
         worker_id, visit_id, visit, kind, data, now, device_clock=data["device_time"],
-        neighbours=[row for row in rows if row.part in ("before", "after")])
+        neighbours=[SimpleNamespace(**{name: visit._mapping[f"{part}_{name}"]
+                                       for name in _SIDE_COLUMNS})
+                    for part, _side in _SIDES if visit._mapping[f"{part}_lat"] is not None])
     if kind == EventKind.CHECK_IN and values["verified"] is False:
         raise Declined  # pins.consider() may suggest a corrected home location
-    status, events = visit.status, [row for row in rows if row.part == "event"]
-    with transactions.writing() as locked_now:
-        if locked_now:  # SQLite: the visit as it stands now that no one else can write
-            status, events = read_stored(visit_id)
+    with transactions.writing():  # SQLite's write lock; PostgreSQL's row lock is held
+        rows = connection.execute(_STATE, {"visit_id": visit_id}).all()
+        status = next((row.visit_status for row in rows if row.visit_status is not None), None)
+        if status is None:
+            raise Declined  # deleted since
+        events = [row for row in rows if row.id is not None]
         check_ins.check_state(worker_id, status, kind, True, events)
         state = derive(SimpleNamespace(status=status), [*events, SimpleNamespace(**values)])
         judged = SimpleNamespace(planned_end=visit.planned_end, duration_min=visit.duration_min,
                                  **vars(state))
-        alerts = {row.alert_kind: row.alert_status for row in rows if row.part == "alert"}
+        alerts = {row.alert_kind: row.alert_status for row in rows if row.alert_kind is not None}
         if monitoring.reaction_needed(judged, now, alerts, lambda: _rules(visit)):
             raise Declined
         if not _write(values, visit_id, state):

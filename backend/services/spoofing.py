@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import VisitEvent
-from backend.services.geo import distance_m
+from backend.services.geo import distance_at_most_m, distance_m
 
 # A physical plausibility limit, not a contract rule: no care worker drives between
 # homes faster than this, so a faster implied journey means one location is wrong.
@@ -58,7 +58,10 @@ def implied_speed_kmh(a: tuple[float, float], a_time: datetime, a_accuracy: floa
 
     None when the journey is too short to judge; infinity for a jump at the same instant.
     """
-    metres = distance_m(a, b) - (a_accuracy or 0.0) - (b_accuracy or 0.0)
+    credit = (a_accuracy or 0.0) + (b_accuracy or 0.0)
+    if distance_at_most_m(a, b) - credit < MIN_JUDGED_DISTANCE_M:
+        return None  # certainly too short, known without the geodesic (most events)
+    metres = distance_m(a, b) - credit
     if metres < MIN_JUDGED_DISTANCE_M:
         return None
     hours = abs((b_time - a_time).total_seconds()) / 3600

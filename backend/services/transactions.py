@@ -1,9 +1,17 @@
 """Savepoints that nest inside the unit of work on both databases."""
+import sqlite3
+import time
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 
 from backend.extensions import db
+
+# How long a SQLite statement waits for another connection's lock (the busy timeout).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Between tries for SQLite's write lock: SQLite's own busy handler sleeps 1, 2, 5, 10 ms
+# and more between its tries, long beside a write transaction of a fraction of a ms.
+_WRITE_LOCK_POLL_S = 0.0002
 
 
 @contextmanager
@@ -17,10 +25,9 @@ def savepoint():
 @contextmanager
 def writing():
     """The request's own transaction, opened for writing (no savepoint): what is written
-    in it is committed or rolled back with the whole request. Yields True when it took
-    the database's write lock only now (SQLite), so what was read before may have
-    changed; False when nothing was read unlocked (PostgreSQL, whose reads lock rows)."""
-    yield _open_sqlite_write_transaction()
+    in it is committed or rolled back with the whole request."""
+    _open_sqlite_write_transaction()
+    yield
 
 
 def hold(model, row_id) -> None:
@@ -31,19 +38,33 @@ def hold(model, row_id) -> None:
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
 
 
-def _open_sqlite_write_transaction() -> bool:
+def _open_sqlite_write_transaction() -> None:
     """Dialect-specific helper (SQLite / pysqlite only; a no-op on PostgreSQL).
 
     pysqlite opens its transaction lazily, just before the first INSERT/UPDATE/DELETE.
     A SAVEPOINT sent before that becomes the outermost transaction, and releasing it
     commits. So open the transaction first; IMMEDIATE takes the write lock now (waiting
     up to the busy timeout), because a deferred one can fail to upgrade to a writer
-    later when another process has written in between. True when it took the lock now.
+    later when another process has written in between. It is waited for by polling
+    every _WRITE_LOCK_POLL_S rather than by SQLite's busy handler, whose growing sleeps
+    left the other worker process idle most of the time a lock was contended.
     """
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
-        return False
-    if connection.connection.dbapi_connection.in_transaction:
-        return False
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return True
+        return
+    raw = connection.connection.dbapi_connection
+    if raw.in_transaction:
+        return
+    raw.execute("PRAGMA busy_timeout=0")  # this one statement tries, and fails at once
+    try:
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(_WRITE_LOCK_POLL_S)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

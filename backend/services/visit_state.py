@@ -104,7 +104,7 @@ def derive(visit: Visit, events: list[VisitEvent] | None = None) -> VisitState:
 
 # Built once: run on every accepted event. The visit's status as it stands, and only
 # what derive() and the state checks read of its events (one row of NULLs: no events).
-_STATE_READ = sa.select(
+STATE_READ = sa.select(
     Visit.status.label("visit_status"), VisitEvent.id, VisitEvent.worker_id, VisitEvent.kind,
     VisitEvent.device_time, VisitEvent.server_time, VisitEvent.verified, VisitEvent.flags,
     VisitEvent.corrected_start, VisitEvent.corrected_end, VisitEvent.resolution_code,
@@ -121,16 +121,10 @@ def stored_events(visit: Visit) -> list[sa.Row]:
     also brings the visit's status up to date: read under the write lock (SQLite takes
     it after the visit was found), a cancellation or a missed call since is seen."""
     db.session.flush()  # what a session query would flush first
-    status, events = read_stored(visit.id)
-    if status is not None and status != visit.status:
-        set_committed_value(visit, "status", status)
-    return events
-
-
-def read_stored(visit_id) -> tuple[VisitStatus | None, list[sa.Row]]:
-    """The visit's status as stored and its events as rows of what derive() reads."""
-    rows = list(db.session.connection().execute(_STATE_READ, {"visit_id": visit_id}))
-    return (rows[0].visit_status if rows else None), [row for row in rows if row.id is not None]
+    rows = list(db.session.connection().execute(STATE_READ, {"visit_id": visit.id}))
+    if rows and rows[0].visit_status != visit.status:
+        set_committed_value(visit, "status", rows[0].visit_status)
+    return [row for row in rows if row.id is not None]
 
 
 def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) -> VisitState:
