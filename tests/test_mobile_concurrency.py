@@ -84,8 +84,10 @@ def test_double_up_check_ins_at_once_both_count(app, make, bearer, monkeypatch):
         with app.app_context():
             if after is not None:
                 after.wait(timeout=10)
+            # The first phone reports a mock-location app: a flag the visit must carry.
             response = app.test_client().post(
-                url, json=event_body(device_time, device_id=f"phone-{worker.id}"),
+                url, json=event_body(device_time, device_id=f"phone-{worker.id}",
+                                     mock_location=worker.id == first_id),
                 headers=bearer(worker))
             statuses.append(response.status_code)
             if worker.id != first_id:
@@ -103,4 +105,5 @@ def test_double_up_check_ins_at_once_both_count(app, make, bearer, monkeypatch):
     stored = db.session.get(type(visit), visit.id)
     assert stored.status == VisitStatus.IN_PROGRESS
     assert stored.actual_start == second_arrived  # the earlier of the two arrivals
+    assert "mock_location" in stored.flags  # the first check-in's, counted by the second
     assert visit_state.derive(stored).actual_start == second_arrived

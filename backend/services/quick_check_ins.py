@@ -29,7 +29,9 @@ from backend.models import (
 )
 from backend.services import access, check_ins, clock, monitoring, tokens, transactions
 from backend.services.spoofing import NEIGHBOUR_SIDES
-from backend.services.sql_dialect import insert_ignoring_duplicates, writes_in_with
+from backend.services.sql_dialect import (
+    insert_ignoring_duplicates, locked_as_seen, writes_in_with,
+)
 from backend.services.visit_state import (
     STATE_COLUMNS, STATE_READ, derive, state_values, write,
 )
@@ -38,26 +40,42 @@ _RULE_COLUMNS = ("short_margin_min", "early_finish_min", "no_checkout_after_min"
 _SIDES = tuple(zip(("before", "after"), NEIGHBOUR_SIDES, strict=True))
 _SIDE_COLUMNS = ("lat", "lon", "accuracy_m", "device_time")
 
-# The visit as the worker may see it, with what judging an event needs of its contract
-# and person, its monitoring rule (if its contract has one), the worker's account and
-# the worker's located events either side of the new one (spoofing; at most one row
-# each, joined as columns "before_lat" ... "after_device_time").
-_VISIT = (
-    check_ins.with_place(access.scoped_by_id(Role.CARE_WORKER, Visit).with_only_columns(
-        Visit.id, Visit.status, Visit.priority, Visit.planned_end, Visit.duration_min))
-    .add_columns(MonitoringRule.id.label("rule_id"),
-                 *(getattr(MonitoringRule, name) for name in _RULE_COLUMNS),
-                 User.role, User.active, tokens.REVOKED,
-                 *(side.c[name].label(f"{part}_{name}") for part, side in _SIDES
-                   for name in _SIDE_COLUMNS))
-    .outerjoin(MonitoringRule, sa.and_(MonitoringRule.contract_id == Visit.contract_id,
-                                       MonitoringRule.priority == Visit.priority))
-    .join(User, User.id == sa.bindparam("access_user_id"))
-    .outerjoin(_SIDES[0][1], sa.true()).outerjoin(_SIDES[1][1], sa.true())
-    .with_for_update(of=Visit))
+_EVENT_COLUMNS = [column for column in STATE_READ.selected_columns
+                  if getattr(column, "table", None) is VisitEvent.__table__]
 
-# Read once the visit is locked: its status and events (visit_state.STATE_READ), then
-# its alerts' kinds and statuses.
+
+@functools.cache
+def _read(dialect: str) -> sa.Select:
+    """The visit as the worker may see it, in one statement built once per dialect: its
+    status; what judging an event needs of its contract and person; its monitoring rule
+    (if its contract has one); the worker's account; the worker's located events either
+    side of the new one (spoofing; at most one row each, as columns "before_lat" ...
+    "after_device_time"); then a row for each of its events and alerts (the event
+    columns as visit_state.STATE_READ reads them)."""
+    visit = access.scoped_by_id(Role.CARE_WORKER, Visit).with_only_columns(
+        Visit.status.label("visit_status"), Visit.priority, Visit.planned_end,
+        Visit.duration_min)
+    return (
+        check_ins.with_place(visit)
+        .add_columns(MonitoringRule.id.label("rule_id"),
+                     *(getattr(MonitoringRule, name) for name in _RULE_COLUMNS),
+                     User.role, User.active, tokens.REVOKED,
+                     *(side.c[name].label(f"{part}_{name}") for part, side in _SIDES
+                       for name in _SIDE_COLUMNS),
+                     *_EVENT_COLUMNS, Alert.kind.label("alert_kind"),
+                     Alert.status.label("alert_status"),
+                     locked_as_seen(Visit.__table__, dialect).label("locked_as_seen"))
+        .outerjoin(MonitoringRule, sa.and_(MonitoringRule.contract_id == Visit.contract_id,
+                                           MonitoringRule.priority == Visit.priority))
+        .join(User, User.id == sa.bindparam("access_user_id"))
+        .outerjoin(_SIDES[0][1], sa.true()).outerjoin(_SIDES[1][1], sa.true())
+        .outerjoin(VisitEvent, VisitEvent.visit_id == Visit.id)
+        .outerjoin(Alert, Alert.visit_id == Visit.id)
+        .with_for_update(of=Visit))
+
+
+# The visit's status, events and alerts again, for when _read()'s were read before its
+# lock was granted (see sql_dialect.locked_as_seen).
 _STATE = sa.union_all(
     STATE_READ.add_columns(sa.type_coerce(sa.null(), Alert.kind.type).label("alert_kind"),
                            sa.type_coerce(sa.null(), Alert.status.type).label("alert_status")),
@@ -87,33 +105,35 @@ def record(token: str, visit_id: uuid.UUID, kind: EventKind, data: dict,
 
 def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
     connection = db.session.connection()
-    visit = connection.execute(_VISIT, {
-        "access_user_id": worker_id, "access_organisation_id": None,
-        "access_object_id": visit_id, "family_id": family_id, "worker_id": worker_id,
-        "device_time": data["device_time"]}).first()
-    if visit is None or visit.role != Role.CARE_WORKER or not visit.active or visit.revoked:
-        raise Declined
-    check_ins.check_device_time(visit, data["device_time"], now)
-    # Judged before SQLite's write lock, as on the full path: it reads only the worker's
-    # other events.
-    values = check_ins.judge_event(
-        worker_id, visit_id, visit, kind, data, now, device_clock=data["device_time"],
-        neighbours=[SimpleNamespace(**{name: visit._mapping[f"{part}_{name}"]
-                                       for name in _SIDE_COLUMNS})
-                    for part, _side in _SIDES if visit._mapping[f"{part}_lat"] is not None])
-    if kind == EventKind.CHECK_IN and values["verified"] is False:
-        raise Declined  # pins.consider() may suggest a corrected home location
-    with transactions.writing():  # SQLite's write lock; PostgreSQL's row lock is held
-        rows = connection.execute(_STATE, {"visit_id": visit_id}).all()
+    with transactions.writing():  # SQLite's write lock; PostgreSQL locks the visit's row
+        rows = connection.execute(_read(connection.dialect.name), {
+            "access_user_id": worker_id, "access_organisation_id": None,
+            "access_object_id": visit_id, "family_id": family_id, "worker_id": worker_id,
+            "device_time": data["device_time"], "visit_id": visit_id}).all()
+        if not rows:
+            raise Declined  # not the worker's visit, or no such visit
+        visit = rows[0]
+        if visit.role != Role.CARE_WORKER or not visit.active or visit.revoked:
+            raise Declined
+        if not visit.locked_as_seen:  # changed while we waited for its lock
+            rows = connection.execute(_STATE, {"visit_id": visit_id}).all()
         status = next((row.visit_status for row in rows if row.visit_status is not None), None)
         if status is None:
             raise Declined  # deleted since
-        events = [row for row in rows if row.id is not None]
+        events = list({row.id: row for row in rows if row.id is not None}.values())
+        alerts = {row.alert_kind: row.alert_status for row in rows if row.alert_kind is not None}
+        check_ins.check_device_time(visit, data["device_time"], now)
         check_ins.check_state(worker_id, status, kind, True, events)
+        values = check_ins.judge_event(
+            worker_id, visit_id, visit, kind, data, now, device_clock=data["device_time"],
+            neighbours=[SimpleNamespace(**{name: visit._mapping[f"{part}_{name}"]
+                                           for name in _SIDE_COLUMNS})
+                        for part, _side in _SIDES if visit._mapping[f"{part}_lat"] is not None])
+        if kind == EventKind.CHECK_IN and values["verified"] is False:
+            raise Declined  # pins.consider() may suggest a corrected home location
         state = derive(SimpleNamespace(status=status), [*events, SimpleNamespace(**values)])
         judged = SimpleNamespace(planned_end=visit.planned_end, duration_min=visit.duration_min,
                                  **vars(state))
-        alerts = {row.alert_kind: row.alert_status for row in rows if row.alert_kind is not None}
         if monitoring.reaction_needed(judged, now, alerts, lambda: _rules(visit)):
             raise Declined
         if not _write(values, visit_id, state):

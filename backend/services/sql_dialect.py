@@ -23,6 +23,25 @@ def writes_in_with() -> bool:
     return dialect_name() == "postgresql"
 
 
+def locked_as_seen(table: sa.Table, dialect: str) -> sa.ColumnElement[bool]:
+    """For a SELECT ... FOR UPDATE of `table`: whether the row locked is the version the
+    statement's snapshot holds, so that what the statement read of other tables is as
+    current as the lock.
+
+    PostgreSQL (READ COMMITTED) takes the snapshot when the statement starts; a row it
+    has to wait to lock comes back as committed by the transaction it waited for, while
+    the rest of the statement still reads the snapshot. The row's version (xmin) as
+    locked and as seen in the snapshot differ exactly then. SQLite: always true, since
+    its write lock is taken before the statement.
+    """
+    if dialect != "postgresql":
+        return sa.true()
+    seen = table.alias("seen")
+    return sa.literal_column(f"{table.name}.xmin") == (
+        sa.select(sa.literal_column("seen.xmin")).where(seen.c.id == table.c.id)
+        .scalar_subquery())
+
+
 def insert_ignoring_duplicates(table, conflict_columns: list[str] | None = None):
     """INSERT that silently skips rows clashing with a unique key (ON CONFLICT DO NOTHING);
     with no conflict columns, rows clashing with any unique index or constraint.
