@@ -4,7 +4,10 @@
 (409 with the reason). `store()` is shared with offline sync, which is lenient about
 order: a check-out that arrives before its check-in is stored, because the
 check-in is still in flight and the visit's state is derived from all events anyway.
-`apply_event()` is the ONE place an accepted event takes effect.
+`apply_event()` is the ONE place an accepted event takes effect, except for the usual
+live event, which quick_check_ins stores in fewer statements when there is nothing for
+apply_event() to do beyond the visit's state (no tasks, goal progress, alert reaction
+or pin hint), judged by this module's functions (judge_event, check_state).
 """
 import functools
 import uuid
