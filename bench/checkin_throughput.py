@@ -288,6 +288,9 @@ def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: in
             for name, (process, port) in servers.items():
                 runs[name].append(drive(phases[name][0], port,
                                         visits(2 + n * per_round, per_round), process))
+                run = runs[name][-1]
+                print(f"  {kind} round {n + 1} {name:9} {run['rps']:7.1f} req/s, server CPU "
+                      f"{run['server_cpu_ms']:.2f} ms/request", file=sys.stderr)
     finally:
         for process, _port in servers.values():
             stop(process)

@@ -174,8 +174,18 @@ class _AnyOf(NamedTuple):
 def scoped_by_id(role: Role, model: type) -> sa.Select:
     """scoped() for one row of `model` by id, as a statement built once per role: the
     hot lookups (a check-in's visit) run it with by_id_parameters(user, id). Building
-    the rule's statement costs more than running it."""
-    return scoped(_AnyOf(role), model).where(model.id == sa.bindparam("access_object_id"))
+    the rule's statement costs more than running it.
+
+    A care worker's visit is found by probing its one assignment (visit, worker): the
+    list rule, IN the worker's assigned visits, reads every visit they were ever
+    assigned (SQLite builds that list first), which grows with each week worked."""
+    user = _AnyOf(role)
+    if role == Role.CARE_WORKER and model is Visit:
+        rule = sa.exists().where(VisitAssignment.visit_id == Visit.id,
+                                 VisitAssignment.worker_id == user.id)
+    else:
+        rule = visible(user, model)
+    return sa.select(model).where(rule, model.id == sa.bindparam("access_object_id"))
 
 
 def by_id_parameters(user: User, object_id) -> dict:
