@@ -8,12 +8,14 @@ it read, and check_ins.record() takes the event the full way: a refusal and its 
 a replay, a check-out with tasks or goal progress, an alert to raise or resolve, a pin
 hint to consider. So every answer other than "accepted" has one source.
 
-Statements: the visit with its place, rule, the signed-in worker and the worker's
-located events either side of the new one (PostgreSQL locks the visit FOR UPDATE); the
-visit's status, events and alerts, read under the lock (SQLite's write lock is taken
-just before, after the event is judged, as on the full path: held for the whole
-request, it would keep the other worker process waiting on SQLite's busy handler,
-which sleeps); the event's INSERT and the visit's UPDATE, one statement on PostgreSQL.
+Statements: one read of the visit with its place, rule, the signed-in worker, the
+worker's located events either side of the new one, and the visit's events and alerts
+(PostgreSQL locks the visit FOR UPDATE in it); the event's INSERT and the visit's
+UPDATE, one statement on PostgreSQL. On SQLite the write lock is taken after the event
+is judged, as on the full path, and the visit's status, events and alerts are read
+again under it: the other worker process waits for that lock, so it is held as
+briefly as it can be. PostgreSQL reads them again only if the visit changed while its
+row lock was awaited (sql_dialect.locked_as_seen).
 """
 import functools
 import uuid
@@ -105,35 +107,37 @@ def record(token: str, visit_id: uuid.UUID, kind: EventKind, data: dict,
 
 def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
     connection = db.session.connection()
-    with transactions.writing():  # SQLite's write lock; PostgreSQL locks the visit's row
-        rows = connection.execute(_read(connection.dialect.name), {
-            "access_user_id": worker_id, "access_organisation_id": None,
-            "access_object_id": visit_id, "family_id": family_id, "worker_id": worker_id,
-            "device_time": data["device_time"], "visit_id": visit_id}).all()
-        if not rows:
-            raise Declined  # not the worker's visit, or no such visit
-        visit = rows[0]
-        if visit.role != Role.CARE_WORKER or not visit.active or visit.revoked:
-            raise Declined
-        if not visit.locked_as_seen:  # changed while we waited for its lock
+    rows = connection.execute(_read(connection.dialect.name), {
+        "access_user_id": worker_id, "access_organisation_id": None,
+        "access_object_id": visit_id, "family_id": family_id, "worker_id": worker_id,
+        "device_time": data["device_time"], "visit_id": visit_id}).all()
+    if not rows:
+        raise Declined  # not the worker's visit, or no such visit
+    visit = rows[0]
+    if visit.role != Role.CARE_WORKER or not visit.active or visit.revoked:
+        raise Declined
+    check_ins.check_device_time(visit, data["device_time"], now)
+    values = check_ins.judge_event(
+        worker_id, visit_id, visit, kind, data, now, device_clock=data["device_time"],
+        neighbours=[SimpleNamespace(**{name: visit._mapping[f"{part}_{name}"]
+                                       for name in _SIDE_COLUMNS})
+                    for part, _side in _SIDES if visit._mapping[f"{part}_lat"] is not None])
+    if kind == EventKind.CHECK_IN and values["verified"] is False:
+        raise Declined  # pins.consider() may suggest a corrected home location
+    # SQLite's write lock is taken only now, after the judging, as on the full path:
+    # the other worker process waits for it (see transactions).
+    with transactions.writing():
+        if not visit.locked_as_seen:  # read before the lock, or changed while waiting
             rows = connection.execute(_STATE, {"visit_id": visit_id}).all()
         status = next((row.visit_status for row in rows if row.visit_status is not None), None)
         if status is None:
             raise Declined  # deleted since
         events = list({row.id: row for row in rows if row.id is not None}.values())
-        alerts = {row.alert_kind: row.alert_status for row in rows if row.alert_kind is not None}
-        check_ins.check_device_time(visit, data["device_time"], now)
         check_ins.check_state(worker_id, status, kind, True, events)
-        values = check_ins.judge_event(
-            worker_id, visit_id, visit, kind, data, now, device_clock=data["device_time"],
-            neighbours=[SimpleNamespace(**{name: visit._mapping[f"{part}_{name}"]
-                                           for name in _SIDE_COLUMNS})
-                        for part, _side in _SIDES if visit._mapping[f"{part}_lat"] is not None])
-        if kind == EventKind.CHECK_IN and values["verified"] is False:
-            raise Declined  # pins.consider() may suggest a corrected home location
         state = derive(SimpleNamespace(status=status), [*events, SimpleNamespace(**values)])
         judged = SimpleNamespace(planned_end=visit.planned_end, duration_min=visit.duration_min,
                                  **vars(state))
+        alerts = {row.alert_kind: row.alert_status for row in rows if row.alert_kind is not None}
         if monitoring.reaction_needed(judged, now, alerts, lambda: _rules(visit)):
             raise Declined
         if not _write(values, visit_id, state):

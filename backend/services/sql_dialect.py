@@ -24,18 +24,18 @@ def writes_in_with() -> bool:
 
 
 def locked_as_seen(table: sa.Table, dialect: str) -> sa.ColumnElement[bool]:
-    """For a SELECT ... FOR UPDATE of `table`: whether the row locked is the version the
-    statement's snapshot holds, so that what the statement read of other tables is as
-    current as the lock.
+    """For a SELECT ... FOR UPDATE of `table`: whether what the statement read is as
+    current as the lock on the row, or must be read again once the lock is held.
 
     PostgreSQL (READ COMMITTED) takes the snapshot when the statement starts; a row it
     has to wait to lock comes back as committed by the transaction it waited for, while
     the rest of the statement still reads the snapshot. The row's version (xmin) as
-    locked and as seen in the snapshot differ exactly then. SQLite: always true, since
-    its write lock is taken before the statement.
+    locked and as seen in the snapshot differ exactly then. SQLite locks nothing by
+    row: its one write lock is taken apart from the read (transactions.writing()),
+    so the answer there is always no.
     """
     if dialect != "postgresql":
-        return sa.true()
+        return sa.false()
     seen = table.alias("seen")
     return sa.literal_column(f"{table.name}.xmin") == (
         sa.select(sa.literal_column("seen.xmin")).where(seen.c.id == table.c.id)
