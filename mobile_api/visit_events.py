@@ -12,11 +12,12 @@ from mobile_api.event_schemas import (
     CheckInSchema, CheckOutSchema, EventResultSchema, NoAccessSchema,
 )
 from mobile_api.idempotency import HEADER, HEADER_DOC, idempotent
+from mobile_api.plain_dump import plain_dumper
 
 blp = Blueprint("visit_events", __name__, description="Attendance at a visit")
 # Instances: given a class, webargs builds one per request.
 CHECK_IN, CHECK_OUT, NO_ACCESS = CheckInSchema(), CheckOutSchema(), NoAccessSchema()
-RESULT = EventResultSchema()
+QUICK_RESULT = plain_dumper(EventResultSchema())
 
 
 def _answer(outcome: check_ins.Outcome):
@@ -39,7 +40,7 @@ def quick(kind: EventKind, schema):
                 except ValidationError:
                     answer = None
                 if answer is not None:
-                    return jsonify(RESULT.dump(answer)), 201
+                    return jsonify(QUICK_RESULT(answer)), 201
             return view(visit_id=visit_id)
 
         return wrapped

@@ -7,8 +7,15 @@ import pytest
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import Alert, AlertKind, EventKind, Visit, VisitEvent, VisitStatus
+from marshmallow import Schema, fields
+
+from backend.models import (
+    Alert, AlertKind, EventKind, EventMethod, Visit, VisitEvent, VisitStatus,
+)
 from backend.services import check_ins, clock
+from mobile_api.event_schemas import EventResultSchema
+from mobile_api.plain_dump import plain_dumper
+from mobile_api.visit_events import QUICK_RESULT
 from tests.mobile_helpers import event_body, north_of_home
 
 # The columns that differ between two events of the same kind on two visits.
@@ -37,10 +44,10 @@ def _full_path_refused(monkeypatch):
 def _attend(client, headers, visit, out_at=None):
     """Check in at the visit's planned start, then out (now); the two responses."""
     answers = []
-    for step, device_time, fields in (("check-in", visit.planned_start, {}),
+    for step, device_time, extra in (("check-in", visit.planned_start, {}),
                                       ("check-out", out_at or clock.now(), {"note": "All well"})):
         response = client.post(f"/api/v1/visits/{visit.id}/{step}",
-                               json=event_body(device_time, **fields), headers=headers())
+                               json=event_body(device_time, **extra), headers=headers())
         assert response.status_code == 201, response.json
         answers.append(response.json)
     return answers
@@ -127,3 +134,18 @@ def test_a_replay_of_a_quick_event_is_a_duplicate(make, client, bearer, past_vis
     assert (first.status_code, replay.status_code) == (201, 200)
     assert replay.json["result"] == "duplicate"
     assert replay.json["event"]["id"] == first.json["event"]["id"]
+
+
+def test_the_plain_dump_is_the_schemas_dump():
+    answer = {"result": "accepted",
+              "event": {"id": uuid.uuid4(), "kind": EventKind.CHECK_OUT, "visit_id": uuid.uuid4(),
+                        "device_time": clock.now(), "server_time": clock.now(), "lat": 52,
+                        "lon": -0.9, "accuracy_m": None, "method": EventMethod.GPS,
+                        "distance_m": 12.5, "verified": False, "device_id": "phone-1",
+                        "flags": ["clock_gap", "location_not_verified"],
+                        "client_event_id": None, "note": "not in the answer"},
+              "visit": {"id": uuid.uuid4(), "status": VisitStatus.IN_PROGRESS,
+                        "location_verified": None, "flags": []}}
+    assert QUICK_RESULT(answer) == EventResultSchema().dump(answer)
+    with pytest.raises(TypeError):  # a field it cannot dump plainly is refused when built
+        plain_dumper(Schema.from_dict({"details": fields.Dict()})())
