@@ -14,12 +14,37 @@ same data and driver.
 import argparse
 import importlib.util
 import os
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+class Counting:
+    """Callgrind's instruction counting switched on around a measured loop, and the count
+    dumped as a part of its own (callgrind_control; a no-op unless --callgrind)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def _control(self, *options: str) -> None:
+        if self.enabled:
+            subprocess.run(["callgrind_control", *options, str(os.getpid())], check=True,
+                           capture_output=True)
+
+    def start(self) -> None:
+        self._control("--zero")
+        self._control("--instr=on")
+
+    def stop(self, name: str, requests: int) -> None:
+        self._control("--instr=off")
+        self._control(f"--dump={name}: {requests} requests")
+        if self.enabled:
+            print(f"callgrind part dumped: {name}, {requests} requests (the part's "
+                  "'PROGRAM TOTALS' / requests = instructions per request)")
 
 
 def main() -> None:
@@ -30,7 +55,12 @@ def main() -> None:
                         help="visits per worker (the first is warm-up; default 8)")
     parser.add_argument("--profile", metavar="FILE",
                         help="also write a cProfile of the measured check-ins to FILE")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="run under valgrind --tool=callgrind --instr-atstart=no: count "
+                             "the instructions of the measured check-ins and of the floor's "
+                             "requests, dumped as two parts of the callgrind output")
     args = parser.parse_args()
+    counting = Counting(args.callgrind)
     sys.path.insert(0, args.root)
     spec = importlib.util.spec_from_file_location("throughput", HERE / "checkin_throughput.py")
     bench = importlib.util.module_from_spec(spec)
@@ -78,9 +108,11 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     began = time.process_time()
+    counting.start()
     for n in range(16):
         for i in range(1, args.pairs):
             pair(n, i)
+    counting.stop("check-ins", 16 * (args.pairs - 1) * 2)
     ended = time.process_time()
     if profiler is not None:
         profiler.disable()
@@ -102,8 +134,10 @@ def main() -> None:
     for _ in range(20):
         floor.post("/floor", json=body)
     began = time.process_time()
+    counting.start()
     for _ in range(1000):
         floor.post("/floor", json=body)
+    counting.stop("floor", 1000)
     floor_ms = 1000 * (time.process_time() - began) / 1000
     print(f"{args.db}: check-in/check-out CPU {check_in_ms:.2f} ms per request, "
           f"GET /api/v1/me {me_ms:.2f} ms, floor {floor_ms:.2f} ms; "

@@ -307,8 +307,8 @@ def _insert_event_statement(dialect: str) -> sa.Insert:
     """Built once per dialect: the event INSERT runs on every check-in, check-out and
     synced event. A row clashing with a unique index (a replayed client event id, a
     second check-in) is skipped rather than failing the transaction, so the replay can
-    be looked up with no savepoint to roll back to; the row count says which."""
-    return insert_ignoring_duplicates(VisitEvent.__table__)
+    be looked up with no savepoint to roll back to."""
+    return insert_ignoring_duplicates(VisitEvent.__table__).returning(VisitEvent.id)
 
 
 _EVENT_COLUMNS = [column.key for column in VisitEvent.__table__.columns]
@@ -329,7 +329,7 @@ def insert_event(event: VisitEvent) -> bool:
 def insert_event_row(values: dict) -> bool:
     """INSERT one event's columns; False when a unique index already holds the same event."""
     inserted = db.session.connection().execute(_insert_event_statement(dialect_name()), values)
-    return inserted.rowcount == 1
+    return inserted.first() is not None
 
 
 def apply_event(user: User, visit: Visit, event: VisitEvent,
