@@ -107,6 +107,7 @@ def record(token: str, visit_id: uuid.UUID, kind: EventKind, data: dict,
 
 def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
     connection = db.session.connection()
+    seen = transactions.changes_seen()
     rows = connection.execute(_read(connection.dialect.name), {
         "access_user_id": worker_id, "access_organisation_id": None,
         "access_object_id": visit_id, "family_id": family_id, "worker_id": worker_id,
@@ -127,7 +128,9 @@ def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
     # SQLite's write lock is taken only now, after the judging, as on the full path:
     # the other worker process waits for it (see transactions).
     with transactions.writing():
-        if not visit.locked_as_seen:  # read before the lock, or changed while waiting
+        if not visit.locked_as_seen and transactions.changed_since(seen):
+            # Read before the lock (SQLite) or while awaiting it (PostgreSQL), and
+            # something was committed meanwhile: read the visit's state again.
             rows = connection.execute(_STATE, {"visit_id": visit_id}).all()
         status = next((row.visit_status for row in rows if row.visit_status is not None), None)
         if status is None:

@@ -30,6 +30,22 @@ def writing():
     yield
 
 
+def changes_seen() -> int | None:
+    """A mark of the database as this connection sees it now, for changed_since(): on
+    SQLite its data_version, which moves when another connection commits; None on
+    PostgreSQL, whose reads lock the rows they depend on (FOR UPDATE)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return None
+    return connection.connection.dbapi_connection.execute("PRAGMA data_version").fetchone()[0]
+
+
+def changed_since(mark: int | None) -> bool:
+    """Whether another connection may have committed since changes_seen() gave `mark`
+    (always, for no mark)."""
+    return mark is None or changes_seen() != mark
+
+
 def hold(model, row_id) -> None:
     """Hold one row until the unit of work ends, so that a read-then-write keyed on it
     runs one at a time: SELECT ... FOR UPDATE on PostgreSQL; on SQLite the database's
