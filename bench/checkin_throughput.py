@@ -135,9 +135,10 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
                     planned = (begins, begins + timedelta(minutes=15), 15)
                 else:
                     # Later 30-minute calls: each check-out now is a short call and an early
-                    # finish, so every check-out raises two alerts and notifies.
-                    planned = (start + timedelta(hours=n), start + timedelta(hours=n, minutes=30),
-                               30)
+                    # finish, so every check-out raises two alerts and notifies. (Apart by a
+                    # tenth of a second too: past 200 visits a package comes round again.)
+                    begins = start + timedelta(hours=n, seconds=(client * pairs + n) / 10)
+                    planned = (begins, begins + timedelta(minutes=30), 30)
                 visit = Visit(package_id=package.id, planned_start=planned[0],
                               planned_end=planned[1], local_date=start.date(),
                               duration_min=planned[2])
