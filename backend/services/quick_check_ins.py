@@ -168,7 +168,8 @@ def _write(values: dict, visit_id: uuid.UUID, state) -> bool:
 @functools.cache
 def _event_then_state() -> sa.Update:
     """WITH inserted AS (INSERT event ... ON CONFLICT DO NOTHING RETURNING id) UPDATE the
-    visit's state WHERE the event was inserted, built once."""
+    visit's state WHERE the event was inserted: PostgreSQL only (writes_in_with()), built
+    once."""
     events, visits = VisitEvent.__table__, Visit.__table__
     inserted = (insert_ignoring_duplicates(events)
                 .values({c.key: sa.bindparam(f"event_{c.key}", type_=c.type) for c in events.c})
