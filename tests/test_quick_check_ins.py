@@ -149,3 +149,33 @@ def test_the_plain_dump_is_the_schemas_dump():
     assert QUICK_RESULT(answer) == EventResultSchema().dump(answer)
     with pytest.raises(TypeError):  # a field it cannot dump plainly is refused when built
         plain_dumper(Schema.from_dict({"details": fields.Dict()})())
+
+
+def _leave_early(client, headers, visit, minutes):
+    for step, device_time in (("check-in", visit.planned_start),
+                              ("check-out", visit.planned_end - timedelta(minutes=minutes))):
+        response = client.post(f"/api/v1/visits/{visit.id}/{step}",
+                               json=event_body(device_time), headers=headers)
+        assert response.status_code == 201, response.json
+
+
+def test_leaving_early_within_the_contracts_tolerance_stays_quick(make, client, bearer,
+                                                                   past_visit, monkeypatch):
+    world = make.world()
+    visit = past_visit(world)
+    make.commit()
+    _full_path_refused(monkeypatch)
+    _leave_early(client, bearer(world.worker), visit, minutes=5)  # the rule allows 15
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 0
+
+
+def test_leaving_early_beyond_the_contracts_tolerance_raises_alerts(make, client, bearer,
+                                                                     past_visit):
+    world = make.world()
+    for rule in world.contract.rules:
+        rule.short_margin_min = rule.early_finish_min = 2
+    visit = past_visit(world)
+    make.commit()
+    _leave_early(client, bearer(world.worker), visit, minutes=5)
+    kinds = set(db.session.scalars(sa.select(Alert.kind).where(Alert.visit_id == visit.id)))
+    assert kinds == {AlertKind.SHORT, AlertKind.EARLY_FINISH}

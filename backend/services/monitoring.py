@@ -381,7 +381,7 @@ def _may_react(visit: Visit, now: datetime) -> bool:
     kind) index and, only when a kind may be due, its monitoring rule row, so the usual
     event (on time, in the home) skips the rule query."""
     if visit.status in (VisitStatus.SCHEDULED, VisitStatus.MISSED):
-        return True
+        return True  # as reaction_needed() answers, without reading the alerts
     alerts = dict(db.session.connection().execute(_VISIT_ALERTS, {"visit_id": visit.id}).all())
     return reaction_needed(visit, now, alerts, lambda: _rules_for(visit))
 
@@ -429,9 +429,10 @@ def _due_with_tolerance(visit: Visit, now: datetime, tolerance) -> set[AlertKind
 # cost more than the query.
 _VISIT_ALERTS = sa.select(Alert.kind, Alert.status).where(
     Alert.visit_id == sa.bindparam("visit_id"))
+# The tolerances a reaction to one event may need (_due_with_tolerance).
+REACTION_TOLERANCES = ("short_margin_min", "early_finish_min", "no_checkout_after_min")
 _VISIT_RULES = (
-    sa.select(MonitoringRule.short_margin_min, MonitoringRule.early_finish_min,
-              MonitoringRule.no_checkout_after_min)
+    sa.select(*(getattr(MonitoringRule, name) for name in REACTION_TOLERANCES))
     .where(MonitoringRule.contract_id == sa.bindparam("contract_id"),
            MonitoringRule.priority == sa.bindparam("priority")))
 
@@ -440,7 +441,15 @@ def _rules_for(visit: Visit) -> dict:
     """The visit's tolerances: its contract's rule row for its priority, else the defaults."""
     row = db.session.connection().execute(
         _VISIT_RULES, {"contract_id": visit.contract_id, "priority": visit.priority}).first()
-    return dict(row._mapping) if row is not None else dict(DEFAULT_RULES[visit.priority])
+    return tolerances(None if row is None else row._mapping, visit.priority)
+
+
+def tolerances(rule, priority) -> dict:
+    """The REACTION_TOLERANCES of a rule row (a mapping), or the defaults for the
+    priority when the contract has no rule for it (None)."""
+    if rule is None:
+        return dict(DEFAULT_RULES[priority])
+    return {name: rule[name] for name in REACTION_TOLERANCES}
 
 
 _RUNS = SchedulerJobRun.__table__

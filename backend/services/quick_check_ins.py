@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from backend.errors import DomainError
 from backend.extensions import db
 from backend.models import (
-    DEFAULT_RULES, Alert, EventKind, MonitoringRule, Role, User, Visit, VisitEvent,
+    Alert, EventKind, MonitoringRule, Role, User, Visit, VisitEvent,
 )
 from backend.services import access, check_ins, clock, monitoring, tokens, transactions
 from backend.services.spoofing import NEIGHBOUR_SIDES
@@ -38,7 +38,6 @@ from backend.services.visit_state import (
     STATE_COLUMNS, STATE_READ, derive, state_values, write,
 )
 
-_RULE_COLUMNS = ("short_margin_min", "early_finish_min", "no_checkout_after_min")
 _SIDES = tuple(zip(("before", "after"), NEIGHBOUR_SIDES, strict=True))
 _SIDE_COLUMNS = ("lat", "lon", "accuracy_m", "device_time")
 
@@ -60,7 +59,7 @@ def _read(dialect: str) -> sa.Select:
     return (
         check_ins.with_place(visit)
         .add_columns(MonitoringRule.id.label("rule_id"),
-                     *(getattr(MonitoringRule, name) for name in _RULE_COLUMNS),
+                     *(getattr(MonitoringRule, name) for name in monitoring.REACTION_TOLERANCES),
                      User.role, User.active, tokens.REVOKED,
                      *(side.c[name].label(f"{part}_{name}") for part, side in _SIDES
                        for name in _SIDE_COLUMNS),
@@ -141,7 +140,9 @@ def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
         judged = SimpleNamespace(planned_end=visit.planned_end, duration_min=visit.duration_min,
                                  **vars(state))
         alerts = {row.alert_kind: row.alert_status for row in rows if row.alert_kind is not None}
-        if monitoring.reaction_needed(judged, now, alerts, lambda: _rules(visit)):
+        rule = visit._mapping if visit.rule_id is not None else None
+        if monitoring.reaction_needed(judged, now, alerts,
+                                      lambda: monitoring.tolerances(rule, visit.priority)):
             raise Declined
         if not _write(values, visit_id, state):
             raise Declined  # a replay, or a second check-in racing this one
@@ -180,9 +181,3 @@ def _event_then_state() -> sa.Update:
             .where(visits.c.id == sa.bindparam("state_visit"), sa.exists(sa.select(inserted.c.id)))
             .returning(visits.c.id).add_cte(inserted))
 
-
-def _rules(visit: sa.Row) -> dict:
-    """The visit's tolerances, as monitoring reads them (its rule row, else the defaults)."""
-    if visit.rule_id is None:
-        return dict(DEFAULT_RULES[visit.priority])
-    return {name: getattr(visit, name) for name in _RULE_COLUMNS}
