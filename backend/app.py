@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from backend import config as settings
 from backend.errors import DomainError
 from backend.extensions import api, csrf, db, limiter, migrate
-from backend.services.transactions import SQLITE_BUSY_TIMEOUT_MS
+from backend.services.database.transactions import SQLITE_BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 

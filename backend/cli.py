@@ -19,7 +19,7 @@ def create_user_command(username, role, organisation_name, password):
 
     from backend.errors import DomainError
     from backend.models import Organisation
-    from backend.services.accounts import create_user
+    from backend.services.identity.accounts import create_user
 
     org = db.session.scalar(sa.select(Organisation).where(Organisation.name == organisation_name))
     if org is None:

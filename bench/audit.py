@@ -1,6 +1,6 @@
 """Benchmark (issue 6): delivered vs commissioned for a county-year, and the actuals CSV.
 
-Runs the real hours engine (backend.services.hours) grouped by provider and month
+Runs the real hours engine (backend.services.audit.hours) grouped by provider and month
 on PostgreSQL against a hand-written single SQL aggregate over the same tables in
 the same run, each measured in a fresh process for its peak memory (ru_maxrss);
 then streams the per-visit actuals CSV for one county-month, sampling resident
@@ -100,9 +100,9 @@ def part_hours(engine: bool) -> dict:
     import sqlalchemy as sa
 
     from backend.extensions import db
-    from backend.services import periods
-    from backend.services.hours import hours_report
-    from backend.services.report_scope import parse_grouping
+    from backend.services.dates import periods
+    from backend.services.audit.hours import hours_report
+    from backend.services.audit.report_scope import parse_grouping
 
     app = _app()
     with app.app_context():
@@ -116,7 +116,7 @@ def part_hours(engine: bool) -> dict:
             rows = len(report["rows"])
             delivered = report["total"]["delivered_minutes"]
         else:
-            tz_bounds = __import__("backend.services.clock", fromlist=["x"]).local_day_bounds
+            tz_bounds = __import__("backend.services.dates.clock", fromlist=["x"]).local_day_bounds
             result = db.session.execute(sa.text(BASELINE_SQL), {
                 "start": tz_bounds(first)[0], "end": tz_bounds(last)[1], "funder": funder,
                 "first": first, "last": last}).all()
@@ -134,8 +134,8 @@ def part_actuals() -> dict:
 
     from backend.extensions import db
     from backend.models import Visit
-    from backend.services import periods
-    from backend.services.exports import actuals_csv
+    from backend.services.dates import periods
+    from backend.services.audit.exports import actuals_csv
 
     app = _app()
     with app.app_context():

@@ -81,7 +81,7 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
         CarePackage, Contract, Organisation, OrganisationKind, PackageType, Role, ServiceUser,
         User, Visit, VisitAssignment, VisitTask,
     )
-    from backend.services.tokens import issue_access_token
+    from backend.services.identity.tokens import issue_access_token
 
     app = create_app({"SECRET_KEY": secret})  # the database comes from DATABASE_URL
     work = []

@@ -37,7 +37,7 @@ from backend.extensions import db  # noqa: E402
 from backend.models import (  # noqa: E402
     DEFAULT_RULES, Contract, MonitoringRule, Organisation, OrganisationKind, Role, User, Visit,
 )
-from backend.services.monitoring import run_detection  # noqa: E402
+from backend.services.monitoring.monitor import run_detection  # noqa: E402
 
 SERVER = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 DAY = date(2026, 11, 24)  # GMT: local time is UTC

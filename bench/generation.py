@@ -27,7 +27,7 @@ from backend.models import (  # noqa: E402
     DEFAULT_RULES, CarePackage, Contract, MonitoringRule, Organisation, OrganisationKind,
     PackageType, ScheduleLine, ServiceUser, Visit, VisitTask,
 )
-from backend.services.visit_generation import generate_visits  # noqa: E402
+from backend.services.rota.visit_generation import generate_visits  # noqa: E402
 
 CALL_TIMES = ["07:30", "08:00", "12:00", "12:30", "17:00", "18:00", "21:00"]
 

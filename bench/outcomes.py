@@ -35,8 +35,8 @@ from backend.models import (  # noqa: E402
     ServiceUser,
     User,
 )
-from backend.services import clock  # noqa: E402
-from backend.services.outcome_measures import outcome_measures  # noqa: E402
+from backend.services.dates import clock  # noqa: E402
+from backend.services.outcomes.measures import outcome_measures  # noqa: E402
 
 HAND_SQL = """
 WITH scope AS (

@@ -55,7 +55,7 @@ def build_rota(app) -> tuple[uuid.UUID, int]:
 
     from backend.extensions import db
     from backend.models import Role, Visit, VisitAssignment
-    from backend.services import clock
+    from backend.services.dates import clock
     from tests.factories import HOME, Factory
 
     rng = random.Random(7)
@@ -132,7 +132,7 @@ def ensure_commissioner(app) -> tuple[uuid.UUID, date, date]:
 
 def cold() -> None:
     """Forget the process-wide travel-time cache, so each run pays for its trips."""
-    from backend.services.rota_week import _travel_minutes
+    from backend.services.rota.week import _travel_minutes
 
     _travel_minutes.cache_clear()
 
@@ -199,7 +199,7 @@ def main() -> int:
           f"{os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
 
     if args.only in (None, "rota"):
-        from backend.services.rota_week import rota_week
+        from backend.services.rota.week import rota_week
 
         app = _app(args.rota_db)
         started = time.perf_counter()
@@ -210,7 +210,7 @@ def main() -> int:
                 f"/rota?week={WEEK}", "Carer 79", args.repeat)
 
     if args.only in (None, "overview") and args.county_db:
-        from backend.services.overview import provider_overview
+        from backend.services.audit.overview import provider_overview
 
         app = _app(args.county_db)
         user_id, first, last = ensure_commissioner(app)

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import alerts as alert_service
+from backend.services.monitoring import alerts as alert_service
 from mobile_api.alert_schemas import (
     AcknowledgeSchema, AlertQuerySchema, AlertSchema, ResolveSchema,
 )

@@ -5,7 +5,7 @@ from flask import g, request
 
 from backend.errors import Forbidden, Unauthorized
 from backend.models import Role, User
-from backend.services.tokens import user_from_access_token
+from backend.services.identity.tokens import user_from_access_token
 
 BEARER = {"bearerAuth": []}
 

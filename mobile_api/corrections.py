@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import corrections as service
+from backend.services.attendance import corrections as service
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.report_schemas import CorrectionInSchema, CorrectionOutSchema
 

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import reablement
+from backend.services.outcomes import reablement
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.outcome_schemas import DischargeIn, EpisodeIn, EpisodeOut, FollowUpIn
 

@@ -4,7 +4,7 @@ from datetime import UTC
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from backend.models import EventKind, EventMethod
-from backend.services import sync
+from backend.services.attendance import sync
 
 METHODS = [EventMethod.GPS, EventMethod.QR, EventMethod.NFC, EventMethod.MANUAL]
 NO_ACCESS_REASONS = ["no_answer", "refused", "in_hospital", "not_at_home", "unsafe_to_enter",

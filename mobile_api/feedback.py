@@ -4,11 +4,11 @@ from flask_smorest import Blueprint
 
 from backend.extensions import limiter
 from backend.models import Role
-from backend.services.feedback import submit_feedback, submit_via_link
-from backend.services.feedback_figures import satisfaction_report
-from backend.services.feedback_links import LINK_REDEMPTION_LIMIT, issue_link
-from backend.services.feedback_reading import get_feedback, list_feedback, present
-from backend.services.feedback_safety import moderate_feedback
+from backend.services.feedback.submission import submit_feedback, submit_via_link
+from backend.services.feedback.figures import satisfaction_report
+from backend.services.feedback.links import LINK_REDEMPTION_LIMIT, issue_link
+from backend.services.feedback.reading import get_feedback, list_feedback, present
+from backend.services.feedback.safety import moderate_feedback
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.feedback_schemas import (
     FeedbackIn,

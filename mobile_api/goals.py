@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import goals
+from backend.services.outcomes import goals
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.outcome_schemas import (
     GoalIn,

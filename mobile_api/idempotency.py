@@ -3,7 +3,7 @@ from functools import wraps
 
 from flask import jsonify, request
 
-from backend.services import idempotency
+from backend.services.database import idempotency
 from mobile_api.auth import current_user
 
 HEADER = "Idempotency-Key"

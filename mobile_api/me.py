@@ -2,7 +2,8 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import clock, rota
+from backend.services.dates import clock
+from backend.services.rota import carer_rota
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.rota_schemas import RotaQuerySchema, RotaSchema
 from mobile_api.session_schemas import UserSummarySchema
@@ -30,5 +31,5 @@ def my_rota(query):
     Care workers only: other roles, admins included, get 403 (they have no rota).
     """
     day = query["date"] or clock.today()
-    visits = rota.rota_for(current_user(), day)
+    visits = carer_rota.rota_for(current_user(), day)
     return {"date": day, "time_zone": clock.zone().key, "visits": visits}

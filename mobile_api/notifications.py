@@ -2,8 +2,8 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import notifications as inbox_service
-from backend.services.outbox import failed_notifications
+from backend.services.monitoring import notifications as inbox_service
+from backend.services.monitoring.outbox import failed_notifications
 from mobile_api.alert_schemas import InboxQuerySchema, NotificationSchema, OutboxRowSchema
 from mobile_api.auth import BEARER, current_user, token_required
 

@@ -2,8 +2,8 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services.outcome_measures import outcome_measures
-from backend.services.outcome_timeline import outcome_timeline
+from backend.services.outcomes.measures import outcome_measures
+from backend.services.outcomes.timeline import outcome_timeline
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.outcome_schemas import MeasuresOut, MeasuresQuery, TimelineOut
 

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import pins
+from backend.services.attendance import pins
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.event_schemas import PinSuggestionOutSchema
 

@@ -1,7 +1,7 @@
 """Marshmallow schemas for the reports and corrections API."""
 from marshmallow import Schema, fields, validate
 
-from backend.services.periods import PERIOD_KINDS
+from backend.services.dates.periods import PERIOD_KINDS
 
 
 class ReportQuerySchema(Schema):

@@ -3,7 +3,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import reports
+from backend.services.audit import reports
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.report_schemas import (
     CorrectionsReportSchema, HoursReportSchema, PageQuerySchema, PaymentReportSchema,

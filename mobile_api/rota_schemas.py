@@ -1,7 +1,7 @@
 """Schemas for the care worker's rota: everything the phone caches for a day offline."""
 from marshmallow import Schema, fields
 
-from backend.services import clock
+from backend.services.dates import clock
 
 
 class LocalDateTime(fields.DateTime):

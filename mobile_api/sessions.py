@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from backend.errors import DomainError
 from backend.extensions import db, limiter
-from backend.services import sessions
+from backend.services.identity import sessions
 from mobile_api.auth import bearer_token
 from mobile_api.session_schemas import RefreshSchema, SignInSchema, SignOutSchema, TokenPairSchema
 

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from backend.models import Role
-from backend.services import sync
+from backend.services.attendance import sync
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.event_schemas import SyncBatchSchema, SyncResultsSchema
 

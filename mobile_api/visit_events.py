@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from backend.models import EventKind, Role
-from backend.services import check_ins, quick_check_ins
+from backend.services.attendance import check_ins, quick_check_ins
 from mobile_api.auth import BEARER, bearer_token, current_user, token_required
 from mobile_api.event_schemas import (
     CheckInSchema, CheckOutSchema, EventResultSchema, NoAccessSchema,

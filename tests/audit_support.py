@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from backend.extensions import db
 from backend.models import EventKind, VisitEvent
-from backend.services import visit_state
+from backend.services.attendance import visit_state
 
 
 def attend(visit, worker, start, minutes, verified=True, received=None, check_out=True):

@@ -88,7 +88,7 @@ def make(app) -> Factory:
 @pytest.fixture
 def bearer(app):
     """Authorization headers carrying a fresh access token for a user."""
-    from backend.services.tokens import issue_access_token
+    from backend.services.identity.tokens import issue_access_token
 
     def headers(user) -> dict:
         token, _ = issue_access_token(user)

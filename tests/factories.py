@@ -12,8 +12,8 @@ from backend.models import (
     OrganisationKind, PackageType, Priority, Role, ScheduleLine, ServiceUser, User, Visit,
     VisitAssignment, VisitTask,
 )
-from backend.services import clock
-from backend.services.passwords import hash_password
+from backend.services.dates import clock
+from backend.services.identity.passwords import hash_password
 
 _counter = itertools.count(1)
 _HASHES: dict[str, str] = {}

@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime
 
-from backend.services import clock
+from backend.services.dates import clock
 from tests.factories import HOME
 
 

@@ -6,7 +6,7 @@ from backend.extensions import db
 from backend.models import (
     Alert, AlertKind, CarePackage, Feedback, Organisation, ServiceUser, User, Visit,
 )
-from backend.services import access
+from backend.services.identity import access
 
 
 def ids(user, model):

@@ -18,8 +18,8 @@ from playwright.sync_api import expect
 from backend.extensions import db
 from backend.models import Alert, AlertKind, EventKind, Role, Visit, VisitEvent
 from backend.scheduler.jobs import run_job
-from backend.services import clock
-from backend.services.overview import last_full_week
+from backend.services.dates import clock
+from backend.services.audit.overview import last_full_week
 from tests.browser_fixtures import screenshot
 from tests.factories import Factory
 from tests.monitoring_helpers import check_in, check_out

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus
-from backend.services import clock
+from backend.services.dates import clock
 
 
 def raise_alert(visit, kind=AlertKind.LATE, **kw):

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus
-from backend.services import clock
-from backend.services.monitoring import run_detection
+from backend.services.dates import clock
+from backend.services.monitoring.monitor import run_detection
 from tests.mobile_helpers import event_body, sync_item
 
 

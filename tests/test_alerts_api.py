@@ -3,7 +3,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus, Channel, Notification
-from backend.services import clock
+from backend.services.dates import clock
 
 
 @pytest.fixture

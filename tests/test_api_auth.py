@@ -16,7 +16,8 @@ from jwt.warnings import InsecureKeyLengthWarning
 from backend.app import create_app
 from backend.extensions import db, limiter
 from backend.models import AuditEntry, RefreshToken, Role, User
-from backend.services import clock, sessions, tokens
+from backend.services.dates import clock
+from backend.services.identity import sessions, tokens
 from tests.factories import Factory
 
 SIGN_IN, REFRESH, SIGN_OUT, ME = ("/api/v1/auth/sign-in", "/api/v1/auth/refresh",

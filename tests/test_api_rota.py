@@ -16,7 +16,7 @@ from backend.models import (
     VisitEvent,
     VisitStatus,
 )
-from backend.services import clock
+from backend.services.dates import clock
 
 ROTA = "/api/v1/me/rota"
 DAY = date(2026, 3, 10)  # a Tuesday in GMT

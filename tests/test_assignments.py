@@ -6,7 +6,7 @@ import pytest
 from backend.errors import Forbidden, NotFound
 from backend.extensions import db
 from backend.models import Role, VisitStatus
-from backend.services.assignments import AssignmentRefused, assign_worker, preview_assignment
+from backend.services.rota.assignments import AssignmentRefused, assign_worker, preview_assignment
 from tests.factories import HOME
 from tests.monitoring_helpers import utc
 

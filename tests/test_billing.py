@@ -2,7 +2,7 @@
 import pytest
 
 from backend.models import BillingBasis, DoubleUpRule, Rounding
-from backend.services.billing import BillingTerms, bill_visit, call_rate_price, round_minutes
+from backend.services.audit.billing import BillingTerms, bill_visit, call_rate_price, round_minutes
 
 SEED_RATES = ((30, 820), (45, 1065), (60, 1420))  # Cheshire East 2017
 FLOOR, CEILING = 1417, 1622  # Cambridgeshire 2017, per hour

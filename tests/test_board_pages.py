@@ -3,8 +3,9 @@ from datetime import datetime, time, timedelta
 
 from backend.extensions import db
 from backend.models import Alert, AlertKind, EventKind, EventMethod, VisitEvent, VisitStatus
-from backend.services import clock, visit_state
-from backend.services.board import today_board
+from backend.services.attendance import visit_state
+from backend.services.dates import clock
+from backend.services.monitoring.board import today_board
 
 
 def check_in(visit, worker, when, lat, lon, distance, verified):

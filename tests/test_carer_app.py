@@ -22,7 +22,7 @@ from backend.models import (
     Role,
     VisitEvent,
 )
-from backend.services import clock
+from backend.services.dates import clock
 from tests.browser_fixtures import screenshot
 from tests.factories import HOME, Factory
 

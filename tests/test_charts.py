@@ -1,7 +1,7 @@
 """Server-side SVG charts: numbers in the drawing, patterns not colour alone, escaped text."""
 import xml.etree.ElementTree as ET
 
-from backend.services.geo import bearing_deg
+from backend.services.attendance.geo import bearing_deg
 from web_admin.charts import Series, bar_chart, line_chart, location_diagram
 
 

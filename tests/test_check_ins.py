@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Goal, GoalMeasure, GoalProgress, OutcomeDomain, VisitEvent, VisitTask
-from backend.services import clock
+from backend.services.dates import clock
 from tests.mobile_helpers import event_body, north_of_home
 
 

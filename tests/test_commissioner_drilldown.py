@@ -2,8 +2,8 @@
 from datetime import time, timedelta
 
 from backend.models import VisitStatus
-from backend.services import clock
-from backend.services.overview import last_full_week
+from backend.services.dates import clock
+from backend.services.audit.overview import last_full_week
 from tests.monitoring_helpers import check_in, check_out
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from backend.services import clock
-from backend.services.overview import last_full_week
+from backend.services.dates import clock
+from backend.services.audit.overview import last_full_week
 from tests.browser_fixtures import screenshot
 from tests.factories import Factory
 from tests.monitoring_helpers import check_in, check_out

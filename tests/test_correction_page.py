@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import EventKind, VisitEvent
-from backend.services import clock
+from backend.services.dates import clock
 
 
 def test_correction_without_reason_is_refused_and_kept(make, client, auth):

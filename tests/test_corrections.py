@@ -6,8 +6,8 @@ import pytest
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.extensions import db
 from backend.models import EventKind, Role, VisitEvent, VisitStatus
-from backend.services import clock
-from backend.services.corrections import correct_visit
+from backend.services.dates import clock
+from backend.services.attendance.corrections import correct_visit
 from tests.audit_support import attend
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)

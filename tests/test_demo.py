@@ -26,9 +26,9 @@ from backend.models import (
     VisitEvent,
     VisitStatus,
 )
-from backend.services import validation
-from backend.services.passwords import verify_password
-from backend.services.visit_state import derive
+from backend.services.reference import validation
+from backend.services.identity.passwords import verify_password
+from backend.services.attendance.visit_state import derive
 from tests.demo_county import built_county, read_only
 
 # The morning after the spring clock change (29 March 2026), so the window crosses it.

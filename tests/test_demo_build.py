@@ -18,7 +18,7 @@ from backend.models import (
     VisitEvent,
     VisitTask,
 )
-from backend.services import clock
+from backend.services.dates import clock
 
 NOW = datetime(2026, 3, 30, 11, 20, tzinfo=UTC)
 TINY = dict(seed=7, scale=0.1, past_days=2, future_days=1, now=NOW)

@@ -15,7 +15,7 @@ from backend.models import (
     Visit,
     VisitStatus,
 )
-from backend.services.outcome_measures import outcome_measures
+from backend.services.outcomes.measures import outcome_measures
 
 TODAY = date(2026, 11, 20)
 

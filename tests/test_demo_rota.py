@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from backend.extensions import db
 from backend.models import CarePackage, User, Visit, VisitAssignment, VisitStatus
-from backend.services import clock
-from backend.services.assignments import check_assignment
+from backend.services.dates import clock
+from backend.services.rota.assignments import check_assignment
 from tests.demo_county import built_county, read_only
 
 NOW = datetime(2026, 3, 30, 11, 20, tzinfo=UTC)  # a Monday, the day after the clock change

@@ -9,8 +9,8 @@ from backend.models import (
     Alert, AlertKind, AlertStatus, Channel, MonitoringRule, Notification, Priority, Role, Visit,
     VisitStatus,
 )
-from backend.services.monitoring import react_to_visit_event, run_detection
-from backend.services.visit_generation import generate_visits
+from backend.services.monitoring.monitor import react_to_visit_event, run_detection
+from backend.services.rota.visit_generation import generate_visits
 from tests.monitoring_helpers import check_in, check_out, utc
 
 S = utc(2026, 11, 24, 10, 0)  # a Tuesday, GMT

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Feedback, Role
-from backend.services.feedback import submit_feedback
-from backend.services.feedback_reading import list_feedback, present
-from backend.services.feedback_safety import moderate_feedback
+from backend.services.feedback.submission import submit_feedback
+from backend.services.feedback.reading import list_feedback, present
+from backend.services.feedback.safety import moderate_feedback
 from tests.feedback_helpers import answers
 
 SECRET = "Mrs Jones at 4 Elm Road says the carers are rushed."

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Feedback
-from backend.services.feedback_links import issue_link
+from backend.services.feedback.links import issue_link
 from tests.browser_fixtures import screenshot, tab_to
 from tests.factories import Factory
 

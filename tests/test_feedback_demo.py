@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from backend.demo.feedback import add_feedback
 from backend.extensions import db
 from backend.models import Feedback, FeedbackLink
-from backend.services.feedback_figures import satisfaction_report
+from backend.services.feedback.figures import satisfaction_report
 
 
 def test_demo_feedback_spread(make):

@@ -4,9 +4,9 @@ from datetime import date, time, timedelta
 import pytest
 
 from backend.errors import Forbidden, Invalid
-from backend.services import clock
-from backend.services.feedback_figures import satisfaction_report, verdict, wilson_interval
-from backend.services.feedback_settings import save_settings
+from backend.services.dates import clock
+from backend.services.feedback.figures import satisfaction_report, verdict, wilson_interval
+from backend.services.feedback.settings import save_settings
 from tests.feedback_helpers import add_feedback
 
 

@@ -8,9 +8,9 @@ from backend.app import create_app
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.extensions import db, limiter
 from backend.models import Feedback, FeedbackLink
-from backend.services import clock
-from backend.services.feedback import submit_via_link
-from backend.services.feedback_links import (
+from backend.services.dates import clock
+from backend.services.feedback.submission import submit_via_link
+from backend.services.feedback.links import (
     CODE_ALPHABET,
     LinkUnusable,
     code_hash,
@@ -231,7 +231,7 @@ def test_rate_limit_is_off_again_for_the_rest_of_the_suite(make, client):
 
 
 def test_issued_links_are_listed_only_to_their_commissioner(make):
-    from backend.services.feedback_links import links_issued_by
+    from backend.services.feedback.links import links_issued_by
 
     w = make.world()
     issued = issue_link(w.commissioner)

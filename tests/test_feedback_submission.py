@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from backend.errors import Forbidden, Invalid
 from backend.extensions import db
 from backend.models import AuditEntry, Channel, Feedback, Notification, Organisation, Role, User
-from backend.services import clock
-from backend.services.feedback import submit_feedback
-from backend.services.feedback_safety import moderate_feedback, safeguarding_terms
-from backend.services.feedback_settings import save_settings
+from backend.services.dates import clock
+from backend.services.feedback.submission import submit_feedback
+from backend.services.feedback.safety import moderate_feedback, safeguarding_terms
+from backend.services.feedback.settings import save_settings
 from tests.feedback_helpers import answers
 
 

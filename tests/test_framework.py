@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from backend.errors import Forbidden, Invalid, NotFound
 from backend.extensions import db
 from backend.models import AuditEntry, FrameworkStatus
-from backend.services.framework import change_framework_status, framework_history
+from backend.services.reference.framework import change_framework_status, framework_history
 
 
 def test_commissioner_suspends_with_reason(make):

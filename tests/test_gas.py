@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from backend.models import GoalMeasure, GoalStatus
-from backend.services.gas import current_attainments, t_score
-from backend.services.goal_progress import record_progress
-from backend.services.outcome_measures import outcome_measures
+from backend.services.outcomes.gas import current_attainments, t_score
+from backend.services.outcomes.goal_progress import record_progress
+from backend.services.outcomes.measures import outcome_measures
 from tests.outcome_helpers import goal
 
 # Worked by hand, rho = 0.3:

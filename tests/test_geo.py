@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.services.geo import distance_at_most_m, distance_m
-from backend.services.spoofing import implied_speed_kmh
+from backend.services.attendance.geo import distance_at_most_m, distance_m
+from backend.services.attendance.spoofing import implied_speed_kmh
 
 latitudes = st.floats(-90, 90, allow_nan=False)
 longitudes = st.floats(-180, 180, allow_nan=False)

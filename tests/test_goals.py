@@ -5,7 +5,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import GoalProgress, GoalStatus
-from backend.services.goal_progress import record_progress
+from backend.services.outcomes.goal_progress import record_progress
 from tests.outcome_helpers import goal
 
 GOAL = {"description": "I want to walk to the post office on my own",

@@ -7,11 +7,12 @@ import pytest
 from backend.errors import Invalid
 from backend.extensions import db
 from backend.models import PackageSuspension, Role, Visit, VisitStatus
-from backend.services import periods, visit_state
-from backend.services.corrections import correct_visit
-from backend.services.hours import hours_report
-from backend.services.payment import billed_visits
-from backend.services.report_scope import parse_grouping
+from backend.services.attendance import visit_state
+from backend.services.dates import periods
+from backend.services.attendance.corrections import correct_visit
+from backend.services.audit.hours import hours_report
+from backend.services.audit.payment import billed_visits
+from backend.services.audit.report_scope import parse_grouping
 from tests.audit_support import attend
 
 

@@ -4,7 +4,7 @@ import uuid
 import pytest
 
 from backend.models import PinSuggestion, Role
-from backend.services import clock
+from backend.services.dates import clock
 from tests.mobile_helpers import event_body, sync_item
 
 ACTIONS = ["check-in", "check-out", "no-access"]

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import VisitEvent, VisitStatus
-from backend.services import check_ins, clock, visit_state
+from backend.services.attendance import check_ins, visit_state
+from backend.services.dates import clock
 from tests.mobile_helpers import event_body
 
 THREADS = 12

@@ -76,7 +76,7 @@ def test_oversized_body_is_413(client, bearer, world):
 
 
 def test_sync_batch_over_the_limit_is_413(client, bearer, world):
-    from backend.services import clock
+    from backend.services.dates import clock
 
     events = [sync_item("check_in", world.visit, clock.now()) for _ in range(201)]
     response = client.post("/api/v1/sync", headers=bearer(world.worker),
@@ -86,7 +86,7 @@ def test_sync_batch_over_the_limit_is_413(client, bearer, world):
 
 
 def test_sync_invalid_event_is_rejected_alone_naming_its_field(client, bearer, world):
-    from backend.services import clock
+    from backend.services.dates import clock
 
     good = sync_item("check_in", world.visit, clock.now())
     bad = sync_item("check_out", world.visit, clock.now(), lat=100.0)

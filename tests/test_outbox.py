@@ -11,8 +11,8 @@ from aiosmtpd.controller import Controller
 
 from backend.extensions import db
 from backend.models import Channel, DeliveryStatus, Notification, VisitStatus
-from backend.services.monitoring import run_detection
-from backend.services.outbox import deliver_due
+from backend.services.monitoring.monitor import run_detection
+from backend.services.monitoring.outbox import deliver_due
 from tests.monitoring_helpers import utc
 
 S = utc(2026, 11, 24, 10, 0)

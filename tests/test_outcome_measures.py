@@ -7,7 +7,7 @@ from backend.extensions import db
 from backend.models import EpisodeOutcome as O
 from backend.models import FollowUpResult as R
 from backend.models import GoalStatus
-from backend.services.outcome_measures import outcome_measures
+from backend.services.outcomes.measures import outcome_measures
 from tests.outcome_helpers import episode, goal
 
 PERIOD = dict(start=date(2026, 1, 1), end=date(2026, 3, 31))

@@ -3,8 +3,8 @@ import csv
 import io
 from datetime import time, timedelta
 
-from backend.services import clock
-from backend.services.overview import last_full_week
+from backend.services.dates import clock
+from backend.services.audit.overview import last_full_week
 from tests.monitoring_helpers import check_in, check_out
 
 

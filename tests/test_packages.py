@@ -5,8 +5,10 @@ import pytest
 
 from backend.errors import Conflict, Invalid
 from backend.models import Priority
-from backend.services.packages import CallLine, create_contract, create_package, set_schedule
-from backend.services.people import create_service_user
+from backend.services.reference.packages import (
+    CallLine, create_contract, create_package, set_schedule,
+)
+from backend.services.reference.people import create_service_user
 
 PERSON = dict(council_ref="C1", first_name="Ada", last_name="Jones", address="1 Mill Lane",
               postcode="nn2 6aa", home_lat=52.25, home_lon=-0.88, nhs_number="9434765919")

@@ -5,8 +5,8 @@ import re
 from datetime import time, timedelta
 from decimal import Decimal
 
-from backend.services import clock
-from backend.services.overview import last_full_week
+from backend.services.dates import clock
+from backend.services.audit.overview import last_full_week
 from tests.monitoring_helpers import check_in, check_out
 
 

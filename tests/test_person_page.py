@@ -1,7 +1,7 @@
 """The people page: goals with progress charts, episodes, and deciding a pin suggestion."""
 from backend.extensions import db
 from backend.models import PinStatus, PinSuggestion, ServiceUser
-from backend.services.goal_progress import record_progress
+from backend.services.outcomes.goal_progress import record_progress
 from tests.outcome_helpers import episode, goal
 
 

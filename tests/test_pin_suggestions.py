@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import AuditEntry, PinStatus, PinSuggestion, Role, ServiceUser
-from backend.services import clock
+from backend.services.dates import clock
 from tests.factories import HOME
 from tests.mobile_helpers import event_body, north_of_home
 

@@ -6,10 +6,10 @@ import pytest
 
 from backend.extensions import db
 from backend.models import Alert, AlertKind, Priority, VisitStatus
-from backend.services import periods
-from backend.services.corrections import correct_visit
-from backend.services.corrections_report import corrections_report
-from backend.services.quality import quality_report
+from backend.services.dates import periods
+from backend.services.attendance.corrections import correct_visit
+from backend.services.audit.corrections_report import corrections_report
+from backend.services.audit.quality import quality_report
 from tests.audit_support import attend
 
 

@@ -12,7 +12,8 @@ from marshmallow import Schema, fields
 from backend.models import (
     Alert, AlertKind, EventKind, EventMethod, Visit, VisitEvent, VisitStatus,
 )
-from backend.services import check_ins, clock
+from backend.services.attendance import check_ins
+from backend.services.dates import clock
 from mobile_api.event_schemas import EventResultSchema
 from mobile_api.plain_dump import plain_dumper
 from mobile_api.visit_events import QUICK_RESULT

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Notification, ReablementEpisode, Role
-from backend.services import clock
-from backend.services.followups import remind_due_followups
+from backend.services.dates import clock
+from backend.services.outcomes.followups import remind_due_followups
 from tests.outcome_helpers import FULL, barthel, episode
 
 

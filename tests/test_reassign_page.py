@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from backend.extensions import db
 from backend.models import Visit
-from backend.services import clock
+from backend.services.dates import clock
 
 
 def test_reassign_previews_then_saves_and_rota_changes(make, client, auth):

@@ -1,7 +1,7 @@
 """The rota week: travel gaps, overlaps, double-ups without a second carer, continuity."""
 from datetime import UTC, date, datetime, timedelta
 
-from backend.services.rota_week import rota_week
+from backend.services.rota.week import rota_week
 
 
 def blocks_of(week, worker):

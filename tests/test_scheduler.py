@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from backend.extensions import db
 from backend.models import Alert, AlertKind, Notification, Role, SchedulerJobRun, Visit
 from backend.scheduler.lease import hold_lease, release_lease
-from backend.services import clock
-from backend.services.monitoring import run_detection
+from backend.services.dates import clock
+from backend.services.monitoring.monitor import run_detection
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,7 +167,7 @@ def test_housekeeping_job_reminds_due_followups_once(app, make):
     from backend.models import Role
     from backend.scheduler.jobs import run_job
     from backend.scheduler.lease import new_holder_id
-    from backend.services import clock
+    from backend.services.dates import clock
     from tests.outcome_helpers import episode
 
     w = make.world()

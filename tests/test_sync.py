@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Contract, VisitEvent
-from backend.services import clock
+from backend.services.dates import clock
 from tests.mobile_helpers import sync_item
 
 
@@ -214,7 +214,7 @@ def test_a_batch_that_is_not_a_list_is_still_422(client, bearer, world, body, st
 
 def test_a_batch_over_the_count_limit_is_still_413_even_with_malformed_events(
         client, bearer, world):
-    from backend.services.sync import MAX_BATCH_EVENTS
+    from backend.services.attendance.sync import MAX_BATCH_EVENTS
 
     now = clock.now()
     events = [sync_item("check_in", world.visit, now) for _ in range(MAX_BATCH_EVENTS)] + [7]

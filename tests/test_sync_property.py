@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from backend.extensions import db
 from backend.models import EventMethod, Role, Visit, VisitEvent
-from backend.services import clock
-from backend.services.sync import sync_events
+from backend.services.dates import clock
+from backend.services.attendance.sync import sync_events
 from tests.factories import HOME
 
 NOW = clock.now().replace(microsecond=0)

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from backend.app import create_app
 from backend.errors import Unauthorized
 from backend.models import Role
-from backend.services import tokens
+from backend.services.identity import tokens
 from mobile_api.auth import current_user, token_required
 
 

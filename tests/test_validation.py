@@ -3,8 +3,8 @@ import pytest
 
 from backend.errors import Conflict, Invalid
 from backend.models import OrganisationKind, Role
-from backend.services import validation
-from backend.services.accounts import authenticate, create_user
+from backend.services.reference import validation
+from backend.services.identity.accounts import authenticate, create_user
 
 
 @pytest.mark.parametrize("good", ["9434765919", "943 476 5919", "401-023-2137"])

@@ -8,7 +8,7 @@ from backend.models import (
     PackageStatus, PackageSuspension, Priority, Role, ScheduleLine, Visit, VisitAssignment,
     VisitStatus, VisitTask,
 )
-from backend.services.visit_generation import generate_visits
+from backend.services.rota.visit_generation import generate_visits
 from tests.monitoring_helpers import check_in, utc
 
 SAT, SUN, MON = 5, 6, 0

@@ -3,8 +3,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.errors import DomainError
 from backend.models import AlertKind, AlertStatus, Role
-from backend.services import alerts as alert_service
-from backend.services import clock
+from backend.services.monitoring import alerts as alert_service
+from backend.services.dates import clock
 from web_admin.auth import current_user, login_required, safe_next
 from web_admin.forms import AcknowledgeForm, ResolveForm
 

@@ -3,13 +3,13 @@ and the tables (and CSV) behind them."""
 from flask import Blueprint, Response, abort, render_template, stream_with_context
 
 from backend.models import Role
-from backend.services import clock
-from backend.services.drilldown import package_visits, provider_packages
-from backend.services.exports import actuals_csv, pounds
-from backend.services.outcome_measures import default_period
-from backend.services.outcome_overview import outcomes_csv, outcomes_overview
-from backend.services.overview import last_full_week, overview_csv, provider_overview
-from backend.services.payment_summary import payment_summary, payment_table_csv
+from backend.services.dates import clock
+from backend.services.audit.drilldown import package_visits, provider_packages
+from backend.services.audit.exports import actuals_csv, pounds
+from backend.services.outcomes.measures import default_period
+from backend.services.outcomes.overview import outcomes_csv, outcomes_overview
+from backend.services.audit.overview import last_full_week, overview_csv, provider_overview
+from backend.services.audit.payment_summary import payment_summary, payment_table_csv
 from web_admin.auth import current_user, login_required
 from web_admin.charts import Series, bar_chart
 from web_admin.period_filter import period_args, read_period

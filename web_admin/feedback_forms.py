@@ -1,5 +1,5 @@
 """Forms of the feedback pages. They carry CSRF and keep what was typed; the rules live in
-backend/services/feedback.py, whose field errors are shown back on the form."""
+backend/services/feedback/submission.py, whose field errors are shown back on the form."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional

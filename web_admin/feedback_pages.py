@@ -4,20 +4,20 @@ from flask import Blueprint, redirect, render_template, session, url_for
 from backend.errors import Invalid, NotFound
 from backend.extensions import limiter
 from backend.models import Role
-from backend.services.feedback import (
+from backend.services.feedback.submission import (
     link_providers,
     providers_for,
     submit_feedback,
     submit_via_link,
 )
-from backend.services.feedback_links import (
+from backend.services.feedback.links import (
     LINK_REDEMPTION_LIMIT,
     LinkUnusable,
     find_link,
     sign_code,
 )
-from backend.services.feedback_reading import list_feedback, present
-from backend.services.feedback_settings import settings_for
+from backend.services.feedback.reading import list_feedback, present
+from backend.services.feedback.settings import settings_for
 from web_admin.auth import current_user, login_required
 from web_admin.feedback_forms import QUESTION_TEXT, SCALE, FeedbackCodeForm, FeedbackForm
 

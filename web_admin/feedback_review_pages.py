@@ -6,12 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.errors import Invalid
 from backend.models import Role
-from backend.services.feedback import providers_for
-from backend.services.feedback_figures import satisfaction_report
-from backend.services.feedback_links import issue_link, link_qr_svg, links_issued_by
-from backend.services.feedback_reading import get_feedback, list_feedback, present
-from backend.services.feedback_safety import moderate_feedback
-from backend.services.feedback_settings import save_settings, settings_for
+from backend.services.feedback.submission import providers_for
+from backend.services.feedback.figures import satisfaction_report
+from backend.services.feedback.links import issue_link, link_qr_svg, links_issued_by
+from backend.services.feedback.reading import get_feedback, list_feedback, present
+from backend.services.feedback.safety import moderate_feedback
+from backend.services.feedback.settings import save_settings, settings_for
 from web_admin.auth import current_user, login_required
 from web_admin.feedback_forms import (
     QUESTION_TEXT,

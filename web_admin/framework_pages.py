@@ -3,8 +3,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from backend.errors import DomainError
 from backend.models import FrameworkStatus, Organisation, Role
-from backend.services import access, clock
-from backend.services.framework import change_framework_status, framework_providers
+from backend.services.dates import clock
+from backend.services.identity import access
+from backend.services.reference.framework import change_framework_status, framework_providers
 from web_admin.auth import current_user, login_required
 from web_admin.forms import FrameworkStatusForm
 

@@ -6,15 +6,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from backend.errors import DomainError
 from backend.models import MEASURE_RANGES, Role
-from backend.services import access, clock, pins
-from backend.services.assignments import assign_worker, care_workers, preview_assignment
-from backend.services.board import today_board
-from backend.services.corrections import (
+from backend.services.attendance import pins
+from backend.services.dates import clock
+from backend.services.identity import access
+from backend.services.rota.assignments import assign_worker, care_workers, preview_assignment
+from backend.services.monitoring.board import today_board
+from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
-from backend.services.person_record import person_record
-from backend.services.rota_week import rota_week
-from backend.services.visit_record import visit_record
+from backend.services.reference.person_record import person_record
+from backend.services.rota.week import rota_week
+from backend.services.attendance.visit_record import visit_record
 from web_admin.auth import current_user, login_required
 from web_admin.charts import line_chart, location_diagram
 from web_admin.forms import CorrectionForm

@@ -4,8 +4,8 @@ from datetime import date
 from flask import request
 
 from backend.errors import Invalid
-from backend.services import periods
-from backend.services.periods import Period
+from backend.services.dates import periods
+from backend.services.dates.periods import Period
 from web_admin.forms import PeriodForm
 
 DATE_HINT = "Enter a date as YYYY-MM-DD, for example 2026-11-02."

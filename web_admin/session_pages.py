@@ -3,8 +3,8 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from backend.errors import DomainError
 from backend.extensions import db, limiter
-from backend.services.accounts import authenticate
-from backend.services.dashboard import landing_counts
+from backend.services.identity.accounts import authenticate
+from backend.services.monitoring.dashboard import landing_counts
 from web_admin.auth import current_user, login_required, safe_next, sign_in
 from web_admin.forms import SignInForm
 

@@ -30,8 +30,8 @@ from backend.demo.visits import add_visits
 from backend.errors import Conflict
 from backend.extensions import db
 from backend.models import AuditEntry, Organisation
-from backend.services import clock
-from backend.services.monitoring import run_detection
+from backend.services.dates import clock
+from backend.services.monitoring.monitor import run_detection
 
 
 def add_panel_feedback(county: DemoCounty) -> None:

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from backend.demo.places import move
 from backend.models import LOCATION_ACCEPTED
-from backend.services.corrections import CorrectionReason, CorrectionResolution
-from backend.services.geo import judge_location
+from backend.services.attendance.corrections import CorrectionReason, CorrectionResolution
+from backend.services.attendance.geo import judge_location
 
 
 class Row(dict):

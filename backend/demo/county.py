@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.services.clock import local_to_utc
+from backend.services.dates.clock import local_to_utc
 
 DEMO_COUNCIL = "Northshire County Council"
 DEMO_NHS = "Northshire Integrated Care Board"

@@ -24,9 +24,9 @@ from backend.models import (
     Role,
     User,
 )
-from backend.services import clock
-from backend.services.feedback_links import CODE_ALPHABET, code_hash
-from backend.services.feedback_safety import screen_for_safeguarding
+from backend.services.dates import clock
+from backend.services.feedback.links import CODE_ALPHABET, code_hash
+from backend.services.feedback.safety import screen_for_safeguarding
 
 MONTHS = 6
 GOOD = ["The carers are lovely and always ask how I am.",

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import CarePackage, PackageType, ReablementEpisode, ServiceUser
-from backend.services.reablement import BARTHEL_ITEMS, age_on
+from backend.services.outcomes.reablement import BARTHEL_ITEMS, age_on
 
 # Shares seen in national returns, roughly: most people leave reablement needing less.
 OUTCOMES = [("no_further_support", 40), ("low_level_support", 15), ("other_short_term", 5),

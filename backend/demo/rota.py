@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from backend.models import Contract
-from backend.services.geo import travel_minutes
+from backend.services.attendance.geo import travel_minutes
 
 # The demo's contracts keep the model's default travel speed.
 SPEED_KMH = Contract.__table__.c.travel_speed_kmh.default.arg

@@ -10,7 +10,7 @@ from backend.demo.bulk import insert_rows
 from backend.demo.county import DEMO_PASSWORD, DemoCounty, WorkerFacts
 from backend.demo.places import FIRST_NAMES_YOUNGER, LAST_NAMES, pick_settlement, scatter
 from backend.models import Role, User
-from backend.services.passwords import hash_password
+from backend.services.identity.passwords import hash_password
 
 VISITS_PER_WORKING_DAY = 7
 WORKING_DAYS = 5  # of 7

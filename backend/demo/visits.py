@@ -22,9 +22,9 @@ from backend.demo.county import DemoCounty
 from backend.demo.rota import Call, Rota, plant_problems
 from backend.extensions import db
 from backend.models import Visit, VisitAssignment, VisitEvent, VisitStatus, VisitTask
-from backend.services.schedule import planned_visits
-from backend.services.visit_generation import generate_visits
-from backend.services.visit_state import derive
+from backend.services.rota.schedule import planned_visits
+from backend.services.rota.visit_generation import generate_visits
+from backend.services.attendance.visit_state import derive
 
 VISITS_PER_BLOCK = 10_000
 

@@ -20,7 +20,7 @@ class Role(enum.StrEnum):
 
 
 class User(IdMixin, CreatedMixin, db.Model):
-    """A signed-in person. Passwords are argon2id hashes (services/passwords.py)."""
+    """A signed-in person. Passwords are argon2id hashes (services/identity/passwords.py)."""
 
     __tablename__ = "users"
     # Who is told of an alert: the managers of a provider, the commissioners of a funder.

@@ -66,7 +66,7 @@ class Visit(IdMixin, CreatedMixin, db.Model):
     status: Mapped[VisitStatus] = mapped_column(
         enum_type(VisitStatus), default=VisitStatus.SCHEDULED)
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(100))
-    # Cache derived from events by services/visit_state.py.
+    # Cache derived from events by services/attendance/visit_state.py.
     actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_minutes: Mapped[int | None]

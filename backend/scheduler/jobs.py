@@ -9,21 +9,21 @@ from flask import Flask
 
 from backend.extensions import db
 from backend.scheduler.lease import hold_lease
-from backend.services import clock
+from backend.services.dates import clock
 
 log = logging.getLogger(__name__)
 
 
 def detection() -> dict:
     """Late, missed, short ... alerts, reconciliation, escalation, notifications."""
-    from backend.services.monitoring import run_detection
+    from backend.services.monitoring.monitor import run_detection
 
     return run_detection().as_dict()
 
 
 def generation() -> dict:
     """Visits for the rolling horizon."""
-    from backend.services.visit_generation import generate_visits
+    from backend.services.rota.visit_generation import generate_visits
 
     result = generate_visits()
     return {"created": result.created, "updated": result.updated,
@@ -32,7 +32,7 @@ def generation() -> dict:
 
 def delivery() -> dict:
     """Emails and webhooks from the outbox."""
-    from backend.services.outbox import deliver_due
+    from backend.services.monitoring.outbox import deliver_due
 
     result = deliver_due()
     return {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
@@ -40,8 +40,8 @@ def delivery() -> dict:
 
 def housekeeping() -> dict:
     """Reminders for due 91-day follow-ups, and expired refresh tokens removed."""
-    from backend.services.followups import remind_due_followups
-    from backend.services.sessions import purge_expired
+    from backend.services.outcomes.followups import remind_due_followups
+    from backend.services.identity.sessions import purge_expired
 
     return {"followup_reminders": remind_due_followups(clock.now()),
             "refresh_tokens_purged": purge_expired()}

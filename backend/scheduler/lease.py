@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import SchedulerLease
-from backend.services.sql_dialect import insert_ignoring_duplicates
+from backend.services.database.dialect import insert_ignoring_duplicates
 
 LEASE_NAME = "scheduler"
 

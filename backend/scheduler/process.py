@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from backend.extensions import db
 from backend.scheduler.jobs import JOBS, run_job
 from backend.scheduler.lease import new_holder_id, release_lease
-from backend.services import clock
+from backend.services.dates import clock
 
 scheduler_cli = AppGroup("scheduler", help="Run the monitoring scheduler (one process only).")
 

@@ -1,0 +1,1 @@
+"""Attendance: check-in, check-out, no-access, offline sync and corrections, as one pipeline."""

@@ -1,0 +1,141 @@
+"""Corrections: a manager's or commissioner's fix to a worker's times, as a new event.
+
+The original events stay; a correction is appended naming the worker whose times
+it corrects, with a reason code, a resolution code and who made it. Provider
+managers may correct until the visit locks (contract.lock_after_days after the
+planned end); after that only a commissioner of the funder, or an admin.
+"""
+import enum
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from backend.errors import Conflict, Forbidden, Invalid
+from backend.extensions import db
+from backend.models import (
+    LOCATION_ACCEPTED, EventKind, EventMethod, Role, User, Visit, VisitEvent, VisitStatus,
+)
+from backend.services.attendance import visit_state
+from backend.services.dates import clock
+from backend.services.identity.access import get_visible
+
+
+class CorrectionReason(enum.StrEnum):
+    """Why the record was wrong."""
+
+    FORGOT_TO_CHECK_IN = "forgot_to_check_in"
+    FORGOT_TO_CHECK_OUT = "forgot_to_check_out"
+    PHONE_FAILURE = "phone_failure"
+    NO_SIGNAL = "no_signal"
+    WRONG_VISIT = "wrong_visit"
+    CARER_ERROR = "carer_error"
+    HOME_PIN_WRONG = "home_pin_wrong"
+    SYSTEM_ERROR = "system_error"
+
+
+class CorrectionResolution(enum.StrEnum):
+    """What evidence settled the corrected record."""
+
+    CONFIRMED_BY_SERVICE_USER = "confirmed_by_service_user"
+    CONFIRMED_BY_FAMILY = "confirmed_by_family"
+    CONFIRMED_BY_CARER_TIMESHEET = "confirmed_by_carer_timesheet"
+    CONFIRMED_BY_ROTA = "confirmed_by_rota"
+    LOCATION_ACCEPTED = LOCATION_ACCEPTED  # the location counts as in the home
+    NOT_DELIVERED = "not_delivered"
+
+
+def locks_at(visit: Visit) -> datetime:
+    """When the visit locks against provider corrections."""
+    return visit.planned_end + timedelta(days=visit.package.contract.lock_after_days)
+
+
+def check_may_correct(visit: Visit, by_user: User, now: datetime) -> None:
+    """Forbidden (with why) unless by_user may correct this visit now; assumes it is visible."""
+    if by_user.role in (Role.ADMIN, Role.COMMISSIONER):
+        return
+    if by_user.role != Role.PROVIDER_MANAGER:
+        raise Forbidden("Only provider managers and commissioners correct visits.")
+    if now >= locks_at(visit):
+        raise Forbidden(f"This visit locked on {locks_at(visit).isoformat()} "
+                        f"({visit.package.contract.lock_after_days} days after its planned end); "
+                        "only a commissioner of its funder may correct it now.",
+                        code="visit_locked")
+
+
+def correction_refusal(visit: Visit, by_user: User, now: datetime) -> str | None:
+    """Why by_user may not correct this visit now, or None when they may."""
+    try:
+        check_may_correct(visit, by_user, now)
+    except Forbidden as refused:
+        return refused.message
+    return None
+
+
+def _check_worker(visit: Visit, worker: User) -> None:
+    if worker.role != Role.CARE_WORKER or worker.organisation_id != visit.package.provider_id:
+        raise Invalid("The worker must be a care worker of the visit's provider.",
+                      field="worker_id")
+
+
+def _latest_worker_event(visit: Visit, worker: User) -> VisitEvent | None:
+    return db.session.scalar(
+        sa.select(VisitEvent).where(VisitEvent.visit_id == visit.id,
+                                    VisitEvent.worker_id == worker.id)
+        .order_by(VisitEvent.server_time.desc(), VisitEvent.id.desc()).limit(1))
+
+
+def correct_visit(visit: Visit, worker: User, by_user: User, corrected_start: datetime | None,
+                  corrected_end: datetime | None, reason_code: str, resolution_code: str,
+                  note: str | None = None, now: datetime | None = None) -> VisitEvent:
+    """Append a correction event for one worker's times on a visit, then refresh the visit."""
+    now = now or clock.now()
+    check_may_correct(visit, by_user, now)
+    fields = {}
+    for name, value, codes in (("reason_code", reason_code, CorrectionReason),
+                               ("resolution_code", resolution_code, CorrectionResolution)):
+        if not value:
+            fields[name] = ["Required."]
+        elif value not in set(codes):
+            fields[name] = [f"Unknown code; expected one of: {', '.join(codes)}."]
+    for name, value in (("corrected_start", corrected_start), ("corrected_end", corrected_end)):
+        if value is not None and value.tzinfo is None:
+            fields[name] = ["Give a time zone (e.g. 2026-11-23T08:00:00Z)."]
+    if fields:
+        raise Invalid("The correction is not valid.", fields=fields)
+    _check_worker(visit, worker)
+    if visit.status == VisitStatus.CANCELLED:
+        raise Conflict("This visit was cancelled; there is nothing to correct.")
+    before = visit_state.worker_times(list(visit.events)).get(worker.id, visit_state.WorkerTimes())
+    start = corrected_start or before.start
+    end = corrected_end or before.end
+    if start is not None and end is not None and end < start:
+        raise Invalid("The corrected end is before the start.", field="corrected_end")
+    if corrected_start is None and corrected_end is None and resolution_code != LOCATION_ACCEPTED:
+        raise Invalid("Give a corrected start or end, or accept the location.",
+                      field="corrected_start")
+    if start is not None and start > now or end is not None and end > now:
+        raise Invalid("A corrected time cannot be in the future.", field="corrected_end")
+    previous = _latest_worker_event(visit, worker)
+    after = visit_state.WorkerTimes(start=start, end=end)
+    event = VisitEvent(
+        visit_id=visit.id, worker_id=worker.id, recorded_by_id=by_user.id,
+        kind=EventKind.CORRECTION, device_time=now, server_time=now,
+        method=EventMethod.MANUAL, reason_code=reason_code, resolution_code=resolution_code,
+        note=note, corrects_event_id=previous.id if previous else None,
+        corrected_start=corrected_start, corrected_end=corrected_end,
+        details={"minutes_before": before.minutes, "minutes_after": after.minutes})
+    db.session.add(event)
+    db.session.flush()
+    db.session.refresh(visit, ["events"])
+    visit_state.refresh(visit)
+    db.session.flush()
+    return event
+
+
+def correct_by_ids(by_user: User, visit_id, worker_id, **values) -> VisitEvent:
+    """correct_visit for a visit the user may see and a worker named by id."""
+    visit = get_visible(by_user, Visit, visit_id)
+    worker = db.session.get(User, worker_id)
+    if worker is None:
+        raise Invalid("No care worker with that id.", field="worker_id")
+    return correct_visit(visit, worker, by_user, **values)

@@ -1,0 +1,1 @@
+"""Commissioner audit: commissioned, delivered, verified and billed hours, quality and exports."""

@@ -1,0 +1,50 @@
+"""The overview's drill-down: one provider's packages for a period, then one package's visits.
+
+Both are scoped like every report: a commissioner sees only packages their organisation
+funds, so a provider they hold no contract with, or another funder's package, is NotFound.
+"""
+import uuid
+
+import sqlalchemy as sa
+
+from backend.errors import NotFound
+from backend.extensions import db
+from backend.models import CarePackage, Organisation, OrganisationKind, User, Visit, VisitStatus
+from backend.services.audit import hours, quality
+from backend.services.identity.access import get_visible
+from backend.services.dates.periods import Period
+from backend.services.audit.report_scope import check_reader, parse_grouping
+
+
+def provider_packages(user: User, provider_id, period: Period) -> dict:
+    """Per package of the provider the user may see: hours and quality for the period."""
+    provider = get_visible(user, Organisation, provider_id, "provider")
+    if provider.kind != OrganisationKind.PROVIDER:
+        raise NotFound("No provider with that id.")
+    report = hours.hours_report(user, period, parse_grouping("package"), provider.id)
+    by_package = quality.package_quality(user, period, provider.id)
+    rows = [{"package": r["group"]["package"], **r,
+             "quality": by_package.get(uuid.UUID(r["group"]["package"]["id"]), {})}
+            for r in report["rows"]]
+    return {"provider": provider, "period": period, "rows": rows, "total": report["total"]}
+
+
+def package_visits(user: User, package_id, period: Period) -> dict:
+    """A package the user may see and its visits planned in the period, with totals."""
+    check_reader(user)
+    package = get_visible(user, CarePackage, package_id, "package")
+    visits = db.session.scalars(
+        sa.select(Visit).where(Visit.package_id == package.id,
+                               Visit.planned_start >= period.start,
+                               Visit.planned_start < period.end)
+        .order_by(Visit.planned_start)).all()
+    live = [v for v in visits if v.status != VisitStatus.CANCELLED]
+    total = {
+        "visits": len(live),
+        "planned_minutes": sum(v.duration_min * v.carers_required for v in live),
+        "delivered_minutes": sum(v.delivered_minutes or 0 for v in visits),
+        "verified_minutes": sum(v.delivered_minutes or 0 for v in visits
+                                if v.location_verified),
+        "missed": sum(1 for v in visits if v.status == VisitStatus.MISSED),
+    }
+    return {"package": package, "period": period, "visits": visits, "total": total}

@@ -1,0 +1,214 @@
+"""Hours engine: commissioned, planned, delivered and verified hours, in SQL aggregates.
+
+All figures are carer-minutes: a double-up visit plans duration x carers and
+delivers the sum of each worker's minutes (Visit.delivered_minutes).
+Commissioned minutes are the package's weekly minutes x active days / 7, where a
+day is active between the package's start and end dates and outside suspensions.
+Visits belong to a period by their planned start, between the UTC instants of
+the period's first local midnight and the local midnight after its last day.
+"""
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import CarePackage, PackageSuspension, ServiceUser, User, Visit, VisitStatus
+from backend.services.dates.periods import Period
+from backend.services.audit.report_scope import (
+    Grouping, entity_column, entity_labels, package_criteria, time_column,
+)
+from backend.services.database.sql_time import days_between, greatest, least
+
+CENT = Decimal("0.01")
+FIGURES = ("visits", "commissioned_minutes", "planned_minutes", "delivered_minutes",
+           "verified_minutes", "unverified_minutes", "missed_minutes", "no_access_minutes",
+           "cancelled_minutes")
+
+
+def _buckets(period: Period, grouping: Grouping) -> list[tuple[str | None, date, date]]:
+    """(label, first, last) slices of the period: one per week/month, or the whole period."""
+    if grouping.time is None:
+        return [(None, period.first, period.last)]
+    slices, day = [], period.first
+    while day <= period.last:
+        if grouping.time == "week":
+            head = day - timedelta(days=day.weekday())
+            tail = head + timedelta(days=6)
+        else:
+            head = day.replace(day=1)
+            tail = (head + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        slices.append((head.isoformat(), day, min(tail, period.last)))
+        day = min(tail, period.last) + timedelta(days=1)
+    return slices
+
+
+def _bucket_table(buckets) -> sa.CTE:
+    selects = [sa.select(sa.literal(label, sa.String).label("label"),
+                         sa.literal(first, sa.Date).label("first"),
+                         sa.literal(last, sa.Date).label("last"))
+               for label, first, last in buckets]
+    return (selects[0] if len(selects) == 1 else sa.union_all(*selects)).cte("buckets")
+
+
+def _key_columns(grouping: Grouping, time_expr) -> list:
+    cols = []
+    if grouping.entity:
+        cols.append(entity_column(grouping.entity).label("entity"))
+    if grouping.time:
+        cols.append(time_expr.label("bucket"))
+    return cols
+
+
+def _with_area(stmt, grouping: Grouping):
+    if grouping.entity == "area":
+        return stmt.join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+    return stmt
+
+
+def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
+                             provider_id=None) -> dict:
+    """{group key: sum of weekly_minutes x active days} (divide by 7 for minutes)."""
+    buckets = _bucket_table(_buckets(period, grouping))
+    active_first = greatest(CarePackage.start_date, buckets.c.first)
+    active_last = least(sa.func.coalesce(CarePackage.end_date, buckets.c.last), buckets.c.last)
+    suspended = (
+        sa.select(sa.func.coalesce(sa.func.sum(days_between(
+            greatest(PackageSuspension.start_date, active_first),
+            least(sa.func.coalesce(PackageSuspension.end_date, active_last), active_last)) + 1),
+            0))
+        .where(PackageSuspension.package_id == CarePackage.id,
+               PackageSuspension.start_date <= active_last,
+               sa.or_(PackageSuspension.end_date.is_(None),
+                      PackageSuspension.end_date >= active_first))
+        .correlate(CarePackage, buckets).scalar_subquery())
+    inner = (
+        sa.select(*_key_columns(grouping, buckets.c.label),
+                  (CarePackage.weekly_minutes
+                   * (days_between(active_first, active_last) + 1 - suspended))
+                  .label("minute_days"))
+        .select_from(CarePackage)
+        .join(buckets, sa.and_(CarePackage.start_date <= buckets.c.last,
+                               sa.or_(CarePackage.end_date.is_(None),
+                                      CarePackage.end_date >= buckets.c.first))))
+    inner = _with_area(inner, grouping).where(*package_criteria(user, provider_id)).subquery()
+    keys = [c for c in inner.c if c.name != "minute_days"]
+    stmt = sa.select(*keys, sa.func.sum(inner.c.minute_days)).group_by(*keys)
+    return {tuple(row[:-1]): int(row[-1] or 0) for row in db.session.execute(stmt)}
+
+
+def _visit_query(user, period, grouping, provider_id, *columns):
+    keys = _key_columns(grouping, time_column(grouping.time, Visit.local_date)
+                        if grouping.time else None)
+    stmt = sa.select(*keys, *columns).join(CarePackage, CarePackage.id == Visit.package_id)
+    stmt = _with_area(stmt, grouping).where(
+        Visit.planned_start >= period.start, Visit.planned_start < period.end,
+        *package_criteria(user, provider_id))
+    return stmt, [k.element for k in keys], len(keys)
+
+
+def _sum(value, *conditions):
+    return sa.func.coalesce(sa.func.sum(
+        sa.case((sa.and_(*conditions), value), else_=0) if conditions else value), 0)
+
+
+def visit_figures(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
+    """{group key: figures} from one pass over the period's visits (conditional sums)."""
+    planned = Visit.duration_min * Visit.carers_required
+    delivered = sa.func.coalesce(Visit.delivered_minutes, 0)
+    live = Visit.status != VisitStatus.CANCELLED
+    names = ("visits", "planned_minutes", "delivered_minutes", "verified_minutes",
+             "missed_minutes", "no_access_minutes", "cancelled_minutes")
+    stmt, keys, width = _visit_query(
+        user, period, grouping, provider_id, Visit.cancel_reason,
+        _sum(1, live), _sum(planned, live), _sum(delivered),
+        _sum(delivered, Visit.location_verified.is_(True)),
+        _sum(planned, Visit.status == VisitStatus.MISSED),
+        _sum(planned, Visit.status == VisitStatus.NO_ACCESS),
+        _sum(planned, Visit.status == VisitStatus.CANCELLED))
+    found = {}
+    # Grouped by cancel reason too (NULL on every visit not cancelled): one pass, few groups.
+    for row in db.session.execute(stmt.group_by(*keys, Visit.cancel_reason)):
+        values = dict(zip(names, (int(v) for v in row[width + 1:]), strict=True))
+        if not any(values.values()):
+            continue
+        key = tuple(v.isoformat() if isinstance(v, date) else v for v in row[:width])
+        figures = found.setdefault(key, _empty())
+        for name, value in values.items():
+            figures[name] += value
+        figures["unverified_minutes"] += values["delivered_minutes"] - values["verified_minutes"]
+        if values["cancelled_minutes"]:
+            reasons = figures["cancelled_by_reason"]
+            reason = row[width] or "unspecified"
+            reasons[reason] = reasons.get(reason, 0) + values["cancelled_minutes"]
+    return found
+
+
+def _empty() -> dict:
+    figures = {name: 0 for name in FIGURES}
+    figures["cancelled_by_reason"] = {}
+    return figures
+
+
+def hours(x) -> Decimal:
+    """Minutes as hours, to 2 decimal places (half up)."""
+    return (Decimal(x) / 60).quantize(CENT, ROUND_HALF_UP)
+
+
+def _finish(figures: dict, minute_days: int) -> dict:
+    commissioned = (Decimal(minute_days) / 7).quantize(CENT, ROUND_HALF_UP)
+    figures["commissioned_minutes"] = commissioned
+    variance = figures["delivered_minutes"] - commissioned
+    figures["variance_minutes"] = variance
+    figures["variance_pct"] = ((variance * 100 / commissioned).quantize(CENT, ROUND_HALF_UP)
+                               if commissioned else None)
+    for name in ("commissioned", "planned", "delivered", "verified", "unverified", "missed",
+                 "no_access", "cancelled", "variance"):
+        figures[f"{name}_hours"] = hours(figures[f"{name}_minutes"])
+    return figures
+
+
+def hours_report(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
+    """Commissioned vs planned vs delivered hours per group, with totals; zeros when empty."""
+    commissioned = commissioned_minute_days(user, period, grouping, provider_id)
+    groups: dict = defaultdict(_empty, visit_figures(user, period, grouping, provider_id))
+    for key in commissioned:
+        groups[key]  # noqa: B018  (a group with commitments but no visits still shows)
+    labels = (entity_labels(grouping.entity, {k[0] for k in groups})
+              if grouping.entity else {})
+    total, total_minute_days, out = _empty(), 0, []
+    for key in sorted(groups, key=lambda k: tuple(_sort_key(k, labels, grouping))):
+        figures = groups[key]
+        for name in FIGURES:
+            total[name] += figures[name]
+        for reason, minutes in figures["cancelled_by_reason"].items():
+            total["cancelled_by_reason"][reason] = \
+                total["cancelled_by_reason"].get(reason, 0) + minutes
+        total_minute_days += commissioned.get(key, 0)
+        out.append({"group": _group(key, labels, grouping),
+                    **_finish(figures, commissioned.get(key, 0))})
+    return {"period": {"from": period.first, "to": period.last},
+            "group_by": grouping.names, "rows": out,
+            "total": _finish(total, total_minute_days)}
+
+
+def _group(key, labels, grouping: Grouping) -> dict:
+    group, rest = {}, list(key)
+    if grouping.entity:
+        ident = rest.pop(0)
+        group[grouping.entity] = {"id": str(ident) if ident is not None else None,
+                                  "name": labels.get(ident, "None recorded")}
+    if grouping.time:
+        group[grouping.time] = rest.pop(0)
+    return group
+
+
+def _sort_key(key, labels, grouping: Grouping):
+    rest = list(key)
+    if grouping.entity:
+        ident = rest.pop(0)
+        yield labels.get(ident, "")
+        yield str(ident)
+    if grouping.time:
+        yield rest.pop(0) or ""

@@ -1,0 +1,168 @@
+"""Payment per visit and in totals, streamed from the database with constant memory.
+
+The rule is billing.bill_visit, applied once per visit: per-visit rows and totals
+come from the same function, so they cannot disagree. Totals are summed while
+streaming (the rule's rounding, call-rate interpolation and floor/ceiling are not
+worth duplicating in SQL); memory stays flat because rows are read in batches
+from a server-side cursor and never held.
+"""
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import lru_cache
+
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import (
+    CallRate, CarePackage, Contract, Organisation, ServiceUser, User, Visit, VisitEvent,
+    VisitStatus,
+)
+from backend.services.audit.billing import Bill, BillingTerms, bill_visit
+from backend.services.dates.periods import Period
+from backend.services.audit.report_scope import Grouping, entity_labels, package_criteria
+from backend.services.attendance.visit_state import worker_times
+
+BATCH = 2000
+Funder = sa.orm.aliased(Organisation, name="funder")
+Provider = sa.orm.aliased(Organisation, name="provider")
+
+
+def _visits_query(user: User, period: Period, provider_id=None) -> sa.Select:
+    return (
+        sa.select(Visit.id, Visit.local_date, Visit.planned_start, Visit.duration_min,
+                  Visit.carers_required, Visit.status, Visit.delivered_minutes,
+                  Visit.location_verified, Visit.flags, CarePackage.id.label("package_id"),
+                  CarePackage.contract_id, CarePackage.provider_id, CarePackage.funder_id,
+                  CarePackage.service_user_id, ServiceUser.council_ref,
+                  ServiceUser.area_id, Provider.name.label("provider"),
+                  Funder.name.label("funder"))
+        .join(CarePackage, CarePackage.id == Visit.package_id)
+        .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+        .join(Provider, Provider.id == CarePackage.provider_id)
+        .join(Funder, Funder.id == CarePackage.funder_id)
+        .where(Visit.planned_start >= period.start, Visit.planned_start < period.end,
+               *package_criteria(user, provider_id))
+        .order_by(Visit.local_date, Visit.planned_start, Visit.id))
+
+
+class _TermsCache:
+    """Each contract's terms, read once per report (a county has a few dozen contracts)."""
+
+    def __init__(self):
+        self._terms: dict = {}
+
+    def __call__(self, contract_id) -> BillingTerms:
+        if contract_id not in self._terms:
+            contract = db.session.get(Contract, contract_id)
+            rates = db.session.scalars(
+                sa.select(CallRate).where(CallRate.contract_id == contract_id)).all()
+            self._terms[contract_id] = BillingTerms.of(contract, rates)
+        return self._terms[contract_id]
+
+
+def _double_up_minutes(visit_ids: list) -> dict:
+    """{visit id: [each attending worker's minutes]} from the events of some visits."""
+    if not visit_ids:
+        return {}
+    events: dict = defaultdict(list)
+    stmt = sa.select(VisitEvent).where(VisitEvent.visit_id.in_(visit_ids))
+    for event in db.session.scalars(stmt):
+        events[event.visit_id].append(event)
+    return {vid: [t.minutes for t in worker_times(evs).values() if t.minutes is not None]
+            for vid, evs in events.items()}
+
+
+def _why_not(row) -> str | None:
+    if row.status == VisitStatus.COMPLETED:
+        return None
+    return {VisitStatus.IN_PROGRESS: "visit still open (no check-out)",
+            VisitStatus.SCHEDULED: "not yet delivered"}.get(row.status, f"visit {row.status}")
+
+
+def billed_visits(user: User, period: Period, provider_id=None, limit: int | None = None,
+                  offset: int = 0) -> Iterator[tuple]:
+    """(row, Bill) for every visit in the period the user may see, streamed in batches.
+
+    Access is checked at once (errors before any row is sent); rows follow lazily.
+    """
+    stmt = _visits_query(user, period, provider_id)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return _stream(stmt)
+
+
+@lru_cache(maxsize=8192)
+def _bill(terms: BillingTerms, planned_min: int, carers: int, minutes: tuple,
+          why: str | None) -> Bill:
+    """bill_visit, remembered: a county's visits repeat a few hundred distinct cases."""
+    return bill_visit(terms, planned_min, carers, list(minutes), why)
+
+
+def _stream(stmt) -> Iterator[tuple]:
+    terms = _TermsCache()
+    result = db.session.execute(stmt.execution_options(yield_per=BATCH))
+    for batch in result.partitions():
+        doubles = _double_up_minutes([r.id for r in batch if r.carers_required > 1
+                                      and r.status == VisitStatus.COMPLETED])
+        for row in batch:
+            minutes = doubles.get(row.id, ()) if row.carers_required > 1 else (
+                (row.delivered_minutes,) if row.delivered_minutes is not None else ())
+            yield row, _bill(terms(row.contract_id), row.duration_min, row.carers_required,
+                             tuple(minutes), _why_not(row))
+
+
+def visit_line(row, bill: Bill) -> dict:
+    """One per-visit payment line, as shown and exported."""
+    return {
+        "visit_id": str(row.id), "council_ref": row.council_ref, "provider": row.provider,
+        "funder": row.funder, "date": row.local_date, "planned_start": row.planned_start,
+        "status": str(row.status),
+        "planned_minutes": row.duration_min * row.carers_required,
+        "actual_minutes": row.delivered_minutes, "raw_minutes": bill.raw_minutes,
+        "billed_minutes": bill.billed_minutes, "rate": bill.rate,
+        "amount_pence": bill.amount_pence, "rule": bill.rule,
+        "location_verified": row.location_verified, "flags": list(row.flags or []),
+    }
+
+
+def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
+    """Billed visits, minutes and pence per group, with totals; zeros when empty."""
+    keyed = {"provider": "provider_id", "funder": "funder_id", "package": "package_id",
+             "service_user": "service_user_id", "area": "area_id"}
+    groups: dict = defaultdict(lambda: dict(visits=0, billed_visits=0, actual_minutes=0,
+                                            raw_minutes=0, billed_minutes=0, amount_pence=0))
+    total = dict(visits=0, billed_visits=0, actual_minutes=0, raw_minutes=0, billed_minutes=0,
+                 amount_pence=0)
+    for row, bill in billed_visits(user, period, provider_id):
+        key = []
+        if grouping.entity:
+            key.append(getattr(row, keyed[grouping.entity]))
+        if grouping.time:
+            key.append(_bucket(row.local_date, grouping.time))
+        for figures in (groups[tuple(key)], total):
+            figures["visits"] += 1
+            figures["billed_visits"] += 1 if bill.amount_pence or bill.billed_minutes else 0
+            figures["actual_minutes"] += row.delivered_minutes or 0
+            figures["raw_minutes"] += bill.raw_minutes
+            figures["billed_minutes"] += bill.billed_minutes
+            figures["amount_pence"] += bill.amount_pence
+    labels = entity_labels(grouping.entity, {k[0] for k in groups}) if grouping.entity else {}
+    rows = []
+    for key in sorted(groups, key=lambda k: tuple(str(labels.get(p, p)) for p in k)):
+        group, rest = {}, list(key)
+        if grouping.entity:
+            ident = rest.pop(0)
+            group[grouping.entity] = {"id": str(ident) if ident else None,
+                                      "name": labels.get(ident, "None recorded")}
+        if grouping.time:
+            group[grouping.time] = rest.pop(0)
+        rows.append({"group": group, **groups[key]})
+    return {"period": {"from": period.first, "to": period.last}, "group_by": grouping.names,
+            "rows": rows, "total": total}
+
+
+def _bucket(day, dimension: str) -> str:
+    if dimension == "week":
+        return (day - timedelta(days=day.weekday())).isoformat()
+    return day.replace(day=1).isoformat()

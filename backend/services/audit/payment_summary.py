@@ -1,0 +1,24 @@
+"""The commissioner's payment page: billed totals per provider and per week for a period.
+
+Both tables come from payment.payment_totals (the billing rule applied once per visit),
+and the CSV downloads are produced from the same reports, so their totals agree.
+"""
+from backend.models import User
+from backend.services.audit import exports
+from backend.services.audit.payment import payment_totals
+from backend.services.dates.periods import Period
+from backend.services.audit.report_scope import parse_grouping
+
+TABLES = {"providers": "provider", "weeks": "week"}
+
+
+def payment_summary(user: User, period: Period) -> dict:
+    """{period, providers, weeks}: payment totals grouped by provider and by week."""
+    return {"period": period,
+            **{name: payment_totals(user, period, parse_grouping(group))
+               for name, group in TABLES.items()}}
+
+
+def payment_table_csv(user: User, period: Period, table: str):
+    """The CSV lines of one of the page's tables ('providers' or 'weeks')."""
+    return exports.payment_csv(payment_totals(user, period, parse_grouping(TABLES[table])))

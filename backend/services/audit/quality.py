@@ -1,0 +1,216 @@
+"""Quality indicators per provider and period, counted in SQL.
+
+Travel gaps need the geodesic distance between consecutive homes, which neither
+database computes portably; those pairs are streamed and measured in Python, a
+bounded set (one row per consecutive pair of a worker's visits in the period,
+the period at most REPORT_MAX_DAYS) with distances cached per pair of homes.
+"""
+import statistics
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import (
+    DEFAULT_RULES, Alert, CarePackage, Contract, EventKind, MonitoringRule, Priority, ServiceUser,
+    User, Visit, VisitAssignment, VisitEvent, VisitStatus,
+)
+from backend.models.base import UTCDateTime
+from backend.services.attendance.geo import travel_minutes
+from backend.services.dates.periods import Period
+from backend.services.audit.report_scope import entity_labels, package_criteria
+from backend.services.database.sql_time import minutes_between, month_start
+
+CENT = Decimal("0.01")
+COUNTS = ("visits_due", "started", "punctual", "missed", "completed", "short", "under_30",
+          "location_judged", "location_verified")
+
+
+def pct(part, whole) -> Decimal | None:
+    """part / whole as a percentage to 2 places; None when there is nothing to divide."""
+    return (Decimal(part) * 100 / whole).quantize(CENT, ROUND_HALF_UP) if whole else None
+
+
+def _in_period(period: Period):
+    return (Visit.planned_start >= period.start, Visit.planned_start < period.end)
+
+
+def _visit_counts(user, period, provider_id, by=CarePackage.provider_id) -> dict:
+    normal = DEFAULT_RULES[Priority.NORMAL]
+    late_after = sa.func.coalesce(MonitoringRule.late_after_min, normal["late_after_min"])
+    short_margin = sa.func.coalesce(MonitoringRule.short_margin_min, normal["short_margin_min"])
+    due = Visit.status != VisitStatus.CANCELLED
+    completed = Visit.status == VisitStatus.COMPLETED
+    started = Visit.actual_start.is_not(None)
+
+    def count(*conditions):
+        return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+
+    stmt = (
+        sa.select(by,
+                  count(due), count(due, started),
+                  count(due, started,
+                        minutes_between(Visit.planned_start, Visit.actual_start) <= late_after),
+                  count(Visit.status == VisitStatus.MISSED), count(completed),
+                  count(completed, Visit.delivered_minutes
+                        < (Visit.duration_min - short_margin) * Visit.carers_required),
+                  count(due, Visit.duration_min < 30),
+                  count(started, Visit.location_verified.is_not(None)),
+                  count(started, Visit.location_verified.is_(True)))
+        .join(CarePackage, CarePackage.id == Visit.package_id)
+        .outerjoin(MonitoringRule, sa.and_(MonitoringRule.contract_id == CarePackage.contract_id,
+                                           MonitoringRule.priority == Visit.priority))
+        .where(*_in_period(period), *package_criteria(user, provider_id))
+        .group_by(by))
+    return {row[0]: dict(zip(COUNTS, (int(v or 0) for v in row[1:]), strict=True))
+            for row in db.session.execute(stmt)}
+
+
+def _continuity(user, period, provider_id) -> dict:
+    """{provider: (person-months, sum of distinct carers)} from who actually attended."""
+    per_person = (
+        sa.select(CarePackage.provider_id.label("provider_id"),
+                  sa.func.count(sa.distinct(VisitEvent.worker_id)).label("carers"))
+        .select_from(VisitEvent)
+        .join(Visit, Visit.id == VisitEvent.visit_id)
+        .join(CarePackage, CarePackage.id == Visit.package_id)
+        .where(VisitEvent.kind.in_([EventKind.CHECK_IN, EventKind.CORRECTION]),
+               *_in_period(period), *package_criteria(user, provider_id))
+        .group_by(CarePackage.provider_id, CarePackage.service_user_id,
+                  month_start(Visit.local_date))
+        .subquery())
+    stmt = sa.select(per_person.c.provider_id, sa.func.count(),
+                     sa.func.sum(per_person.c.carers)).group_by(per_person.c.provider_id)
+    return {p: (int(n), int(s or 0)) for p, n, s in db.session.execute(stmt)}
+
+
+# Consecutive visits repeat the same pairs of homes all month: measure each pair once.
+_travel_minutes_needed = lru_cache(maxsize=65536)(travel_minutes)
+
+
+def _travel(user, period, provider_id) -> dict:
+    """{provider: (consecutive pairs, pairs with less gap than travel needs)} on the rota."""
+    seen_providers = sa.select(CarePackage.provider_id).where(
+        *package_criteria(user, provider_id))
+    order = dict(partition_by=(VisitAssignment.worker_id, Visit.local_date),
+                 order_by=(Visit.planned_start, Visit.id))
+    rota = (
+        sa.select(CarePackage.id.label("package_id"), CarePackage.provider_id,
+                  Contract.travel_speed_kmh.label("speed"),
+                  Visit.planned_start, ServiceUser.home_lat, ServiceUser.home_lon,
+                  sa.func.lag(Visit.planned_end, type_=UTCDateTime).over(**order).label("prev_end"),
+                  sa.func.lag(ServiceUser.home_lat).over(**order).label("prev_lat"),
+                  sa.func.lag(ServiceUser.home_lon).over(**order).label("prev_lon"))
+        .select_from(VisitAssignment)
+        .join(Visit, Visit.id == VisitAssignment.visit_id)
+        .join(CarePackage, CarePackage.id == Visit.package_id)
+        .join(Contract, Contract.id == CarePackage.contract_id)
+        .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+        .where(*_in_period(period), Visit.status != VisitStatus.CANCELLED,
+               CarePackage.provider_id.in_(seen_providers))
+        .subquery())
+    visible_packages = sa.select(CarePackage.id).where(*package_criteria(user, provider_id))
+    stmt = sa.select(rota.c.provider_id, rota.c.speed, rota.c.home_lat, rota.c.home_lon,
+                     rota.c.planned_start, rota.c.prev_end, rota.c.prev_lat, rota.c.prev_lon
+                     ).where(rota.c.prev_end.is_not(None), rota.c.package_id.in_(visible_packages))
+    result: dict = defaultdict(lambda: [0, 0])
+    rows = db.session.execute(stmt.execution_options(yield_per=5000))
+    for provider, speed, lat, lon, start, prev_end, prev_lat, prev_lon in rows:
+        gap = (start - prev_end).total_seconds() / 60
+        need = _travel_minutes_needed((prev_lat, prev_lon), (lat, lon), speed or 1)
+        result[provider][0] += 1
+        result[provider][1] += 1 if gap < need else 0
+    return {p: tuple(v) for p, v in result.items()}
+
+
+def _alert_minutes(user, period, provider_id) -> dict:
+    """{provider: [minutes from raised to acknowledged]} for acknowledged alerts."""
+    stmt = (
+        sa.select(CarePackage.provider_id,
+                  minutes_between(Alert.raised_at, Alert.acknowledged_at))
+        .join(Visit, Visit.id == Alert.visit_id)
+        .join(CarePackage, CarePackage.id == Visit.package_id)
+        .where(Alert.acknowledged_at.is_not(None), *_in_period(period),
+               *package_criteria(user, provider_id)))
+    found: dict = defaultdict(list)
+    for provider, minutes in db.session.execute(stmt):
+        found[provider].append(float(minutes))
+    return found
+
+
+def _targets(user, provider_id) -> dict:
+    stmt = (sa.select(CarePackage.provider_id, sa.func.max(Contract.home_logging_target_pct))
+            .join(Contract, Contract.id == CarePackage.contract_id)
+            .where(*package_criteria(user, provider_id)).group_by(CarePackage.provider_id))
+    return dict(db.session.execute(stmt).all())
+
+
+def _indicators(counts: dict, continuity, travel, alerts: list, target) -> dict:
+    months, carers = continuity
+    pairs, short_pairs = travel
+    verified_pct = pct(counts["location_verified"], counts["location_judged"])
+    return {
+        **counts,
+        "punctuality_pct": pct(counts["punctual"], counts["started"]),
+        "missed_pct": pct(counts["missed"], counts["visits_due"]),
+        "short_pct": pct(counts["short"], counts["completed"]),
+        "under_30_pct": pct(counts["under_30"], counts["visits_due"]),
+        "home_logging_pct": verified_pct,
+        "home_logging_target_pct": target,
+        "home_logging_met": (verified_pct >= target) if verified_pct is not None and target
+        else None,
+        "person_months": months,
+        "continuity_mean_carers": (Decimal(carers) / months).quantize(CENT, ROUND_HALF_UP)
+        if months else None,
+        "travel_pairs": pairs, "travel_short_pairs": short_pairs,
+        "travel_short_pct": pct(short_pairs, pairs),
+        "alerts_acknowledged": len(alerts),
+        "alert_response_median_min": Decimal(str(statistics.median(alerts))).quantize(CENT)
+        if alerts else None,
+        "alert_response_mean_min": Decimal(str(statistics.fmean(alerts))).quantize(CENT)
+        if alerts else None,
+    }
+
+
+def package_quality(user: User, period: Period, provider_id) -> dict:
+    """{package id: punctuality, missed, short and verified-in-home counts and shares}."""
+    found = {}
+    for package, counts in _visit_counts(user, period, provider_id, by=CarePackage.id).items():
+        found[package] = {
+            **counts,
+            "punctuality_pct": pct(counts["punctual"], counts["started"]),
+            "missed_pct": pct(counts["missed"], counts["visits_due"]),
+            "short_pct": pct(counts["short"], counts["completed"]),
+            "home_logging_pct": pct(counts["location_verified"], counts["location_judged"]),
+        }
+    return found
+
+
+def quality_report(user: User, period: Period, provider_id=None) -> dict:
+    """Quality indicators per provider, and for all the user's providers together."""
+    counts = _visit_counts(user, period, provider_id)
+    continuity = _continuity(user, period, provider_id)
+    travel = _travel(user, period, provider_id)
+    alerts = _alert_minutes(user, period, provider_id)
+    targets = _targets(user, provider_id)
+    providers = set(counts) | set(continuity) | set(travel) | set(alerts)
+    labels = entity_labels("provider", providers)
+    rows = []
+    total = {name: 0 for name in COUNTS}
+    for provider in sorted(providers, key=lambda p: labels.get(p, "")):
+        mine = counts.get(provider, {name: 0 for name in COUNTS})
+        for name in COUNTS:
+            total[name] += mine[name]
+        rows.append({"provider": {"id": str(provider), "name": labels.get(provider, "")},
+                     **_indicators(mine, continuity.get(provider, (0, 0)),
+                                   travel.get(provider, (0, 0)), alerts.get(provider, []),
+                                   targets.get(provider))})
+    every_alert = [m for values in alerts.values() for m in values]
+    all_targets = [t for p, t in targets.items() if p in providers]
+    total = _indicators(
+        total, tuple(map(sum, zip(*continuity.values(), strict=False))) or (0, 0),
+        tuple(map(sum, zip(*travel.values(), strict=False))) or (0, 0), every_alert,
+        max(all_targets) if all_targets else None)
+    return {"period": {"from": period.first, "to": period.last}, "rows": rows, "total": total}

@@ -1,0 +1,1 @@
+"""What the database gives every service: transactions, dialect differences, idempotent requests."""

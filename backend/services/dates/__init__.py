@@ -1,0 +1,1 @@
+"""The service's clock and the local-time periods users choose."""

@@ -1,0 +1,1 @@
+"""Service user panel feedback: submission, one-time links, safety, reading and figures."""

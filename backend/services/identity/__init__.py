@@ -1,0 +1,1 @@
+"""Identity: accounts, passwords, API sessions and tokens, and the one place access is decided."""

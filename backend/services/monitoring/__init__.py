@@ -1,0 +1,1 @@
+"""Call monitoring: late, missed and short calls found, alerted, escalated and shown."""

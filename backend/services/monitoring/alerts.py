@@ -1,0 +1,87 @@
+"""Alerts as managers and commissioners see them: list, acknowledge with a note, resolve."""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from backend.errors import Conflict
+from backend.extensions import db
+from backend.models import Alert, AlertKind, AlertStatus, CarePackage, User, Visit
+from backend.services.dates import clock
+from backend.services.identity import access
+
+
+@dataclass
+class AlertFilter:
+    """Optional filters for the alert list."""
+
+    status: AlertStatus | None = None
+    kind: AlertKind | None = None
+    raised_from: date | None = None  # local dates, inclusive
+    raised_to: date | None = None
+    provider_id: object = None
+    escalated_only: bool = False
+    limit: int = 100
+    offset: int = 0
+
+
+def list_alerts(user: User, filters: AlertFilter) -> list[Alert]:
+    """The alerts `user` may see, newest first, filtered."""
+    query = access.scoped(user, Alert)
+    if filters.status is not None:
+        query = query.where(Alert.status == filters.status)
+    if filters.kind is not None:
+        query = query.where(Alert.kind == filters.kind)
+    if filters.raised_from is not None:
+        query = query.where(Alert.raised_at >= clock.local_day_bounds(filters.raised_from)[0])
+    if filters.raised_to is not None:
+        query = query.where(Alert.raised_at < clock.local_day_bounds(filters.raised_to)[1])
+    if filters.escalated_only:
+        query = query.where(Alert.escalated_at.is_not(None))
+    if filters.provider_id is not None:
+        query = query.where(Alert.visit_id.in_(
+            sa.select(Visit.id).join(CarePackage, CarePackage.id == Visit.package_id)
+            .where(CarePackage.provider_id == filters.provider_id)))
+    query = query.order_by(Alert.raised_at.desc(), Alert.id).limit(filters.limit).options(
+        selectinload(Alert.visit).selectinload(Visit.package)
+        .selectinload(CarePackage.service_user))
+    return list(db.session.scalars(query.offset(filters.offset)))
+
+
+def get_alert(user: User, alert_id) -> Alert:
+    """One alert the user may see; NotFound otherwise."""
+    return access.get_visible(user, Alert, alert_id, "alert")
+
+
+def _when(instant: datetime) -> str:
+    return instant.astimezone(clock.zone()).strftime("%d %b %Y %H:%M")
+
+
+def acknowledge(user: User, alert_id, note: str, now: datetime | None = None) -> Alert:
+    """Say someone is dealing with it. A resolved or already acknowledged alert -> Conflict."""
+    alert = access.get_changeable(user, Alert, alert_id, "alert")
+    if alert.status == AlertStatus.RESOLVED:
+        raise Conflict(f"This alert was resolved at {_when(alert.resolved_at)} "
+                       f"({alert.resolution}); it cannot be acknowledged.", code="alert_resolved")
+    if alert.status == AlertStatus.ACKNOWLEDGED:
+        raise Conflict(f"This alert was already acknowledged at {_when(alert.acknowledged_at)}.",
+                       code="already_acknowledged")
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at, alert.acknowledged_by_id = now or clock.now(), user.id
+    alert.acknowledge_note = note
+    db.session.flush()
+    return alert
+
+
+def resolve(user: User, alert_id, resolution: str, now: datetime | None = None) -> Alert:
+    """Close the alert with what was done. Resolving twice -> Conflict saying when and how."""
+    alert = access.get_changeable(user, Alert, alert_id, "alert")
+    if alert.status == AlertStatus.RESOLVED:
+        raise Conflict(f"This alert was already resolved at {_when(alert.resolved_at)}: "
+                       f"{alert.resolution}", code="already_resolved")
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_at, alert.resolved_by_id, alert.resolution = now or clock.now(), user.id, \
+        resolution
+    db.session.flush()
+    return alert

@@ -1,0 +1,1 @@
+"""Reference data: organisations' framework standing, people, contracts and packages of care."""

@@ -1,0 +1,20 @@
+"""One person's page: packages, outcome timeline and any suggested home-pin correction."""
+from backend.extensions import db
+from backend.models import CarePackage, PinStatus, PinSuggestion, ServiceUser, User
+from backend.services.identity import access
+from backend.services.outcomes.timeline import outcome_timeline
+
+
+def person_record(user: User, service_user_id) -> dict:
+    """The person (NotFound if not the user's to see) with what the people page shows."""
+    person = access.get_visible(user, ServiceUser, service_user_id, "person")
+    packages = db.session.scalars(access.scoped(user, CarePackage).where(
+        CarePackage.service_user_id == person.id).order_by(CarePackage.start_date)).all()
+    suggestions = db.session.scalars(access.scoped(user, PinSuggestion).where(
+        PinSuggestion.service_user_id == person.id,
+        PinSuggestion.status == PinStatus.SUGGESTED)).all()
+    timeline = outcome_timeline(user, person.id)
+    for goal in timeline["goals"]:  # corrected entries give way to their corrections
+        goal.standing_series = [e for e in goal.series if e.superseded_by_id is None]
+    return {"person": person, "packages": list(packages), "suggestions": list(suggestions),
+            **timeline}

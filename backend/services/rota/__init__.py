@@ -1,0 +1,1 @@
+"""Rotas: who visits whom and when, and the visits generated from packages."""

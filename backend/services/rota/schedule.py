@@ -1,0 +1,63 @@
+"""Expanding a package's weekly pattern into planned visits, in local time."""
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from backend.models import CarePackage, Priority, ScheduleLine
+from backend.services.dates.clock import local_to_utc
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """One visit a schedule line asks for on one local day."""
+
+    schedule_line_id: object
+    local_date: date
+    planned_start: datetime
+    planned_end: datetime
+    duration_min: int
+    carers_required: int
+    priority: Priority
+    tasks: tuple[str, ...]
+
+
+@lru_cache(maxsize=4096)
+def _start_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """local_to_utc, remembered: thousands of packages share the same call times."""
+    return local_to_utc(day, at, tz)
+
+
+def _suspended(day: date, suspensions: Iterable) -> bool:
+    return any(s.start_date <= day and (s.end_date is None or day <= s.end_date)
+               for s in suspensions)
+
+
+def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
+                   lines: Iterable[ScheduleLine] | None = None) -> Iterator[PlannedVisit]:
+    """Visits the package's pattern asks for on each local day from first to last inclusive.
+
+    Honours the package's start and end dates and its suspensions. A call at a
+    wall-clock time that the spring change skips moves to the first valid time;
+    a call in the repeated autumn hour happens once.
+    """
+    by_weekday: dict[int, list[ScheduleLine]] = {}
+    for line in package.schedule if lines is None else lines:
+        by_weekday.setdefault(line.weekday, []).append(line)
+    suspensions = list(package.suspensions)
+    first = max(first, package.start_date)
+    if package.end_date is not None:
+        last = min(last, package.end_date)
+    day = first
+    while day <= last:
+        todays = by_weekday.get(day.weekday())
+        if todays and not _suspended(day, suspensions):
+            for line in todays:
+                start = _start_instant(day, line.start_time, tz)
+                yield PlannedVisit(
+                    schedule_line_id=line.id, local_date=day, planned_start=start,
+                    planned_end=start + timedelta(minutes=line.duration_min),
+                    duration_min=line.duration_min, carers_required=line.carers_required,
+                    priority=line.priority, tasks=tuple(line.tasks or ()))
+        day += timedelta(days=1)
