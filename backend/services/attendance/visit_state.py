@@ -153,7 +153,13 @@ def state_values(state: VisitState, reviewed: bool) -> dict:
 
 
 def write(visit_id, state: VisitState, reviewed: bool) -> dict:
-    """Rewrite a stored visit's cached columns with one Core UPDATE; returns the values."""
+    """Rewrite a stored visit's cached columns with one Core UPDATE; returns the values.
+    A visit object the session holds is given the same values (as committed)."""
     values = state_values(state, reviewed)
     db.session.connection().execute(_UPDATE_STATE, {"visit": visit_id, **values})
+    held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        db.session.expire(held, ["events"])
     return values
