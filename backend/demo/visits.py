@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from backend.demo.attendance import Attendance, Row, Spots, attend, cancelled
-from backend.demo.bulk import insert_rows
+from backend.services.database.dialect import load_rows
 from backend.demo.county import DemoCounty
 from backend.demo.rota import Call, Rota, plant_problems
 from backend.extensions import db
@@ -78,7 +78,7 @@ def add_visits(county: DemoCounty) -> None:
                 bar.update(1)
             for table in (Visit.__table__, VisitAssignment.__table__, VisitTask.__table__,
                           VisitEvent.__table__):
-                county.count(table.name, insert_rows(table, rows[table.name]))
+                county.count(table.name, load_rows(table, rows[table.name]))
             _call_off(called_off)
 
 
