@@ -43,6 +43,5 @@ __all__ = [
     "dialect_name", "empty_tables", "greatest", "insert_ignoring_duplicates", "insert_many",
     "insert_rows_ignoring_duplicates", "least", "load_rows", "locked_as_seen",
     "minutes_between", "month_start", "open_write_transaction", "prepare_connections",
-    "prepare_sqlite_connection",
-    "week_start", "writes_in_with",
+    "prepare_sqlite_connection", "week_start", "writes_in_with",
 ]
