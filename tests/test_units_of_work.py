@@ -95,3 +95,18 @@ def test_the_sign_in_page_refuses_a_locked_account_politely(make, auth):
     assert page.status_code == 401 and b"Too many failed sign-ins" in page.data
     db.session.expire_all()
     assert db.session.get(User, user.id).locked_until is not None
+
+
+def test_a_refused_command_writes_nothing(runner, make):
+    council = make.council(name="Northshire County Council")
+    make.commit()
+    refused = runner.invoke(args=["users", "create", "carer", "--role", "care_worker",
+                                  "--organisation", council.name,
+                                  "--password", "long-enough-password"])
+    assert refused.exit_code != 0 and "cannot belong" in refused.output
+    made = runner.invoke(args=["users", "create", "panel", "--role", "panel_member",
+                               "--organisation", council.name,
+                               "--password", "long-enough-password"])
+    assert made.exit_code == 0, made.output
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(User.username)).all() == ["panel"]
