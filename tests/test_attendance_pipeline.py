@@ -215,3 +215,42 @@ def test_only_care_workers_record_attendance(client, bearer, world):
     assert world.admin.role == Role.ADMIN
     assert db.session.scalar(sa.select(VisitEvent.id).where(
         VisitEvent.kind == EventKind.CHECK_IN)) is None
+
+
+@pytest.mark.parametrize("contract_minutes, waited, escalated", [
+    (None, 59, False), (None, 61, True), (10, 11, True)])
+def test_an_unacknowledged_concern_goes_to_the_funder(client, bearer, make, world,
+                                                     contract_minutes, waited, escalated):
+    """Escalated to the funder's commissioners once no manager has acknowledged it within
+    the contract's concern time (60 minutes unless the contract says otherwise)."""
+    from backend.services.monitoring.monitor import run_detection
+
+    if contract_minutes is not None:
+        world.contract.concern_escalate_after_min = contract_minutes
+    visit = _past_visit(make, world)
+    make.commit()
+    _post(client, bearer, world.worker, visit, "check-in", event_body(visit.planned_start))
+    _post(client, bearer, world.worker, visit, "check-out", event_body(
+        concern={"flag": True, "text": "Not eating"}))
+    alert = db.session.scalar(sa.select(Alert).where(Alert.kind == AlertKind.CONCERN))
+    run_detection(alert.raised_at + timedelta(minutes=waited))
+    db.session.commit()
+    db.session.refresh(alert)
+    assert (alert.escalated_at is not None) is escalated
+    told = set(db.session.scalars(sa.select(Notification.recipient_user_id).where(
+        Notification.alert_id == alert.id, Notification.channel == Channel.INBOX)))
+    assert (world.commissioner.id in told) is escalated
+
+
+def test_a_concern_shows_on_the_visit_person_and_alerts_pages(client, bearer, make, world,
+                                                               auth):
+    visit = _past_visit(make, world)
+    make.commit()
+    _post(client, bearer, world.worker, visit, "check-in", event_body(visit.planned_start))
+    _post(client, bearer, world.worker, visit, "check-out", event_body(
+        concern={"flag": True, "text": "Smell of gas in the kitchen"}))
+    auth.login(world.manager.username)
+    for url in (f"/visits/{visit.id}", f"/people/{world.person.id}", "/alerts"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "Smell of gas in the kitchen" in page.get_data(as_text=True), url
