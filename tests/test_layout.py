@@ -12,11 +12,6 @@ import ast
 from tests.import_graph import ROOT, cycles, import_graph
 
 SERVICES = ROOT / "backend" / "services"
-# Removed by the attendance pipeline change (one pipeline for every visit event).
-ENDS_ITS_OWN_WORK = {
-    "backend/services/attendance/check_ins.py",
-    "backend/services/attendance/quick_check_ins.py",
-}
 
 
 def test_no_import_cycle_among_the_services():
@@ -56,16 +51,9 @@ def test_no_service_commits_or_rolls_back():
     for path in sorted(SERVICES.rglob("*.py")):
         name = path.relative_to(ROOT).as_posix()
         lines = _session_calls(ast.parse(path.read_text(), name))
-        if lines and name not in ENDS_ITS_OWN_WORK:
+        if lines:
             offenders[name] = lines
     assert offenders == {}
-
-
-def test_the_allowance_names_only_files_that_still_need_it():
-    # Once the attendance pipeline change lands, remove its files from ENDS_ITS_OWN_WORK.
-    still = {name for name in ENDS_ITS_OWN_WORK if (ROOT / name).exists()
-             and _session_calls(ast.parse((ROOT / name).read_text()))}
-    assert still == ENDS_ITS_OWN_WORK
 
 
 def test_savepoints_open_only_through_the_one_helper():
