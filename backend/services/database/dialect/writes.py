@@ -32,9 +32,11 @@ _INSERT_ROWS: dict = {}  # insert_rows_ignoring_duplicates statements, one per t
 
 
 def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
-                                    conflict_columns: list[str], returning: list) -> list:
-    """INSERT many rows, skipping those that clash with the conflict columns' unique key;
-    returns the `returning` columns of the rows inserted.
+                                    conflict_columns: list[str] | None,
+                                    returning: list) -> list:
+    """INSERT many rows, skipping those that clash with the conflict columns' unique key
+    (with no conflict columns, any unique index or constraint); returns the `returning`
+    columns of the rows inserted.
 
     PostgreSQL gets one short statement whatever the number of rows, the rows as one
     JSON document (jsonb_to_recordset). As multi-row VALUES (SQLAlchemy's
@@ -50,7 +52,8 @@ def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
     if dialect_name() != "postgresql":
         return list(db.session.execute(
             insert_ignoring_duplicates(table, conflict_columns).returning(*returning), rows))
-    key = (table.name, columns, tuple(conflict_columns), tuple(c.key for c in returning))
+    key = (table.name, columns, tuple(conflict_columns or ()),
+           tuple(c.key for c in returning))
     if key not in _INSERT_ROWS:
         document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
         source = sa.func.jsonb_to_recordset(document) \
