@@ -8,8 +8,12 @@ every unanswered alert.
 import uuid
 from datetime import datetime
 
-from backend.models import Alert, AlertKind, AlertStatus
-from backend.services.database.dialect import insert_rows_ignoring_duplicates
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import Alert, AlertKind, AlertStatus, Contract, Visit
+from backend.models.base import UTCDateTime
+from backend.services.database.dialect import insert_rows_ignoring_duplicates, minutes_between
 from backend.services.monitoring.notifications import Audience, notify
 
 
@@ -24,3 +28,21 @@ def raise_concern(visit_id: uuid.UUID, event: dict, now: datetime) -> list:
         escalated_at=None)], ["visit_id", "kind"], list(Alert.__table__.c))
     notify(created, Audience.RAISED, now)
     return created
+
+
+def escalate_overdue(now: datetime) -> list:
+    """Escalate the open concerns no manager acknowledged within their contract's
+    concern escalation time; returns them (to tell the funder's commissioners)."""
+    overdue = (sa.select(Alert.id).join(Visit, Visit.id == Alert.visit_id)
+               .join(Contract, Contract.id == Visit.contract_id)
+               .where(Alert.status == AlertStatus.OPEN, Alert.kind == AlertKind.CONCERN,
+                      Alert.escalated_at.is_(None),
+                      minutes_between(Alert.raised_at, sa.bindparam("now", type_=UTCDateTime))
+                      >= Contract.concern_escalate_after_min))
+    ids = list(db.session.scalars(overdue, {"now": now}))
+    if not ids:
+        return []
+    db.session.execute(sa.update(Alert).where(Alert.id.in_(ids)).values(escalated_at=now)
+                       .execution_options(synchronize_session=False))
+    return list(db.session.scalars(sa.select(Alert).where(Alert.id.in_(ids))
+                                   .execution_options(populate_existing=True)))
