@@ -44,3 +44,32 @@ def test_upgrade_matches_models_and_downgrades(empty_database):
             left = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
         assert left == set()
         db.engine.dispose()
+
+
+def _fresh_app(url):
+    return create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "RATELIMIT_ENABLED": False,
+                       "SQLALCHEMY_DATABASE_URI": url})
+
+
+def test_existing_visits_get_their_wall_clock_time(empty_database):
+    from datetime import UTC, datetime, time
+
+    from backend.models import Visit
+    from backend.services.rota.visit_generation import generate_visits
+    from tests.factories import Factory
+
+    fresh = _fresh_app(empty_database)
+    with fresh.app_context():
+        upgrade()
+        package = Factory().package(schedule=[(0, "08:00", 30), (4, "21:15", 30)])
+        generate_visits(now=datetime(2026, 3, 22, tzinfo=UTC), horizon_days=14)  # GMT and BST
+        db.session.commit()
+        downgrade(revision="0010_users_organisation_role")
+        upgrade()
+        rows = db.session.execute(sa.select(Visit.local_date, Visit.local_time)
+                                  .where(Visit.package_id == package.id)).all()
+        assert len(rows) == 4
+        assert {t for _, t in rows} == {time(8, 0), time(21, 15)}
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
