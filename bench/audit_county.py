@@ -60,13 +60,14 @@ INSERT INTO care_packages (id, service_user_id, provider_id, funder_id, contract
     ON c.k = 1 + (b.n % 80);
 INSERT INTO visits (id, package_id, contract_id, planned_start, planned_end, local_date,
   local_time, duration_min, carers_required, priority, status, cancel_reason, actual_start,
-  actual_end, delivered_minutes, location_verified, flags, created_at)
+  actual_end, delivered_seconds, delivered_minutes, location_verified, flags, created_at)
   SELECT gen_random_uuid(), p.id, p.contract_id, s.start,
          s.start + make_interval(mins => s.dur), s.day, make_time(7 + s.c * 4, 0, 0), s.dur,
          s.carers, 'normal', s.status, CASE WHEN s.status = 'cancelled' THEN 'hospital' END,
          CASE WHEN s.status = 'completed' THEN s.start + make_interval(mins => s.late) END,
          CASE WHEN s.status = 'completed'
               THEN s.start + make_interval(mins => s.late + s.dur + s.delta) END,
+         CASE WHEN s.status = 'completed' THEN (s.dur + s.delta) * s.carers * 60 END,
          CASE WHEN s.status = 'completed' THEN (s.dur + s.delta) * s.carers END,
          CASE WHEN s.status = 'completed' THEN random() < 0.88 END, '[]'::json, now()
   FROM care_packages p

@@ -53,10 +53,10 @@ def test_cached_visit_columns_equal_derive_from_events(county):
     assert sum(1 for v in visits if v.events) > 300
     for visit in visits:
         state = derive(visit)
-        assert (visit.status, visit.actual_start, visit.actual_end, visit.delivered_minutes,
-                visit.location_verified, visit.flags) == \
-               (state.status, state.actual_start, state.actual_end, state.delivered_minutes,
-                state.location_verified, state.flags), visit.id
+        assert (visit.status, visit.actual_start, visit.actual_end, visit.delivered_seconds,
+                visit.delivered_minutes, visit.location_verified, visit.flags) == \
+               (state.status, state.actual_start, state.actual_end, state.delivered_seconds,
+                state.delivered_minutes, state.location_verified, state.flags), visit.id
 
 
 def test_realistic_mix_of_visits(county):

@@ -73,3 +73,40 @@ def test_existing_visits_get_their_wall_clock_time(empty_database):
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_delivered_time_is_rederived_in_seconds_from_the_events(empty_database):
+    from datetime import UTC, datetime, timedelta
+
+    from backend.models import Visit
+    from tests.audit_support import attend
+    from tests.factories import Factory
+
+    fresh = _fresh_app(empty_database)
+    with fresh.app_context():
+        upgrade()
+        make = Factory()
+        w = make.world()
+        start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        single = make.visit(w.package, start=start, minutes=30)
+        attend(single, w.worker, start, 28, seconds=30)
+        double = make.visit(w.package, start=start + timedelta(days=1), carers_required=2)
+        attend(double, w.worker, start + timedelta(days=1), 10, seconds=30)
+        attend(double, w.other_worker, start + timedelta(days=1), 10, seconds=30)
+        untouched = make.visit(w.package, start=start + timedelta(days=2))
+        ids = [single.id, double.id, untouched.id]
+        db.session.commit()
+        downgrade(revision="0011_visit_local_slot")
+        # As the old rule left them: each carer's minutes rounded half to even, then summed.
+        for visit_id, minutes in ((ids[0], 28), (ids[1], 20)):
+            db.session.execute(sa.update(Visit.__table__).where(Visit.__table__.c.id == visit_id)
+                               .values(delivered_minutes=minutes))
+        db.session.commit()
+        upgrade()
+        found = {row.id: (row.delivered_seconds, row.delivered_minutes) for row in
+                 db.session.execute(sa.select(Visit.id, Visit.delivered_seconds,
+                                              Visit.delivered_minutes))}
+        assert [found[i] for i in ids] == [(1710, 29), (1260, 21), (None, None)]
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -131,7 +131,8 @@ def _past_visit(county: DemoCounty, rng, spots: Spots, call: Call, outcome, rows
     visit["status"], visit["cancel_reason"] = outcome.status, outcome.cancel_reason
     state = derive(visit, outcome.events)
     visit.update(status=state.status.value, actual_start=state.actual_start,
-                 actual_end=state.actual_end, delivered_minutes=state.delivered_minutes,
+                 actual_end=state.actual_end, delivered_seconds=state.delivered_seconds,
+                 delivered_minutes=state.delivered_minutes,
                  location_verified=state.location_verified, flags=state.flags)
     rows["visits"].append(visit)
     results = outcome.task_results

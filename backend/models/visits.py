@@ -88,6 +88,9 @@ class Visit(IdMixin, CreatedMixin, db.Model):
     # Cache derived from events by services/attendance/visit_state.py.
     actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Carers' delivered seconds, summed, and shown as whole minutes half up (the one
+    # rule: services/attendance/delivered.py). Bills start from the seconds.
+    delivered_seconds: Mapped[int | None]
     delivered_minutes: Mapped[int | None]
     location_verified: Mapped[bool | None]
     flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
