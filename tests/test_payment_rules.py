@@ -1,0 +1,53 @@
+"""Bills from the record: carers' delivered seconds, who attended, and corrections.
+
+Each case goes through the visit's events, the cached state and the payment stream,
+as the payment page and the CSVs read it; amounts are computed by hand.
+"""
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from backend.models import BillingBasis, Rounding
+from backend.services.audit.exports import actuals_csv
+from backend.services.audit.payment import billed_visits, visit_line
+from backend.services.dates import periods
+from tests.audit_support import attend
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+WEEK = periods.resolve("custom", first=date(2026, 3, 2), last=date(2026, 3, 8))
+
+
+@pytest.fixture
+def w(make):
+    return make.world()
+
+
+def lines(user) -> list[dict]:
+    return [visit_line(row, bill) for row, bill in billed_visits(user, WEEK)]
+
+
+def test_complete_units_only_pays_no_unfinished_unit(make, w):
+    """UKHCA £32.14/h, complete 15-minute units: 14:44 was billed as a 15-minute unit."""
+    contract = w.contract
+    contract.billing_basis, contract.hourly_rate_pence = BillingBasis.ACTUAL, 3214
+    contract.rounding_unit_min, contract.rounding = 15, Rounding.DOWN
+    contract.complete_units_only = True
+    short = make.visit(w.package, start=T0, minutes=30)
+    attend(short, w.worker, T0, 14, seconds=44)
+    one_unit = make.visit(w.package, start=T0 + timedelta(days=1), minutes=30)
+    attend(one_unit, w.worker, T0 + timedelta(days=1), 29, seconds=59)
+    make.commit()
+
+    first, second = lines(w.commissioner)
+    assert (first["raw_seconds"], first["raw_minutes"], first["billed_minutes"],
+            first["amount_pence"]) == (884, 15, 0, 0)
+    assert "14 min 44 s -> 0 min (complete units only, 15-min units)" in first["rule"]
+    assert (second["raw_seconds"], second["billed_minutes"], second["amount_pence"]) == (
+        1799, 15, 804)  # 3214 x 15/60 = 803.5 -> 804
+    text = "".join(actuals_csv(w.commissioner, WEEK)).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["Raw time"], r["Raw minutes"], r["Billed minutes"], r["Amount (£)"])
+            for r in rows] == [("14 min 44 s", "15", "0", "0.00"),
+                               ("29 min 59 s", "30", "15", "8.04")]
