@@ -161,3 +161,10 @@ def test_raw_time_is_kept_to_the_second_beside_the_billed_minutes():
     assert "28 min 30 s -> 29 min (nearest, 1-min units)" in bill.rule
     assert "10 min 15 s -> 10 min (nearest, 1-min units)" in bill.rule
     assert bill.amount_pence == 1170  # 39 min at £18/h
+
+
+def test_basis_planned_pays_only_the_carers_who_attended():
+    """A double-up where one carer came: the plan is paid once, not for the absent carer."""
+    bill = bill_visit(terms(basis=BillingBasis.PLANNED, hourly_rate_pence=1893), 30, 2, mins(25))
+    assert (bill.raw_minutes, bill.billed_minutes, bill.amount_pence) == (30, 30, 947)
+    assert "1 of 2 carers attended" in bill.rule

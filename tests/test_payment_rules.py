@@ -51,3 +51,21 @@ def test_complete_units_only_pays_no_unfinished_unit(make, w):
     assert [(r["Raw time"], r["Raw minutes"], r["Billed minutes"], r["Amount (£)"])
             for r in rows] == [("14 min 44 s", "15", "0", "0.00"),
                                ("29 min 59 s", "30", "15", "8.04")]
+
+
+def test_planned_basis_double_up_pays_the_carers_who_attended(make, w):
+    """Planned basis at £18.93/h: a 30-minute double-up with one carer there pays 30 minutes
+    (946.5p -> 947p), not 60; with both there, 60 (1893p)."""
+    w.contract.billing_basis, w.contract.hourly_rate_pence = BillingBasis.PLANNED, 1893
+    alone = make.visit(w.package, start=T0, minutes=30, carers_required=2,
+                       workers=[w.worker, w.other_worker])
+    attend(alone, w.worker, T0, 25)
+    both = make.visit(w.package, start=T0 + timedelta(days=1), minutes=30, carers_required=2,
+                      workers=[w.worker, w.other_worker])
+    attend(both, w.worker, T0 + timedelta(days=1), 25)
+    attend(both, w.other_worker, T0 + timedelta(days=1), 31)
+    make.commit()
+    first, second = lines(w.commissioner)
+    assert (first["billed_minutes"], first["amount_pence"]) == (30, 947)
+    assert "1 of 2 carers attended" in first["rule"]
+    assert (second["billed_minutes"], second["amount_pence"]) == (60, 1893)

@@ -11,15 +11,16 @@ length the shortest rate is paid pro rata (15 min -> 410p); above the longest,
 the longest rate pro rata (90 min -> 2130p). Floor and ceiling hourly rates then
 bound the amount: floor x minutes / 60 <= amount <= ceiling x minutes / 60.
 
-Order of the rule, per carer billed: the basis gives the raw time in seconds
-(planned minutes x 60, the carer's delivered seconds, or those capped at planned;
-attendance/delivered.py defines delivered seconds); the seconds are rounded once
-to the contract's unit (up, down, nearest; halves round up), never from minutes
-already rounded; "complete units only" counts only units the carer completed,
-floor(seconds / unit seconds), so 14 min 44 s is no 15-minute unit; a delivered
-call below the minimum billable duration is raised to the minimum; then the price.
-Double-ups: each_worker bills every attending carer's time, once bills the
-longest-attending carer's time only.
+Order of the rule, per carer billed (a carer who attended: a double-up with one
+carer there bills one carer, whatever the basis): the basis gives the raw time in
+seconds (planned minutes x 60, the carer's delivered seconds, or those capped at
+planned; attendance/delivered.py defines delivered seconds); the seconds are
+rounded once to the contract's unit (up, down, nearest; halves round up), never
+from minutes already rounded; "complete units only" counts only the units the
+carer completed, floor(seconds / unit seconds), so 14 min 44 s is no 15-minute
+unit; a delivered call below the minimum billable duration is raised to the
+minimum; then the price. Double-ups: each_worker bills every attending carer's
+time, once bills the longest-attending carer's time only.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -129,8 +130,12 @@ def _price(minutes: int, terms: BillingTerms) -> tuple[Fraction, str]:
 def _carer_seconds(terms: BillingTerms, planned_min: int, carers_required: int,
                    worker_seconds: list[int]) -> tuple[list[int], str]:
     planned = planned_min * 60
-    if terms.basis == BillingBasis.PLANNED:
-        seconds, words = [planned] * max(carers_required, 1), f"planned {planned_min} min"
+    if terms.basis == BillingBasis.PLANNED:  # the plan, for each carer who attended
+        required = max(carers_required, 1)
+        attended = min(len(worker_seconds), required)
+        seconds, words = [planned] * attended, f"planned {planned_min} min"
+        if attended < required:
+            words += f" ({attended} of {required} carers attended)"
     elif terms.basis == BillingBasis.ACTUAL:
         seconds, words = list(worker_seconds), "actual"
     else:
