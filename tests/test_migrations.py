@@ -79,6 +79,7 @@ def test_delivered_time_is_rederived_in_seconds_from_the_events(empty_database):
     from datetime import UTC, datetime, timedelta
 
     from backend.models import Visit
+    from backend.services.attendance.corrections import correct_visit
     from tests.audit_support import attend
     from tests.factories import Factory
 
@@ -94,11 +95,16 @@ def test_delivered_time_is_rederived_in_seconds_from_the_events(empty_database):
         attend(double, w.worker, start + timedelta(days=1), 10, seconds=30)
         attend(double, w.other_worker, start + timedelta(days=1), 10, seconds=30)
         untouched = make.visit(w.package, start=start + timedelta(days=2))
-        ids = [single.id, double.id, untouched.id]
+        not_delivered = make.visit(w.package, start=start + timedelta(days=3), minutes=30)
+        attend(not_delivered, w.worker, start + timedelta(days=3), 30)
+        correct_visit(not_delivered, w.worker, w.manager, None,
+                      start + timedelta(days=3, minutes=30), "carer_error", "not_delivered",
+                      now=start + timedelta(days=4))
+        ids = [single.id, double.id, untouched.id, not_delivered.id]
         db.session.commit()
         downgrade(revision="0011_visit_local_slot")
         # As the old rule left them: each carer's minutes rounded half to even, then summed.
-        for visit_id, minutes in ((ids[0], 28), (ids[1], 20)):
+        for visit_id, minutes in ((ids[0], 28), (ids[1], 20), (ids[3], 30)):
             db.session.execute(sa.update(Visit.__table__).where(Visit.__table__.c.id == visit_id)
                                .values(delivered_minutes=minutes))
         db.session.commit()
@@ -106,7 +112,7 @@ def test_delivered_time_is_rederived_in_seconds_from_the_events(empty_database):
         found = {row.id: (row.delivered_seconds, row.delivered_minutes) for row in
                  db.session.execute(sa.select(Visit.id, Visit.delivered_seconds,
                                               Visit.delivered_minutes))}
-        assert [found[i] for i in ids] == [(1710, 29), (1260, 21), (None, None)]
+        assert [found[i] for i in ids] == [(1710, 29), (1260, 21), (None, None), (0, 0)]
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()

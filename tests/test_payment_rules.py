@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from backend.models import BillingBasis, Rounding
+from backend.services.attendance.corrections import CorrectionResolution, correct_visit
 from backend.services.audit.exports import actuals_csv
+from backend.services.audit.hours import hours_report
 from backend.services.audit.payment import billed_visits, visit_line
+from backend.services.audit.report_scope import parse_grouping
 from backend.services.dates import periods
 from tests.audit_support import attend
 
@@ -69,3 +72,49 @@ def test_planned_basis_double_up_pays_the_carers_who_attended(make, w):
     assert (first["billed_minutes"], first["amount_pence"]) == (30, 947)
     assert "1 of 2 carers attended" in first["rule"]
     assert (second["billed_minutes"], second["amount_pence"]) == (60, 1893)
+
+
+def _correct(visit, worker, by, start, end, resolution):
+    return correct_visit(visit, worker, by, start, end, "carer_error", resolution,
+                         now=T0 + timedelta(days=7))
+
+
+def test_a_visit_corrected_not_delivered_or_to_nothing_bills_nothing(make, w):
+    """Planned basis pays the plan for a delivered visit; a manager's correction saying
+    the carer did not deliver it, or that they delivered 0 minutes, leaves nothing to
+    pay, and the hours report counts nothing delivered."""
+    w.contract.billing_basis, w.contract.hourly_rate_pence = BillingBasis.PLANNED, 1893
+    paid = make.visit(w.package, start=T0, minutes=30)
+    attend(paid, w.worker, T0, 30)
+    not_delivered = make.visit(w.package, start=T0 + timedelta(days=1), minutes=30)
+    attend(not_delivered, w.worker, T0 + timedelta(days=1), 30)
+    _correct(not_delivered, w.worker, w.manager, None, T0 + timedelta(days=1, minutes=30),
+             CorrectionResolution.NOT_DELIVERED)
+    nothing = make.visit(w.package, start=T0 + timedelta(days=2), minutes=30)
+    attend(nothing, w.worker, T0 + timedelta(days=2), 30)
+    _correct(nothing, w.worker, w.manager, None, T0 + timedelta(days=2),
+             CorrectionResolution.CONFIRMED_BY_ROTA)
+    make.commit()
+
+    first, second, third = lines(w.commissioner)
+    assert (first["billed_minutes"], first["amount_pence"]) == (30, 947)
+    for line in (second, third):
+        assert (line["actual_minutes"], line["raw_minutes"], line["billed_minutes"],
+                line["amount_pence"]) == (0, 0, 0, 0)
+    assert second["rule"] == f"Not billed: not delivered (correction by {w.manager.display_name})"
+    assert third["rule"] == (
+        f"Not billed: no delivered time (corrected to 0 min by {w.manager.display_name})")
+    hours = hours_report(w.commissioner, WEEK, parse_grouping("provider"))["total"]
+    assert hours["delivered_minutes"] == 30
+
+
+def test_a_double_up_with_one_carer_not_delivered_bills_the_other(make, w):
+    w.contract.billing_basis, w.contract.hourly_rate_pence = BillingBasis.PLANNED, 1893
+    visit = make.visit(w.package, start=T0, minutes=30, carers_required=2,
+                       workers=[w.worker, w.other_worker])
+    attend(visit, w.worker, T0, 30)
+    attend(visit, w.other_worker, T0, 30)
+    _correct(visit, w.other_worker, w.manager, T0, None, CorrectionResolution.NOT_DELIVERED)
+    make.commit()
+    (line,) = lines(w.commissioner)
+    assert (line["actual_minutes"], line["billed_minutes"], line["amount_pence"]) == (30, 30, 947)

@@ -204,3 +204,6 @@ class VisitEvent(IdMixin, db.Model):
 
 # A correction with this resolution accepts the worker's location as in the home.
 LOCATION_ACCEPTED = "location_accepted"
+# A correction with this resolution says the worker did not deliver the visit: their
+# time counts as nothing delivered (services/attendance/delivered.py).
+NOT_DELIVERED = "not_delivered"

@@ -8,7 +8,9 @@ The backfill re-derives every visit's delivered time from its event log, by the
 rule of this revision (services/attendance/delivered.py and visit_state.py as they
 stand; written out here because revisions do not import application code): per
 carer, the first check-in and first check-out in server order, a correction's
-times replacing either; whole seconds from start to end, summed over the carers.
+times replacing either; whole seconds from start to end, none for a carer whose
+correction says "not delivered" (until a later correction gives times on other
+evidence), summed over the carers.
 
 Revision ID: 0012_delivered_seconds
 Revises: 0011_visit_local_slot
@@ -36,23 +38,27 @@ events = sa.table("visit_events", sa.column("id", sa.Uuid()), sa.column("visit_i
                   sa.column("device_time", sa.DateTime(timezone=True)),
                   sa.column("server_time", sa.DateTime(timezone=True)),
                   sa.column("corrected_start", sa.DateTime(timezone=True)),
-                  sa.column("corrected_end", sa.DateTime(timezone=True)))
+                  sa.column("corrected_end", sa.DateTime(timezone=True)),
+                  sa.column("resolution_code", sa.String()))
 
 
 def _delivered(visit_events: list) -> int | None:
     """The visit's delivered seconds from its events in server order, or None."""
     carers: dict = {}
     for event in visit_events:
-        times = carers.setdefault(event.worker_id, [None, None])
+        times = carers.setdefault(event.worker_id, [None, None, False])  # start, end, not
         if event.kind == "check_in":
             times[0] = times[0] or event.device_time
         elif event.kind == "check_out":
             times[1] = times[1] or event.device_time
         elif event.kind == "correction":
+            timed = event.corrected_start is not None or event.corrected_end is not None
             times[0] = event.corrected_start or times[0]
             times[1] = event.corrected_end or times[1]
-    seconds = [(end - start) // SECOND for start, end in carers.values()
-               if start is not None and end is not None and end >= start]
+            times[2] = event.resolution_code == "not_delivered" or (times[2] and not timed)
+    seconds = [0 if not_delivered else (end - start) // SECOND
+               for start, end, not_delivered in carers.values() if start is not None
+               and (not_delivered or end is not None and end >= start)]
     return sum(seconds) if seconds else None
 
 
@@ -63,7 +69,7 @@ def _backfill() -> None:
                       delivered_minutes=sa.bindparam("b_minutes")))
     rows = connection.execute(
         sa.select(events.c.visit_id, events.c.worker_id, events.c.kind, events.c.device_time,
-                  events.c.corrected_start, events.c.corrected_end)
+                  events.c.corrected_start, events.c.corrected_end, events.c.resolution_code)
         .order_by(events.c.visit_id, events.c.server_time, events.c.id)
         .execution_options(stream_results=True, yield_per=BATCH))
     pending, current, found = [], None, []

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.extensions import db
 from backend.models import (
-    LOCATION_ACCEPTED, EventKind, EventMethod, Role, User, Visit, VisitEvent, VisitStatus,
+    LOCATION_ACCEPTED, NOT_DELIVERED, EventKind, EventMethod, Role, User, Visit, VisitEvent,
+    VisitStatus,
 )
 from backend.services.attendance import visit_state
 from backend.services.dates import clock
@@ -41,7 +42,7 @@ class CorrectionResolution(enum.StrEnum):
     CONFIRMED_BY_CARER_TIMESHEET = "confirmed_by_carer_timesheet"
     CONFIRMED_BY_ROTA = "confirmed_by_rota"
     LOCATION_ACCEPTED = LOCATION_ACCEPTED  # the location counts as in the home
-    NOT_DELIVERED = "not_delivered"
+    NOT_DELIVERED = NOT_DELIVERED  # the worker's time counts as nothing delivered
 
 
 def locks_at(visit: Visit) -> datetime:
@@ -116,7 +117,7 @@ def correct_visit(visit: Visit, worker: User, by_user: User, corrected_start: da
     if start is not None and start > now or end is not None and end > now:
         raise Invalid("A corrected time cannot be in the future.", field="corrected_end")
     previous = _latest_worker_event(visit, worker)
-    after = visit_state.WorkerTimes(start=start, end=end)
+    after = before.corrected(corrected_start, corrected_end, resolution_code)
     event = VisitEvent(
         visit_id=visit.id, worker_id=worker.id, recorded_by_id=by_user.id,
         kind=EventKind.CORRECTION, device_time=now, server_time=now,

@@ -2,7 +2,9 @@
 
 A carer's delivered time at a visit is the seconds from their start to their end
 (check-in and check-out, or the times a correction set), in whole seconds: a
-fraction of a second is dropped. A visit's delivered time is the sum of its
+fraction of a second is dropped. A carer a correction marked "not delivered"
+delivered nothing (until a later correction gives times on other evidence:
+visit_state.WorkerTimes.corrected). A visit's delivered time is the sum of its
 carers' seconds.
 
 Shown as whole minutes, rounded once, half up: 28 min 29 s -> 28, 28 min 30 s ->

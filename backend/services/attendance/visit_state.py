@@ -4,14 +4,16 @@ The columns on Visit are a cache of `derive()`; `refresh()` rewrites the cache.
 Per worker: the latest correction's times win over check-in/check-out device times.
 Delivered time is counted in seconds and shown in minutes as delivered.py defines.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.extensions import db
-from backend.models import LOCATION_ACCEPTED, EventKind, Visit, VisitEvent, VisitStatus
+from backend.models import (
+    LOCATION_ACCEPTED, NOT_DELIVERED, EventKind, Visit, VisitEvent, VisitStatus,
+)
 from backend.services.attendance import delivered
 
 
@@ -23,16 +25,31 @@ class WorkerTimes:
     end: datetime | None = None
     verified: bool | None = None
     flags: set[str] = field(default_factory=set)
+    not_delivered: bool = False  # a correction said this worker did not deliver the visit
 
     @property
     def seconds(self) -> int | None:
-        """Whole seconds delivered by this worker, when both ends are known."""
+        """Whole seconds delivered by this worker, when both ends are known (none when a
+        correction says they did not deliver the visit)."""
+        if self.not_delivered:
+            return 0
         return delivered.carer_seconds(self.start, self.end)
 
     @property
     def minutes(self) -> int | None:
         """This worker's delivered time shown as whole minutes (half up)."""
         return delivered.shown_minutes(self.seconds)
+
+
+    def corrected(self, start: datetime | None, end: datetime | None,
+                  resolution_code: str | None) -> "WorkerTimes":
+        """These times as a correction leaves them: its times replace theirs; "not
+        delivered" holds until a later correction with times and other evidence."""
+        timed = start is not None or end is not None
+        return replace(
+            self, start=start or self.start, end=end or self.end,
+            verified=True if resolution_code == LOCATION_ACCEPTED else self.verified,
+            not_delivered=resolution_code == NOT_DELIVERED or (self.not_delivered and not timed))
 
 
 @dataclass
@@ -61,12 +78,8 @@ def worker_times(events: list[VisitEvent]) -> dict:
         elif event.kind == EventKind.CHECK_OUT:
             times.end = times.end or event.device_time
         elif event.kind == EventKind.CORRECTION:
-            if event.corrected_start is not None:
-                times.start = event.corrected_start
-            if event.corrected_end is not None:
-                times.end = event.corrected_end
-            if event.resolution_code == LOCATION_ACCEPTED:
-                times.verified = True
+            workers[event.worker_id] = times.corrected(
+                event.corrected_start, event.corrected_end, event.resolution_code)
     return workers
 
 

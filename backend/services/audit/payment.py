@@ -1,12 +1,11 @@
 """Payment per visit and in totals, streamed from the database with constant memory.
 
 The rule is billing.bill_visit, applied once per visit: per-visit rows and totals
-come from the same function, so they cannot disagree. Its inputs are each carer's
-delivered seconds (Visit.delivered_seconds for a visit of one carer, the event log
-for a double-up), never minutes already rounded. Totals are summed while
-streaming (the rule's rounding, call-rate interpolation and floor/ceiling are not
-worth duplicating in SQL); memory stays flat because rows are read in batches
-from a server-side cursor and never held.
+come from the same function, so they cannot disagree. What each bill starts from
+(carers' delivered seconds, or why nothing is billed) is decided in bill_inputs.py.
+Totals are summed while streaming (the rule's rounding, call-rate interpolation
+and floor/ceiling are not worth duplicating in SQL); memory stays flat because
+rows are read in batches from a server-side cursor and never held.
 """
 from collections import defaultdict
 from collections.abc import Iterator
@@ -16,14 +15,11 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import (
-    CallRate, CarePackage, Contract, Organisation, ServiceUser, User, Visit, VisitEvent,
-    VisitStatus,
-)
+from backend.models import CallRate, CarePackage, Contract, Organisation, ServiceUser, User, Visit
+from backend.services.audit import bill_inputs
 from backend.services.audit.billing import Bill, BillingTerms, bill_visit
 from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import Grouping, entity_labels, package_criteria
-from backend.services.attendance.visit_state import worker_times
 
 BATCH = 2000
 Funder = sa.orm.aliased(Organisation, name="funder")
@@ -64,25 +60,6 @@ class _TermsCache:
         return self._terms[contract_id]
 
 
-def _double_up_seconds(visit_ids: list) -> dict:
-    """{visit id: [each attending carer's delivered seconds]} from the events of some visits."""
-    if not visit_ids:
-        return {}
-    events: dict = defaultdict(list)
-    stmt = sa.select(VisitEvent).where(VisitEvent.visit_id.in_(visit_ids))
-    for event in db.session.scalars(stmt):
-        events[event.visit_id].append(event)
-    return {vid: [t.seconds for t in worker_times(evs).values() if t.seconds is not None]
-            for vid, evs in events.items()}
-
-
-def _why_not(row) -> str | None:
-    if row.status == VisitStatus.COMPLETED:
-        return None
-    return {VisitStatus.IN_PROGRESS: "visit still open (no check-out)",
-            VisitStatus.SCHEDULED: "not yet delivered"}.get(row.status, f"visit {row.status}")
-
-
 def billed_visits(user: User, period: Period, provider_id=None, limit: int | None = None,
                   offset: int = 0) -> Iterator[tuple]:
     """(row, Bill) for every visit in the period the user may see, streamed in batches.
@@ -106,13 +83,11 @@ def _stream(stmt) -> Iterator[tuple]:
     terms = _TermsCache()
     result = db.session.execute(stmt.execution_options(yield_per=BATCH))
     for batch in result.partitions():
-        doubles = _double_up_seconds([r.id for r in batch if r.carers_required > 1
-                                      and r.status == VisitStatus.COMPLETED])
+        inputs = bill_inputs.for_visits(batch)
         for row in batch:
-            seconds = doubles.get(row.id, ()) if row.carers_required > 1 else (
-                (row.delivered_seconds,) if row.delivered_seconds is not None else ())
+            seconds, why = inputs[row.id]
             yield row, _bill(terms(row.contract_id), row.duration_min, row.carers_required,
-                             tuple(seconds), _why_not(row))
+                             seconds, why)
 
 
 def visit_line(row, bill: Bill) -> dict:
