@@ -64,7 +64,7 @@ def test_existing_visits_get_their_wall_clock_time(empty_database):
         package = Factory().package(schedule=[(0, "08:00", 30), (4, "21:15", 30)])
         generate_visits(now=datetime(2026, 3, 22, tzinfo=UTC), horizon_days=14)  # GMT and BST
         db.session.commit()
-        downgrade(revision="0010_users_organisation_role")
+        downgrade(revision="0011_concern_escalation")
         upgrade()
         rows = db.session.execute(sa.select(Visit.local_date, Visit.local_time)
                                   .where(Visit.package_id == package.id)).all()
@@ -102,7 +102,7 @@ def test_delivered_time_is_rederived_in_seconds_from_the_events(empty_database):
                       now=start + timedelta(days=4))
         ids = [single.id, double.id, untouched.id, not_delivered.id]
         db.session.commit()
-        downgrade(revision="0011_visit_local_slot")
+        downgrade(revision="0012_visit_local_slot")
         # As the old rule left them: each carer's minutes rounded half to even, then summed.
         for visit_id, minutes in ((ids[0], 28), (ids[1], 20), (ids[3], 30)):
             db.session.execute(sa.update(Visit.__table__).where(Visit.__table__.c.id == visit_id)

@@ -17,6 +17,7 @@ from backend.models import (
     VisitEvent, VisitStatus,
 )
 from backend.services.dates import clock
+from backend.services.monitoring import concerns
 from backend.services.monitoring.detection import (
     CHUNK, RULE_COLUMNS, Due, Scope, constant, crossed_query, crossing_ranges,
     default_tolerances, floor_param, raise_alerts, rule, time_params, tolerance_values,
@@ -36,8 +37,9 @@ FIRST_PASS_EVENTS = timedelta(hours=1)
 USUAL_GAP = timedelta(minutes=2)
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 # Kinds that go to the funder when nobody has acknowledged them in time.
+# (A concern escalates by its contract's own time: concerns.escalate_overdue.)
 ESCALATING = (AlertKind.LATE, AlertKind.MISSED, AlertKind.SHORT, AlertKind.NO_CHECKOUT,
-              AlertKind.EARLY_FINISH, AlertKind.CONCERN)
+              AlertKind.EARLY_FINISH)
 
 
 @dataclass
@@ -348,7 +350,7 @@ def run_detection(now: datetime | None = None) -> DetectionResult:
     crossed, overdue = _judgement_read(scope) if maybe_due else ([], [])
     result = _pass(scope, crossed)
     _reviewed(scope.changed_ids)
-    escalated = escalate(scope, overdue)
+    escalated = escalate(scope, overdue) + concerns.escalate_overdue(now)
     result.escalated = len(escalated)
     result.notifications += notify(escalated, Audience.ESCALATED, now)
     if first_pass or not writes_in_with() or result.as_dict() != EMPTY_SUMMARY:

@@ -9,8 +9,8 @@ Existing visits take local_time from their planned start on the local wall clock
 (ECM_TIMEZONE). A call the spring change moved keeps the time it was moved to; the
 next visit generation run puts any lost twin back.
 
-Revision ID: 0011_visit_local_slot
-Revises: 0010_users_organisation_role
+Revision ID: 0012_visit_local_slot
+Revises: 0011_concern_escalation
 Create Date: 2026-11-24 10:00:00.000000
 
 """
@@ -22,8 +22,8 @@ from alembic import op
 from flask import current_app
 
 # revision identifiers, used by Alembic.
-revision = "0011_visit_local_slot"
-down_revision = "0010_users_organisation_role"
+revision = "0012_visit_local_slot"
+down_revision = "0011_concern_escalation"
 branch_labels = None
 depends_on = None
 

@@ -12,8 +12,8 @@ times replacing either; whole seconds from start to end, none for a carer whose
 correction says "not delivered" (until a later correction gives times on other
 evidence), summed over the carers.
 
-Revision ID: 0012_delivered_seconds
-Revises: 0011_visit_local_slot
+Revision ID: 0013_delivered_seconds
+Revises: 0012_visit_local_slot
 Create Date: 2026-11-24 12:00:00.000000
 
 """
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0012_delivered_seconds"
-down_revision = "0011_visit_local_slot"
+revision = "0013_delivered_seconds"
+down_revision = "0012_visit_local_slot"
 branch_labels = None
 depends_on = None
 

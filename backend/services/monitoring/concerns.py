@@ -1,0 +1,49 @@
+"""A carer's concern, raised at check-out: an urgent alert to the provider's managers.
+
+The concern goes to the provider's managers at once. If none of them acknowledges it
+within the contract's concern escalation time (60 minutes unless the contract says
+otherwise), the minute pass escalates it to the funder's commissioners, as it does
+every unanswered alert.
+"""
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from backend.extensions import db
+from backend.models import Alert, AlertKind, AlertStatus, Contract, Visit
+from backend.models.base import UTCDateTime
+from backend.services.database.dialect import insert_rows_ignoring_duplicates
+from backend.services.database.sql_time import minutes_between
+from backend.services.monitoring.notifications import Audience, notify
+
+
+def raise_concern(visit_id: uuid.UUID, event: dict, now: datetime) -> list:
+    """Raise the visit's concern alert (one per visit: a second carer's concern on the
+    same visit is on the visit's record, and the alert stands) and tell the managers."""
+    concern = event["details"]["concern"]
+    text = (concern.get("text") or "").strip()
+    created = insert_rows_ignoring_duplicates(Alert.__table__, [dict(
+        id=uuid.uuid4(), visit_id=visit_id, kind=AlertKind.CONCERN, status=AlertStatus.OPEN,
+        raised_at=now, detail=f"Concern raised by the carer at check-out: {text}"[:2000],
+        escalated_at=None)], ["visit_id", "kind"], list(Alert.__table__.c))
+    notify(created, Audience.RAISED, now)
+    return created
+
+
+def escalate_overdue(now: datetime) -> list:
+    """Escalate the open concerns no manager acknowledged within their contract's
+    concern escalation time; returns them (to tell the funder's commissioners)."""
+    overdue = (sa.select(Alert.id).join(Visit, Visit.id == Alert.visit_id)
+               .join(Contract, Contract.id == Visit.contract_id)
+               .where(Alert.status == AlertStatus.OPEN, Alert.kind == AlertKind.CONCERN,
+                      Alert.escalated_at.is_(None),
+                      minutes_between(Alert.raised_at, sa.bindparam("now", type_=UTCDateTime))
+                      >= Contract.concern_escalate_after_min))
+    ids = list(db.session.scalars(overdue, {"now": now}))
+    if not ids:
+        return []
+    db.session.execute(sa.update(Alert).where(Alert.id.in_(ids)).values(escalated_at=now)
+                       .execution_options(synchronize_session=False))
+    return list(db.session.scalars(sa.select(Alert).where(Alert.id.in_(ids))
+                                   .execution_options(populate_existing=True)))
