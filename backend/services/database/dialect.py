@@ -74,7 +74,7 @@ def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
     if dialect_name() != "postgresql":
         return list(db.session.execute(
             insert_ignoring_duplicates(table, conflict_columns).returning(*returning), rows))
-    key = (table.name, columns, tuple(conflict_columns), tuple(c.key for c in returning))
+    key = (table.name, columns, tuple(conflict_columns or ()), tuple(c.key for c in returning))
     if key not in _INSERT_ROWS:
         document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
         source = sa.func.jsonb_to_recordset(document) \
