@@ -19,7 +19,7 @@ from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import (
     Grouping, entity_column, entity_labels, package_criteria, time_column,
 )
-from backend.services.database.sql_time import days_between, greatest, least
+from backend.services.database.dialect import days_between, greatest, least
 
 CENT = Decimal("0.01")
 FIGURES = ("visits", "commissioned_minutes", "planned_minutes", "delivered_minutes",

@@ -21,7 +21,7 @@ from backend.models.base import UTCDateTime
 from backend.services.attendance.geo import travel_minutes
 from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import entity_labels, package_criteria
-from backend.services.database.sql_time import minutes_between, month_start
+from backend.services.database.dialect import minutes_between, month_start
 
 CENT = Decimal("0.01")
 COUNTS = ("visits_due", "started", "punctual", "missed", "completed", "short", "under_30",

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus, Contract, Visit
 from backend.models.base import UTCDateTime
-from backend.services.database.dialect import insert_rows_ignoring_duplicates
-from backend.services.database.sql_time import minutes_between
+from backend.services.database.dialect import insert_rows_ignoring_duplicates, minutes_between
 from backend.services.monitoring.notifications import Audience, notify
 
 

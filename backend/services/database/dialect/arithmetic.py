@@ -1,7 +1,8 @@
-"""DIALECT-SPECIFIC SQL lives here and nowhere else: time and date arithmetic.
+"""DIALECT-SPECIFIC: arithmetic on instants, dates and numbers, as SQL constructs.
 
-Each construct compiles to SQLite or PostgreSQL SQL, so reports keep one code
-path. Instants are stored as UTC (naive text on SQLite, timestamptz on PostgreSQL).
+Each construct compiles to SQLite's or PostgreSQL's own SQL when the statement is
+compiled, so a statement built once serves both. Instants are stored as UTC (naive
+ISO text on SQLite, timestamptz on PostgreSQL).
 """
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -9,7 +10,8 @@ from sqlalchemy.sql.expression import FunctionElement
 
 
 class minutes_between(FunctionElement):
-    """Minutes (fractional) from instant `start` to instant `end`: minutes_between(start, end)."""
+    """Minutes (fractional, may be negative) from instant `start` to instant `end`:
+    minutes_between(start, end)."""
 
     type = sa.Float()
     inherit_cache = True

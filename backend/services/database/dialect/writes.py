@@ -1,6 +1,6 @@
-"""DIALECT-SPECIFIC HELPERS: the only SQL here that differs between SQLite and PostgreSQL.
+"""DIALECT-SPECIFIC: writing many rows, skipping duplicates, and emptying every table.
 
-Everything else in the services is one portable code path.
+Nothing here commits: the unit of work does, once.
 """
 import json
 import uuid
@@ -10,37 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.extensions import db
+from backend.services.database.dialect.current import dialect_name
+
+# Rows per executemany when loading many rows into SQLite (load_rows).
+LOAD_CHUNK = 5000
 
 
-def dialect_name() -> str:
-    """'sqlite' or 'postgresql' for the session's database."""
-    return db.session.get_bind().dialect.name
-
-
-def writes_in_with() -> bool:
-    """Whether a statement may carry an INSERT/UPDATE as a WITH clause (PostgreSQL's
-    data-modifying CTE; SQLite has none), so a write can share a read's round trip."""
-    return dialect_name() == "postgresql"
-
-
-def locked_as_seen(table: sa.Table, dialect: str) -> sa.ColumnElement[bool]:
-    """For a SELECT ... FOR UPDATE of `table`: whether what the statement read is as
-    current as the lock on the row, or must be read again once the lock is held.
-
-    PostgreSQL (READ COMMITTED) takes the snapshot when the statement starts; a row it
-    has to wait to lock comes back as committed by the transaction it waited for, while
-    the rest of the statement still reads the snapshot. The row's version (xmin) as
-    locked and as seen in the snapshot differ exactly then. SQLite locks nothing by
-    row: its one write lock is taken apart from the read (transactions.writing()),
-    so the answer there is always no.
-    """
-    if dialect != "postgresql":
-        return sa.false()
-    seen = table.alias("seen")
-    return sa.literal_column(f"{table.name}.xmin") == (
-        sa.select(sa.literal_column("seen.xmin")).where(seen.c.id == table.c.id)
-        .scalar_subquery())
-
+# --- Skipping duplicates ----------------------------------------------------------------
 
 def insert_ignoring_duplicates(table, conflict_columns: list[str] | None = None):
     """INSERT that silently skips rows clashing with a unique key (ON CONFLICT DO NOTHING);
@@ -52,13 +28,15 @@ def insert_ignoring_duplicates(table, conflict_columns: list[str] | None = None)
     return module.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
 
 
-_INSERT_ROWS: dict = {}  # insert_rows_ignoring_duplicates statements, built once
+_INSERT_ROWS: dict = {}  # insert_rows_ignoring_duplicates statements, one per table and shape
 
 
 def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
-                                    conflict_columns: list[str], returning: list) -> list:
-    """INSERT many rows, skipping those that clash with the conflict columns' unique key;
-    returns the `returning` columns of the rows inserted.
+                                    conflict_columns: list[str] | None,
+                                    returning: list) -> list:
+    """INSERT many rows, skipping those that clash with the conflict columns' unique key
+    (with no conflict columns, any unique index or constraint); returns the `returning`
+    columns of the rows inserted.
 
     PostgreSQL gets one short statement whatever the number of rows, the rows as one
     JSON document (jsonb_to_recordset). As multi-row VALUES (SQLAlchemy's
@@ -74,7 +52,8 @@ def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
     if dialect_name() != "postgresql":
         return list(db.session.execute(
             insert_ignoring_duplicates(table, conflict_columns).returning(*returning), rows))
-    key = (table.name, columns, tuple(conflict_columns or ()), tuple(c.key for c in returning))
+    key = (table.name, columns, tuple(conflict_columns or ()),
+           tuple(c.key for c in returning))
     if key not in _INSERT_ROWS:
         document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
         source = sa.func.jsonb_to_recordset(document) \
@@ -99,21 +78,7 @@ def _json_value(value):
     raise TypeError(f"{type(value).__name__} has no JSON form for an INSERT")
 
 
-def among(column, ids):
-    """SQL: column is one of `ids`; one array parameter on PostgreSQL, an IN list on SQLite."""
-    if dialect_name() == "postgresql":
-        return column == sa.any_(sa.bindparam(None, list(ids),
-                                              type_=postgresql.ARRAY(column.type)))
-    return column.in_(ids)
-
-
-def minutes_between(earlier, later):
-    """SQL expression: minutes from one instant column to another (may be negative)."""
-    if dialect_name() == "postgresql":
-        return sa.func.extract("epoch", later - earlier) / 60.0
-    # SQLite stores instants as ISO text; julianday() reads it, in days.
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 1440.0
-
+# --- Many rows at once --------------------------------------------------------------------
 
 def insert_many(table: sa.Table, rows: list[dict]) -> None:
     """INSERT many rows of Python values, all with the same keys, in the session's transaction.
@@ -139,12 +104,53 @@ def insert_many(table: sa.Table, rows: list[dict]) -> None:
     connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
 
 
-def among_bound(column, name: str):
-    """SQL: column is one of the ids bound later as parameter `name` (a list).
+def load_rows(table: sa.Table, rows: list[dict]) -> int:
+    """Load a great many rows (the demo's county-year) into a table; answers how many.
 
-    The statement can then be built once and run with any ids: an array parameter
-    on PostgreSQL, an expanding IN list on SQLite.
+    Rows are plain dicts keyed by column name with Python values (UUID, aware
+    datetimes, enum values as strings, lists/dicts for JSON columns). PostgreSQL: COPY,
+    several times faster than INSERT for the million-row tables. SQLite: executemany
+    in chunks of LOAD_CHUNK.
+    """
+    if not rows:
+        return 0
+    if dialect_name() == "postgresql":
+        return _copy_rows(table, rows)
+    for start in range(0, len(rows), LOAD_CHUNK):
+        db.session.execute(table.insert(), rows[start:start + LOAD_CHUNK])
+    return len(rows)
+
+
+def _copy_rows(table: sa.Table, rows: list[dict]) -> int:
+    """PostgreSQL COPY on the session's own connection (same transaction).
+
+    COPY bypasses SQLAlchemy's type processing, so values are converted here the way
+    the column types would: JSON columns as JSON text; everything else psycopg adapts
+    itself (UUID, aware datetime -> timestamptz, date, bool, numbers, str).
+    """
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, sa.JSON)}
+    names = ", ".join(f'"{name}"' for name in columns)
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(tuple(
+                    json.dumps(row[name]) if name in json_columns and row[name] is not None
+                    else row[name] for name in columns))
+    return len(rows)
+
+
+# --- Emptying the database ----------------------------------------------------------------
+
+def empty_tables(tables: list[sa.Table]) -> None:
+    """Delete every row of these tables, given children first; the schema stays.
+
+    PostgreSQL: one TRUNCATE, which empties millions of rows at once where DELETE crawls.
     """
     if dialect_name() == "postgresql":
-        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
-    return column.in_(sa.bindparam(name, expanding=True))
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+        return
+    for table in tables:
+        db.session.execute(table.delete())
