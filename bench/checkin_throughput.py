@@ -81,6 +81,7 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
         CarePackage, Contract, Organisation, OrganisationKind, PackageType, Role, ServiceUser,
         User, Visit, VisitAssignment, VisitTask,
     )
+    from backend.services.dates import clock
     from backend.services.identity.tokens import issue_access_token
 
     app = create_app({"SECRET_KEY": secret})  # the database comes from DATABASE_URL
@@ -111,10 +112,12 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
                 start_date=date(2024, 1, 1)))
         db.session.add_all(packages)
         db.session.flush()
+        local = clock.zone()  # a visit's local day: one call per package, day and time
         background = [Visit(package_id=packages[n % len(packages)].id,
                             planned_start=start - timedelta(minutes=15 * (n + 1)),
                             planned_end=start - timedelta(minutes=15 * n),
-                            local_date=start.date(), duration_min=15)
+                            local_date=(start - timedelta(minutes=15 * (n + 1))).astimezone(
+                                local).date(), duration_min=15)
                       for n in range(BACKGROUND_VISITS)]
         db.session.add_all(background)
         db.session.flush()
@@ -142,7 +145,8 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
                     begins = start + timedelta(hours=n, seconds=(client * pairs + n) / 10)
                     planned = (begins, begins + timedelta(minutes=30), 30)
                 visit = Visit(package_id=package.id, planned_start=planned[0],
-                              planned_end=planned[1], local_date=start.date(),
+                              planned_end=planned[1],
+                              local_date=planned[0].astimezone(local).date(),
                               duration_min=planned[2])
                 visit.tasks = [VisitTask(position=0, description="Personal care")]
                 visit.assignments = [VisitAssignment(worker_id=worker.id)]
