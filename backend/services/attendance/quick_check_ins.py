@@ -33,7 +33,7 @@ from backend.services.attendance import check_ins
 from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity import access, tokens
-from backend.services.monitoring import monitor
+from backend.services.monitoring import reactions, rules
 from backend.services.attendance.spoofing import NEIGHBOUR_SIDES
 from backend.services.database.dialect import (
     insert_ignoring_duplicates, locked_as_seen, writes_in_with,
@@ -58,12 +58,12 @@ def _read(dialect: str) -> sa.Select:
     "after_device_time"); then a row for each of its events and alerts (the event
     columns as visit_state.STATE_READ reads them)."""
     visit = access.scoped_by_id(Role.CARE_WORKER, Visit).with_only_columns(
-        Visit.status.label("visit_status"), Visit.priority, Visit.planned_end,
-        Visit.duration_min)
+        Visit.status.label("visit_status"), Visit.priority, Visit.planned_start,
+        Visit.planned_end, Visit.duration_min, Visit.carers_required)
     return (
         check_ins.with_place(visit)
         .add_columns(MonitoringRule.id.label("rule_id"),
-                     *(getattr(MonitoringRule, name) for name in monitor.REACTION_TOLERANCES),
+                     *(getattr(MonitoringRule, name) for name in rules.RULE_COLUMNS),
                      User.role, User.active, tokens.REVOKED,
                      *(side.c[name].label(f"{part}_{name}") for part, side in _SIDES
                        for name in _SIDE_COLUMNS),
@@ -141,12 +141,13 @@ def _store(worker_id, family_id, visit_id, kind, data, now) -> dict:
         events = list({row.id: row for row in rows if row.id is not None}.values())
         check_ins.check_state(worker_id, status, kind, True, events)
         state = derive(SimpleNamespace(status=status), [*events, SimpleNamespace(**values)])
-        judged = SimpleNamespace(planned_end=visit.planned_end, duration_min=visit.duration_min,
-                                 **vars(state))
+        judged = SimpleNamespace(planned_start=visit.planned_start,
+                                 planned_end=visit.planned_end, duration_min=visit.duration_min,
+                                 carers_required=visit.carers_required, **vars(state))
         alerts = {row.alert_kind: row.alert_status for row in rows if row.alert_kind is not None}
         rule = visit._mapping if visit.rule_id is not None else None
-        if monitor.reaction_needed(judged, now, alerts,
-                                      lambda: monitor.tolerances(rule, visit.priority)):
+        if reactions.reaction_needed(judged, now, alerts,
+                                     lambda: rules.tolerances(rule, visit.priority)):
             raise Declined
         if not _write(values, visit_id, state):
             raise Declined  # a replay, or a second check-in racing this one

@@ -148,3 +148,45 @@ def among_bound(column, name: str):
     if dialect_name() == "postgresql":
         return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
     return column.in_(sa.bindparam(name, expanding=True))
+
+
+# --- Call monitoring: the rulebook's time comparison, and a read that records a pass ---
+# (backend/services/monitoring/rules.py and monitor.py; kept together at the end.)
+from sqlalchemy.ext.compiler import compiles  # noqa: E402
+from sqlalchemy.sql.expression import FunctionElement  # noqa: E402
+
+
+class later_by_more_than(FunctionElement):
+    """SQL: instant `later` is more than `minutes` minutes after instant `earlier`:
+    later_by_more_than(earlier, later, minutes). NULL when an operand is NULL.
+
+    Exact on PostgreSQL (interval arithmetic); to the millisecond on SQLite, whose date
+    functions keep instants in whole milliseconds.
+    """
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "later_by_more_than"
+
+
+@compiles(later_by_more_than, "postgresql")
+def _later_by_more_than_pg(element, compiler, **kw):
+    earlier, later, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({later}) - ({earlier}) > ({minutes}) * INTERVAL '1 minute')"
+
+
+@compiles(later_by_more_than, "sqlite")
+def _later_by_more_than_sqlite(element, compiler, **kw):
+    earlier, later, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"(CAST(round((julianday({later}) - julianday({earlier})) * 86400000.0) "
+            f"AS INTEGER) > ({minutes}) * 60000)")
+
+
+def read_and_write(read, write, name: str):
+    """(statement, written): `read` carrying `write` (an INSERT or UPDATE) as a WITH clause
+    named `name` where the database runs one there (PostgreSQL's data-modifying CTE), so
+    the write shares the read's round trip and `written` is True; elsewhere (SQLite)
+    `read` as it is and False, and the caller writes apart."""
+    if dialect_name() == "postgresql":
+        return read.add_cte(write.cte(name)), True
+    return read, False
