@@ -20,6 +20,8 @@ from backend.services.audit.report_scope import (
     Grouping, entity_column, entity_labels, package_criteria, time_column,
 )
 from backend.services.database.sql_time import days_between, greatest, least
+from backend.services.dates import clock
+from backend.services.monitoring import rules
 
 CENT = Decimal("0.01")
 FIGURES = ("visits", "commissioned_minutes", "planned_minutes", "delivered_minutes",
@@ -101,7 +103,8 @@ def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
 def _visit_query(user, period, grouping, provider_id, *columns):
     keys = _key_columns(grouping, time_column(grouping.time, Visit.local_date)
                         if grouping.time else None)
-    stmt = sa.select(*keys, *columns).join(CarePackage, CarePackage.id == Visit.package_id)
+    stmt = rules.with_rule(  # the rule row judges which visits were missed
+        sa.select(*keys, *columns).join(CarePackage, CarePackage.id == Visit.package_id))
     stmt = _with_area(stmt, grouping).where(
         Visit.planned_start >= period.start, Visit.planned_start < period.end,
         *package_criteria(user, provider_id))
@@ -124,7 +127,7 @@ def visit_figures(user: User, period: Period, grouping: Grouping, provider_id=No
         user, period, grouping, provider_id, Visit.cancel_reason,
         _sum(1, live), _sum(planned, live), _sum(delivered),
         _sum(delivered, Visit.location_verified.is_(True)),
-        _sum(planned, Visit.status == VisitStatus.MISSED),
+        _sum(planned, rules.Judgements().missed(rules.at_instant(clock.now()))),
         _sum(planned, Visit.status == VisitStatus.NO_ACCESS),
         _sum(planned, Visit.status == VisitStatus.CANCELLED))
     found = {}

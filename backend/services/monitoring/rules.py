@@ -52,6 +52,7 @@ import sqlalchemy as sa
 from backend.models import (
     DEFAULT_RULES, AlertKind, MonitoringRule, Priority, Visit, VisitStatus,
 )
+from backend.models.base import UTCDateTime
 from backend.services.database.dialect import later_by_more_than
 
 RULE_COLUMNS = ("late_after_min", "missed_after_min", "short_margin_min", "early_finish_min",
@@ -123,6 +124,11 @@ class At:
         if isinstance(minutes, int):
             minutes = fixed(minutes)
         return later_by_more_than(since, self.instant, minutes)
+
+
+def at_instant(now: datetime) -> At:
+    """The clock at `now`, bound as a parameter (reports and pages judge at one instant)."""
+    return At(sa.bindparam("judged_at", now, type_=UTCDateTime()))
 
 
 class Bound:
