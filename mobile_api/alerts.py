@@ -13,10 +13,10 @@ STAFF = (Role.PROVIDER_MANAGER, Role.COMMISSIONER)
 
 
 @blp.get("/alerts")
+@token_required(*STAFF)
 @blp.arguments(AlertQuerySchema, location="query")
 @blp.response(200, AlertSchema(many=True))
 @blp.doc(security=[BEARER])
-@token_required(*STAFF)
 def list_alerts(args):
     """Alerts the caller may see (own provider, or packages their organisation funds)."""
     filters = alert_service.AlertFilter(
@@ -36,20 +36,20 @@ def get_alert(alert_id):
 
 
 @blp.post("/alerts/<uuid:alert_id>/acknowledge")
+@token_required(*STAFF)
 @blp.arguments(AcknowledgeSchema)
 @blp.response(200, AlertSchema)
 @blp.doc(security=[BEARER])
-@token_required(*STAFF)
 def acknowledge_alert(args, alert_id):
     """Say someone is dealing with it; 409 if already resolved or acknowledged."""
     return alert_service.acknowledge(current_user(), alert_id, args["note"])
 
 
 @blp.post("/alerts/<uuid:alert_id>/resolve")
+@token_required(*STAFF)
 @blp.arguments(ResolveSchema)
 @blp.response(200, AlertSchema)
 @blp.doc(security=[BEARER])
-@token_required(*STAFF)
 def resolve_alert(args, alert_id):
     """Close the alert with what was done; 409 with why when already resolved."""
     return alert_service.resolve(current_user(), alert_id, args["resolution"])

@@ -32,20 +32,20 @@ def _receipt(submission) -> dict:
 
 
 @blp.post("/feedback")
+@token_required(Role.PANEL_MEMBER)
 @blp.arguments(FeedbackIn)
 @blp.response(201, FeedbackReceipt)
 @blp.doc(security=[BEARER])
-@token_required(Role.PANEL_MEMBER)
 def submit(answers):
     """Submit feedback as a panel member (a repeat within the window updates the earlier one)."""
     return _receipt(submit_feedback(current_user(), answers))
 
 
 @blp.get("/feedback")
+@token_required(*READERS)
 @blp.arguments(FeedbackQuery, location="query")
 @blp.response(200, FeedbackOut(many=True))
 @blp.doc(security=[BEARER])
-@token_required(*READERS)
 def index(query):
     """Feedback the caller may read, with only the fields their role may see."""
     user = current_user()
@@ -64,10 +64,10 @@ def show(feedback_id):
 
 
 @blp.post("/feedback/<uuid:feedback_id>/moderation")
+@token_required(Role.COMMISSIONER)
 @blp.arguments(ModerationIn)
 @blp.response(200, FeedbackOut)
 @blp.doc(security=[BEARER])
-@token_required(Role.COMMISSIONER)
 def moderate(body, feedback_id):
     """Set the redacted text the provider sees (the original is kept and audited)."""
     user = current_user()
@@ -75,20 +75,20 @@ def moderate(body, feedback_id):
 
 
 @blp.get("/feedback/satisfaction")
+@token_required(Role.COMMISSIONER)
 @blp.arguments(PeriodQuery, location="query")
 @blp.response(200, SatisfactionOut)
 @blp.doc(security=[BEARER])
-@token_required(Role.COMMISSIONER)
 def satisfaction(query):
     """% satisfied per provider with counts, Wilson 95% intervals and verdicts on the baseline."""
     return satisfaction_report(current_user(), query["start"], query["end"])
 
 
 @blp.post("/feedback-links")
+@token_required(Role.COMMISSIONER)
 @blp.arguments(LinkIn)
 @blp.response(201, LinkOut)
 @blp.doc(security=[BEARER])
-@token_required(Role.COMMISSIONER)
 def issue(body):
     """Issue a one-time feedback link; the code and token are shown only in this answer."""
     issued = issue_link(current_user(), body["provider_id"], body["valid_days"], body["label"])

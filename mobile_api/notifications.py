@@ -11,10 +11,10 @@ blp = Blueprint("notifications", __name__, description="In-app inbox and the out
 
 
 @blp.get("/notifications")
+@token_required()
 @blp.arguments(InboxQuerySchema, location="query")
 @blp.response(200, NotificationSchema(many=True))
 @blp.doc(security=[BEARER])
-@token_required()
 def list_inbox(args):
     """The caller's own inbox, newest first."""
     return inbox_service.inbox(current_user(), args["unread"], args["limit"])

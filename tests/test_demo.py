@@ -59,6 +59,19 @@ def test_cached_visit_columns_equal_derive_from_events(county):
                 state.location_verified, state.flags), visit.id
 
 
+def test_seeded_corrections_keep_the_minutes_they_changed(county):
+    """The demo's corrections are made as the corrections service makes them: each shows
+    the worker's minutes before and after, and names the event it corrects."""
+    seeded = db.session.scalars(sa.select(VisitEvent).where(
+        VisitEvent.kind == "correction")).all()
+    assert seeded
+    for event in seeded:
+        assert {"minutes_before", "minutes_after"} <= set(event.details), event.id
+        assert event.corrects_event_id is not None
+    changed = [e for e in seeded if e.corrected_end is not None]
+    assert changed and all(e.details["minutes_after"] is not None for e in changed)
+
+
 def test_realistic_mix_of_visits(county):
     past = db.session.scalars(sa.select(Visit).where(Visit.planned_start < NOW)).all()
     late = [v for v in past if v.actual_start

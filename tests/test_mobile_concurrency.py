@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import VisitEvent, VisitStatus
-from backend.services.attendance import check_ins, visit_state
+from backend.services.attendance import judging, visit_state
 from backend.services.dates import clock
 from tests.mobile_helpers import event_body
 
@@ -67,7 +67,7 @@ def test_double_up_check_ins_at_once_both_count(app, make, bearer, monkeypatch):
     make.commit()
     second_arrived = clock.now().replace(microsecond=0) - timedelta(minutes=1)
     second_done, first_judged = threading.Event(), threading.Event()
-    real_judge_event = check_ins.judge_event
+    real_judge_event = judging.judge_event
 
     def judge_event_then_wait(worker_id, *args, **kwargs):
         event = real_judge_event(worker_id, *args, **kwargs)
@@ -77,7 +77,7 @@ def test_double_up_check_ins_at_once_both_count(app, make, bearer, monkeypatch):
         return event
 
     first_id = world.worker.id
-    monkeypatch.setattr(check_ins, "judge_event", judge_event_then_wait)
+    monkeypatch.setattr(judging, "judge_event", judge_event_then_wait)
     url = f"/api/v1/visits/{visit.id}/check-in"
     statuses = []
 

@@ -1,9 +1,11 @@
 """What happened at one past visit: on time, late, short, missed, no access, wrong place.
 
-Produces VisitEvent rows as the phone and the office would have written them:
-device and server times, location judged with geo.judge_location, offline syncs,
-a forgotten check-out put right by a manager's correction. Events the server had
-not received by `now` are left out, so a visit in progress looks in progress.
+Produces VisitEvent rows as the phone and the office would have written them,
+judged by the attendance pipeline's own rules (judging.judge_event for a carer's
+event, corrections.correction_event for a manager's correction) and appended by
+its event log: device and server times, offline syncs, a forgotten check-out put
+right by a manager's correction. Events the server had not received by `now` are
+left out, so a visit in progress looks in progress.
 """
 import math
 import uuid
@@ -12,8 +14,13 @@ from datetime import datetime, timedelta
 
 from backend.demo.places import move
 from backend.models import LOCATION_ACCEPTED
-from backend.services.attendance.corrections import CorrectionReason, CorrectionResolution
-from backend.services.attendance.geo import judge_location
+from types import SimpleNamespace
+
+from backend.errors import Invalid
+from backend.services.attendance.corrections import (
+    CorrectionReason, CorrectionResolution, correction_event,
+)
+from backend.services.attendance.judging import judge_event
 
 
 class Row(dict):
@@ -24,18 +31,15 @@ class Row(dict):
 
 @dataclass(frozen=True)
 class Spot:
-    """A place a carer's phone reports, already judged against the person's home."""
+    """A place a carer's phone reports."""
 
     lat: float | None
     lon: float | None
     accuracy_m: float | None
-    distance_m: float | None
-    verified: bool | None
-    flags: tuple[str, ...]
 
 
 class Spots:
-    """Where carers check in at each home, judged once per spot (geodesic maths is slow)."""
+    """Where carers check in at each home: a few spots each, drawn once."""
 
     def __init__(self, rng):
         self._rng = rng
@@ -45,25 +49,17 @@ class Spots:
         """Near (indoors, GPS noise), far (car park, next street) and no-location spots."""
         key = (package.person.id, package.contract.id)
         if key not in self._cache:
-            rng, person, contract = self._rng, package.person, package.contract
-
-            def judged(lat, lon, accuracy):
-                verdict = judge_location(
-                    person.pin, lat, lon, accuracy,
-                    person.geofence_radius_m or contract.geofence_radius_m,
-                    contract.accuracy_allowance_max_m, person.geofence_off)
-                return Spot(lat, lon, accuracy, verdict.distance_m, verdict.verified,
-                            verdict.flags)
+            rng, person = self._rng, package.person
 
             def around(low, high, accuracy):
                 lat, lon = move(person.true_home, rng.uniform(low, high),
                                 rng.uniform(0, 2 * math.pi))
-                return judged(lat, lon, round(accuracy, 1))
+                return Spot(lat, lon, round(accuracy, 1))
 
             near = [around(0, abs(rng.gauss(0, 30)) + 1, rng.uniform(5, 50)
                            if rng.random() < 0.9 else rng.uniform(60, 150)) for _ in range(7)]
             far = [around(260, 900, rng.uniform(5, 35)) for _ in range(3)]
-            self._cache[key] = {"near": near, "far": far, "none": [judged(None, None, None)]}
+            self._cache[key] = {"near": near, "far": far, "none": [Spot(None, None, None)]}
         return self._cache[key]
 
 
@@ -90,13 +86,14 @@ def attend(rng, visit: Row, tasks: tuple, package, workers: list, spots: dict, m
     """Simulate a visit whose planned start has passed."""
     quality = package.provider.quality
     critical = visit.priority == "critical"
+    place = _place(package)
     roll = rng.random()
     if roll < 0.008 + 0.03 * quality:  # nobody came
         return Attendance(status="missed" if visit.planned_end <= now else "scheduled")
     if roll < 0.016 + 0.03 * quality:  # nobody answered the door
         at = visit.planned_start + _minutes(rng.uniform(-5, 10))
-        event = _event(rng, visit, workers[0], "no_access", at, rng.choice(spots["near"]),
-                       reason_code="no_answer", note="No answer at the door; office told.")
+        event = _event(rng, visit, place, workers[0], "no_access", at, rng.choice(spots["near"]),
+                       reason="no_answer", note="No answer at the door; office told.")
         return Attendance(events=[event] if event.server_time <= now else [])
     late = rng.random() < (0.04 + 0.14 * quality) * (0.5 if critical else 1)
     start = visit.planned_start + _minutes(
@@ -105,31 +102,33 @@ def attend(rng, visit: Row, tasks: tuple, package, workers: list, spots: dict, m
     minutes = visit.duration_min * (rng.uniform(0.3, 0.6) if short else rng.uniform(0.85, 1.1))
     forgot_checkout = rng.random() < 0.01
     offline = rng.random() < 0.03
-    place = "far" if rng.random() < 0.04 + 0.06 * quality else \
+    where = "far" if rng.random() < 0.04 + 0.06 * quality else \
         "none" if rng.random() < 0.03 else "near"
     sync_at = start + _minutes(minutes + rng.uniform(60, 1200)) if offline else None
     events, checked_out = [], False
     for n, worker in enumerate(workers):
         arrive = start + (_minutes(rng.uniform(0, 6)) if n else timedelta())
         leave = start + _minutes(minutes + (rng.uniform(-2, 2) if n else 0))
-        check_in = _event(rng, visit, worker, "check_in", arrive, rng.choice(spots[place]),
-                          sync_at=sync_at)
+        check_in = _event(rng, visit, place, worker, "check_in", arrive,
+                          rng.choice(spots[where]), sync_at=sync_at)
         if check_in.server_time > now:
             continue
         events.append(check_in)
         if check_in.verified is False and package.person.pin != package.person.true_home \
                 and rng.random() < 0.5:  # the manager accepts: the home's pin is wrong
-            events += _correction(rng, check_in, manager_id, now, resolution=LOCATION_ACCEPTED,
+            events += _correction(rng, events, check_in, manager_id, now,
+                                  resolution=LOCATION_ACCEPTED,
                                   reason=CorrectionReason.HOME_PIN_WRONG.value)
         if forgot_checkout:
             events += _correction(
-                rng, check_in, manager_id, now, reason=CorrectionReason.FORGOT_TO_CHECK_OUT.value,
+                rng, events, check_in, manager_id, now,
+                reason=CorrectionReason.FORGOT_TO_CHECK_OUT.value,
                 resolution=CorrectionResolution.CONFIRMED_BY_CARER_TIMESHEET.value,
                 end=arrive + _minutes(visit.duration_min),
                 at=visit.planned_end + _minutes(rng.uniform(600, 1800)))
             continue
-        check_out = _event(rng, visit, worker, "check_out", leave,
-                           rng.choice(spots["none" if place == "none" else "near"]),
+        check_out = _event(rng, visit, place, worker, "check_out", leave,
+                           rng.choice(spots["none" if where == "none" else "near"]),
                            sync_at=sync_at and sync_at + timedelta(seconds=1))
         if check_out.server_time <= now and check_out.device_time > check_in.device_time:
             events.append(check_out)
@@ -150,32 +149,38 @@ def _minutes(value: float) -> timedelta:
     return timedelta(seconds=round(value * 60))
 
 
-def _event(rng, visit, worker_id, kind, at, spot: Spot, sync_at=None, **extra) -> Row:
-    """An event from a carer's phone; mock-location apps are rare but present."""
+def _place(package) -> SimpleNamespace:
+    """What a carer's event at this person's home is judged by (as the pipeline reads it)."""
+    person, contract = package.person, package.contract
+    return SimpleNamespace(
+        home_lat=person.pin[0], home_lon=person.pin[1], person_radius_m=person.geofence_radius_m,
+        geofence_radius_m=contract.geofence_radius_m,
+        accuracy_allowance_max_m=contract.accuracy_allowance_max_m,
+        geofence_off=person.geofence_off)
+
+
+def _event(rng, visit, place, worker_id, kind, at, spot: Spot, sync_at=None, **extra) -> Row:
+    """An event from a carer's phone, judged as the pipeline judges one; mock-location apps
+    are rare but present."""
     mock = rng.random() < 0.001
     server = sync_at or at + timedelta(seconds=rng.randint(1, 40))
-    return Row(
-        id=uuid.uuid4(), visit_id=visit.id, worker_id=worker_id, recorded_by_id=worker_id,
-        kind=kind, device_time=at, server_time=server, lat=spot.lat, lon=spot.lon,
-        accuracy_m=spot.accuracy_m, method="telephony" if spot.lat is None else "gps",
-        distance_m=None if spot.distance_m is None else round(spot.distance_m, 1),
-        verified=spot.verified, mock_location=mock,
-        device_id=f"demo-phone-{str(worker_id)[:8]}", client_event_id=uuid.uuid4().hex,
-        reason_code=extra.get("reason_code"), resolution_code=None, note=extra.get("note"),
-        corrects_event_id=None, corrected_start=None, corrected_end=None,
-        flags=sorted({*spot.flags, *(["mock_location"] if mock else [])}), details={})
+    data = dict(device_time=at, lat=spot.lat, lon=spot.lon, accuracy_m=spot.accuracy_m,
+                method="telephony" if spot.lat is None else "gps", mock_location=mock,
+                device_id=f"demo-phone-{str(worker_id)[:8]}", client_event_id=uuid.uuid4().hex,
+                **extra)
+    return Row(judge_event(worker_id, visit.id, place, kind, data, now=server,
+                           device_clock=sync_at or server, neighbours=[]))
 
 
-def _correction(rng, original: Row, manager_id, now, reason, resolution, end=None,
-                at=None) -> list[Row]:
-    """A manager's correction (a new event; the original stays), if made by now."""
+def _correction(rng, events: list, original: Row, manager_id, now, reason, resolution,
+                end=None, at=None) -> list[Row]:
+    """A manager's correction (a new event; the original stays), if made by now, made as
+    the corrections service makes one."""
     at = at or original.server_time + _minutes(rng.uniform(120, 2880))
     if at > now:
         return []
-    return [Row(
-        id=uuid.uuid4(), visit_id=original.visit_id, worker_id=original.worker_id,
-        recorded_by_id=manager_id, kind="correction", device_time=at, server_time=at,
-        lat=None, lon=None, accuracy_m=None, method="manual", distance_m=None, verified=None,
-        mock_location=False, device_id=None, client_event_id=None, reason_code=reason,
-        resolution_code=resolution, note=None, corrects_event_id=original.id,
-        corrected_start=None, corrected_end=end, flags=[], details={})]
+    try:
+        return [Row(correction_event(original.visit_id, events, original.worker_id, manager_id,
+                                     None, end, reason, resolution, None, at))]
+    except Invalid:
+        return []  # a correction the service would refuse is not made

@@ -21,7 +21,8 @@ from backend.demo.bulk import insert_rows
 from backend.demo.county import DemoCounty
 from backend.demo.rota import Call, Rota, plant_problems
 from backend.extensions import db
-from backend.models import Visit, VisitAssignment, VisitEvent, VisitStatus, VisitTask
+from backend.models import Visit, VisitAssignment, VisitStatus, VisitTask
+from backend.services.attendance import event_log
 from backend.services.rota.schedule import planned_visits
 from backend.services.rota.visit_generation import generate_visits
 from backend.services.attendance.visit_state import derive
@@ -76,9 +77,9 @@ def add_visits(county: DemoCounty) -> None:
                         for w in call.workers]
                 day += timedelta(days=1)
                 bar.update(1)
-            for table in (Visit.__table__, VisitAssignment.__table__, VisitTask.__table__,
-                          VisitEvent.__table__):
+            for table in (Visit.__table__, VisitAssignment.__table__, VisitTask.__table__):
                 county.count(table.name, insert_rows(table, rows[table.name]))
+            county.count("visit_events", len(event_log.append(rows["visit_events"])))
             _call_off(called_off)
 
 

@@ -56,6 +56,9 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     accuracy_allowance_max_m: Mapped[int] = mapped_column(default=100)
     offline_window_hours: Mapped[int] = mapped_column(default=24)
     home_logging_target_pct: Mapped[int] = mapped_column(default=85)
+    # A carer's concern goes to the provider's managers at once, and to the funder's
+    # commissioners if no manager acknowledges it within this many minutes.
+    concern_escalate_after_min: Mapped[int] = mapped_column(default=60, server_default="60")
     # Edits
     lock_after_days: Mapped[int] = mapped_column(default=7)
     # Travel checks between consecutive visits

@@ -6,16 +6,16 @@ managers may correct until the visit locks (contract.lock_after_days after the
 planned end); after that only a commissioner of the funder, or an admin.
 """
 import enum
+import uuid
 from datetime import datetime, timedelta
-
-import sqlalchemy as sa
 
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.extensions import db
 from backend.models import (
     LOCATION_ACCEPTED, EventKind, EventMethod, Role, User, Visit, VisitEvent, VisitStatus,
 )
-from backend.services.attendance import visit_state
+from backend.services.attendance import event_log, pipeline, visit_state
+from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity.access import get_visible
 
@@ -77,17 +77,48 @@ def _check_worker(visit: Visit, worker: User) -> None:
                       field="worker_id")
 
 
-def _latest_worker_event(visit: Visit, worker: User) -> VisitEvent | None:
-    return db.session.scalar(
-        sa.select(VisitEvent).where(VisitEvent.visit_id == visit.id,
-                                    VisitEvent.worker_id == worker.id)
-        .order_by(VisitEvent.server_time.desc(), VisitEvent.id.desc()).limit(1))
+def _latest(events: list, worker_id):
+    """The worker's latest event on the visit (by arrival), which a correction names."""
+    theirs = [e for e in events if e.worker_id == worker_id]
+    return max(theirs, key=lambda e: (e.server_time, str(e.id)), default=None)
+
+
+def correction_event(visit_id, events: list, worker_id, recorded_by_id,
+                     corrected_start: datetime | None, corrected_end: datetime | None,
+                     reason_code: str, resolution_code: str, note: str | None,
+                     now: datetime) -> dict:
+    """A correction's columns, judged against the visit's events (rows or objects): the
+    worker's minutes before and after it are kept on it, so the record shows what the
+    correction changed."""
+    before = visit_state.worker_times(events).get(worker_id, visit_state.WorkerTimes())
+    start = corrected_start or before.start
+    end = corrected_end or before.end
+    if start is not None and end is not None and end < start:
+        raise Invalid("The corrected end is before the start.", field="corrected_end")
+    if corrected_start is None and corrected_end is None and resolution_code != LOCATION_ACCEPTED:
+        raise Invalid("Give a corrected start or end, or accept the location.",
+                      field="corrected_start")
+    if start is not None and start > now or end is not None and end > now:
+        raise Invalid("A corrected time cannot be in the future.", field="corrected_end")
+    previous = _latest(events, worker_id)
+    after = visit_state.WorkerTimes(start=start, end=end)
+    return dict(
+        id=uuid.uuid4(), visit_id=visit_id, worker_id=worker_id, recorded_by_id=recorded_by_id,
+        kind=EventKind.CORRECTION, device_time=now, server_time=now, lat=None, lon=None,
+        accuracy_m=None, method=EventMethod.MANUAL, distance_m=None, verified=None,
+        mock_location=False, device_id=None, client_event_id=None, reason_code=reason_code,
+        resolution_code=resolution_code, note=note,
+        corrects_event_id=previous.id if previous else None, corrected_start=corrected_start,
+        corrected_end=corrected_end, flags=[],
+        details={"minutes_before": before.minutes, "minutes_after": after.minutes})
 
 
 def correct_visit(visit: Visit, worker: User, by_user: User, corrected_start: datetime | None,
                   corrected_end: datetime | None, reason_code: str, resolution_code: str,
                   note: str | None = None, now: datetime | None = None) -> VisitEvent:
-    """Append a correction event for one worker's times on a visit, then refresh the visit."""
+    """Append a correction event for one worker's times on a visit, through the
+    attendance pipeline: the visit's state is rewritten and monitoring reacts, as for
+    any event."""
     now = now or clock.now()
     check_may_correct(visit, by_user, now)
     fields = {}
@@ -103,33 +134,15 @@ def correct_visit(visit: Visit, worker: User, by_user: User, corrected_start: da
     if fields:
         raise Invalid("The correction is not valid.", fields=fields)
     _check_worker(visit, worker)
-    if visit.status == VisitStatus.CANCELLED:
-        raise Conflict("This visit was cancelled; there is nothing to correct.")
-    before = visit_state.worker_times(list(visit.events)).get(worker.id, visit_state.WorkerTimes())
-    start = corrected_start or before.start
-    end = corrected_end or before.end
-    if start is not None and end is not None and end < start:
-        raise Invalid("The corrected end is before the start.", field="corrected_end")
-    if corrected_start is None and corrected_end is None and resolution_code != LOCATION_ACCEPTED:
-        raise Invalid("Give a corrected start or end, or accept the location.",
-                      field="corrected_start")
-    if start is not None and start > now or end is not None and end > now:
-        raise Invalid("A corrected time cannot be in the future.", field="corrected_end")
-    previous = _latest_worker_event(visit, worker)
-    after = visit_state.WorkerTimes(start=start, end=end)
-    event = VisitEvent(
-        visit_id=visit.id, worker_id=worker.id, recorded_by_id=by_user.id,
-        kind=EventKind.CORRECTION, device_time=now, server_time=now,
-        method=EventMethod.MANUAL, reason_code=reason_code, resolution_code=resolution_code,
-        note=note, corrects_event_id=previous.id if previous else None,
-        corrected_start=corrected_start, corrected_end=corrected_end,
-        details={"minutes_before": before.minutes, "minutes_after": after.minutes})
-    db.session.add(event)
-    db.session.flush()
-    db.session.refresh(visit, ["events"])
-    visit_state.refresh(visit)
-    db.session.flush()
-    return event
+    with transactions.writing():
+        read = pipeline.find(worker, visit.id, now, scoped=False)
+        if read.visit_status == VisitStatus.CANCELLED:
+            raise Conflict("This visit was cancelled; there is nothing to correct.")
+        event = correction_event(visit.id, read.events, worker.id, by_user.id, corrected_start,
+                                 corrected_end, reason_code, resolution_code, note, now)
+        event_log.append([event])
+        pipeline.apply(read, event, now)
+    return db.session.get(VisitEvent, event["id"])
 
 
 def correct_by_ids(by_user: User, visit_id, worker_id, **values) -> VisitEvent:

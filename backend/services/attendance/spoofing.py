@@ -5,12 +5,10 @@ Flags: "mock_location" (the phone says a mock-location app is on),
 event would need a speed no road journey reaches), and the accuracy flags that
 geo.judge_location raises ("poor_accuracy", "no_location").
 """
-import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from backend.extensions import db
 from backend.models import VisitEvent
 from backend.services.attendance.geo import distance_at_most_m, distance_m
 
@@ -37,18 +35,8 @@ def _neighbour_sides() -> tuple[sa.Subquery, sa.Subquery]:
     return before, after
 
 
-# Built once: this runs on every located event, and building the statement costs more
-# than running it. One query for both sides.
+# Built once: the attendance pipeline joins both sides to its read of the visit.
 NEIGHBOUR_SIDES = _neighbour_sides()
-NEIGHBOURS = sa.union_all(*(sa.select(side) for side in NEIGHBOUR_SIDES))
-
-
-def _neighbours(worker_id: uuid.UUID, device_time: datetime) -> list[sa.Row]:
-    """The worker's located events just before and just after device_time (on the
-    connection, as the statement is Core; the session is flushed first as a query would)."""
-    db.session.flush()
-    return list(db.session.connection().execute(NEIGHBOURS, {"worker_id": worker_id,
-                                                "device_time": device_time}))
 
 
 def implied_speed_kmh(a: tuple[float, float], a_time: datetime, a_accuracy: float | None,
@@ -68,16 +56,13 @@ def implied_speed_kmh(a: tuple[float, float], a_time: datetime, a_accuracy: floa
     return float("inf") if hours == 0 else metres / 1000 / hours
 
 
-def location_flags(worker_id: uuid.UUID, lat: float | None, lon: float | None,
-                   accuracy_m: float | None, device_time: datetime,
-                   mock_location: bool, neighbours: list | None = None) -> list[str]:
-    """Spoofing flags for a new event of this worker, judged against their stored events
-    (`neighbours`: the rows _neighbours() would read, when the caller has them)."""
+def location_flags(lat: float | None, lon: float | None, accuracy_m: float | None,
+                   device_time: datetime, mock_location: bool, neighbours: list) -> list[str]:
+    """Spoofing flags for a new event of a worker, judged against their located events
+    either side of it (`neighbours`, read with NEIGHBOUR_SIDES)."""
     flags = ["mock_location"] if mock_location else []
     if lat is None or lon is None:
         return flags
-    if neighbours is None:
-        neighbours = _neighbours(worker_id, device_time)
     for other in neighbours:
         speed = implied_speed_kmh((other.lat, other.lon), other.device_time, other.accuracy_m,
                                   (lat, lon), device_time, accuracy_m)

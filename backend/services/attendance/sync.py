@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from backend.errors import DomainError, TooLarge
-from backend.models import EventKind, User, Visit
-from backend.services.attendance import check_ins
+from backend.models import EventKind, User
+from backend.services.attendance import judging, pipeline
 from backend.services.dates import clock
 
 MAX_BATCH_EVENTS = 200
@@ -60,7 +60,7 @@ def sync_events(user: User, items: list[dict | Malformed], sent_at: datetime | N
     if len(items) > MAX_BATCH_EVENTS:
         raise TooLarge(f"Send at most {MAX_BATCH_EVENTS} events per batch.",
                        code="batch_too_large")
-    check_ins.require_care_worker(user)
+    judging.require_care_worker(user.role)
     now = now or clock.now()
     results: list[SyncResult | None] = [None] * len(items)
     for index, item in enumerate(items):
@@ -69,30 +69,27 @@ def sync_events(user: User, items: list[dict | Malformed], sent_at: datetime | N
                 item.client_event_id, "rejected", code="invalid", fields=item.fields,
                 message="This event is not valid; see the field messages.")
     valid = [i for i, item in enumerate(items) if not isinstance(item, Malformed)]
-    visits: dict[int, Visit] = {}
+    visit_ids: dict[int, object] = {}
     for index in sorted(valid, key=lambda i: _sort_key(items[i])):
-        results[index], visit = _sync_one(user, items[index], sent_at, now)
-        if visit is not None:
-            visits[index] = visit
-    for index, visit in visits.items():  # each visit as the whole batch left it
-        results[index].visit_status = visit.status.value
+        results[index], visit_ids[index] = _sync_one(user, items[index], sent_at, now)
+    statuses = pipeline.statuses({v for v in visit_ids.values() if v is not None})
+    for index, visit_id in visit_ids.items():  # each visit as the whole batch left it
+        if visit_id is not None:
+            results[index].visit_status = statuses[visit_id].value
     return results
 
 
 def _sync_one(user: User, item: dict, sent_at: datetime | None,
-              now: datetime) -> tuple[SyncResult, Visit | None]:
+              now: datetime) -> tuple[SyncResult, object]:
     """One event: stored, recognised as a replay, or rejected with a reason."""
     kind = EventKind(item["kind"])
     try:
-        outcome = check_ins.once(
-            user, item["visit_id"], kind, item,
-            lambda: check_ins.store(user, check_ins.visible_visit(user, item["visit_id"]), kind,
-                                    item, now, strict=False, device_clock=sent_at,
-                                    isolated=True))
+        outcome = pipeline.store(user, item["visit_id"], kind, item, now, strict=False,
+                                 device_clock=sent_at, isolated=True)
     except DomainError as exc:
         return SyncResult(item["client_event_id"], "rejected", code=exc.code,
                           message=exc.message), None
     event = outcome.event
     return SyncResult(item["client_event_id"], outcome.result, str(event.id),
                       distance_m=event.distance_m, verified=event.verified,
-                      flags=list(event.flags or [])), outcome.visit
+                      flags=list(event.flags or [])), outcome.visit.id

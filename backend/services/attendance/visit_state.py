@@ -116,17 +116,6 @@ _CACHED = ("status", "actual_start", "actual_end", "delivered_minutes", "locatio
 STATE_COLUMNS = (*_CACHED, "review_pending")  # what refresh() and write() rewrite
 
 
-def stored_events(visit: Visit) -> list[sa.Row]:
-    """The visit's stored events as rows of what derive() reads, with one Core SELECT that
-    also brings the visit's status up to date: read under the write lock (SQLite takes
-    it after the visit was found), a cancellation or a missed call since is seen."""
-    db.session.flush()  # what a session query would flush first
-    rows = list(db.session.connection().execute(STATE_READ, {"visit_id": visit.id}))
-    if rows and rows[0].visit_status != visit.status:
-        set_committed_value(visit, "status", rows[0].visit_status)
-    return [row for row in rows if row.id is not None]
-
-
 def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) -> VisitState:
     """Rewrite the visit's cached columns from its events (the visit's collection unless
     given). A stored visit is written with one Core UPDATE and its attributes set as
@@ -153,7 +142,13 @@ def state_values(state: VisitState, reviewed: bool) -> dict:
 
 
 def write(visit_id, state: VisitState, reviewed: bool) -> dict:
-    """Rewrite a stored visit's cached columns with one Core UPDATE; returns the values."""
+    """Rewrite a stored visit's cached columns with one Core UPDATE; returns the values.
+    A visit object the session holds is given the same values (as committed)."""
     values = state_values(state, reviewed)
     db.session.connection().execute(_UPDATE_STATE, {"visit": visit_id, **values})
+    held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        db.session.expire(held, ["events"])
     return values

@@ -28,6 +28,7 @@ from backend.extensions import db
 from backend.models import (
     DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, Visit, VisitStatus,
 )
+from backend.models.base import UTCDateTime
 from backend.services.database.dialect import (
     among, among_bound, dialect_name, insert_rows_ignoring_duplicates,
 )
@@ -82,6 +83,9 @@ def values_key(values: dict) -> tuple:
 
 def _values(key: tuple) -> dict:
     return {name: set(found) for name, found in key}
+
+
+NOW = sa.bindparam("now", type_=UTCDateTime())  # the pass's instant (time_params)
 
 
 def now_clock(values: dict) -> Bound:
@@ -144,7 +148,8 @@ def crossing_windows(values: dict):
 def time_params(scope: Scope, values: dict, floor: datetime | None = None) -> dict:
     """The instants the cached statements take as bind parameters, for this pass
     (`floor`: an instant known not to be after the pass's `since`)."""
-    params = {"lookback": scope.lookback_start, **now_clock(values).params(scope.now)}
+    params = {"lookback": scope.lookback_start, "now": scope.now,
+              **now_clock(values).params(scope.now)}
     if scope.since is not None:
         params.update(Bound(values, "after").params(scope.since))
     if floor is not None:
@@ -251,7 +256,7 @@ def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
 
 
 class Raised(NamedTuple):
-    """The alerts a call created (rows of the alerts table: a national minute raises a
+    """The alerts a call created (rows of the alerts table: a busy minute raises a
     hundred, no ORM object is built for them), and what their messages say of their
     visits (notifications.about_visits rows by visit id)."""
 

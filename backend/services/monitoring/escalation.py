@@ -1,15 +1,17 @@
-"""Escalation: an alert nobody acknowledged within its rule's escalate_after_min goes to
-the funder's commissioners (notifications.Audience.ESCALATED)."""
+"""Escalation: an alert nobody acknowledged within its rule's escalate_after_min (a carer's
+concern: its contract's concern_escalate_after_min) goes to the funder's commissioners
+(notifications.Audience.ESCALATED)."""
 import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus, Visit
 from backend.services.database.dialect import among
-from backend.services.monitoring import rules
-from backend.services.monitoring.detection import Scope, now_clock
+from backend.services.monitoring import concerns, rules
+from backend.services.monitoring.detection import NOW, Scope, now_clock
 from backend.services.monitoring.rules import fixed, minutes_of
 
-# Kinds that go to the funder when nobody has acknowledged them in time.
+# Kinds that go to the funder when nobody has acknowledged them in time, by the rule
+# of the visit's contract and priority (a concern by its contract's own time).
 ESCALATING = (AlertKind.LATE, AlertKind.MISSED, AlertKind.SHORT, AlertKind.NO_CHECKOUT,
               AlertKind.EARLY_FINISH, AlertKind.CONCERN)
 ESCALATE = "escalate"  # the kind column of the overdue-alert rows (minute_pass.judgement_read)
@@ -43,6 +45,11 @@ def overdue(values: dict):
         c.raised_at, rules.tolerance("escalate_after_min", c.priority), "escalate_after_min")
     return rules.with_rule(sa.select(c.id, fixed(ESCALATE)).select_from(found),
                            c.contract_id, c.priority).where(waited_too_long)
+
+
+def overdue_concerns():
+    """SELECT (alert id, ESCALATE) of the carers' concerns overdue at the pass's instant."""
+    return concerns.overdue(NOW).add_columns(fixed(ESCALATE))
 
 
 def escalate(scope: Scope, overdue_ids: list) -> list[Alert]:

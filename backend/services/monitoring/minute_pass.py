@@ -24,7 +24,9 @@ from backend.services.monitoring.detection import (
     CHUNK, Due, Scope, crossed_query, crossing_ranges, default_tolerances, floor_param,
     time_params, values_key,
 )
-from backend.services.monitoring.escalation import ESCALATE, overdue, unacknowledged
+from backend.services.monitoring.escalation import (
+    ESCALATE, overdue, overdue_concerns, unacknowledged,
+)
 from backend.services.monitoring.rules import RULE_COLUMNS, fixed, minutes_of
 
 JOB_NAME = "detection"
@@ -68,12 +70,13 @@ def starting_read(dialect: str, key: tuple) -> tuple:
     (visits.review_pending). `recorded`: whether the statement also records the pass.
 
     "Maybe due": a visit in the index ranges that cover every deadline since the bound
-    instant `floor` (USUAL_GAP ago), or an open unacknowledged alert in the age range
-    that covers every escalation time. When neither, and the last pass was not before
-    `floor` and the values still hold, the judgement read would find nothing and is
-    not run: a quiet minute is then this one round trip, for where the database can
-    write in a WITH clause (dialect.read_and_write) the statement records the pass too,
-    as an empty one (record_run rewrites the summary of a pass that did something).
+    instant `floor` (USUAL_GAP ago), an open unacknowledged alert in the age range that
+    covers every escalation time, or a carer's concern overdue. When none, and the last
+    pass was not before `floor` and the values still hold, the judgement read would find
+    nothing and is not run: a quiet minute is then this one round trip, for where the
+    database can write in a WITH clause (dialect.read_and_write) the statement records
+    the pass too, as an empty one (record_run rewrites the summary of a pass that did
+    something).
     That UPDATE holds the job-run row until the pass commits, so a second scheduler
     started by mistake (without the lease) waits there.
 
@@ -94,7 +97,9 @@ def starting_read(dialect: str, key: tuple) -> tuple:
           for instant, condition in crossing_ranges(values, after=floor_param)),
         sa.select(sa.func.count()).where(unacknowledged(
             floor_param(escalating[-1]), sa.bindparam(f"upto_{escalating[0]}"))
-        ).scalar_subquery() > fixed(0))
+        ).scalar_subquery() > fixed(0),
+        sa.select(sa.func.count()).select_from(overdue_concerns().subquery())
+        .scalar_subquery() > fixed(0))
     settings = (sa.select(_RUNS.c.last_run_at, *rules.c, maybe_due.label("maybe_due"),
                           sa.cast(sa.null(), Visit.id.type).label("flagged_id"))
                 .select_from(job).outerjoin(_RUNS, _RUNS.c.name == job.c.name)
@@ -159,13 +164,13 @@ def start_pass(now: datetime) -> PassStart:
 @lru_cache(maxsize=32)
 def _judgement(key: tuple):
     values = {name: set(found) for name, found in key}
-    return sa.union_all(crossed_query(values), overdue(values))
+    return sa.union_all(crossed_query(values), overdue(values), overdue_concerns())
 
 
 def judgement_read(scope: Scope) -> tuple[list, list]:
     """One statement for the clock's work: (visit_id, kind) of the late, missed and
-    no-check-out alerts due since the last pass, and the ids of the alerts overdue
-    for escalation (rows whose kind is ESCALATE). Run only when the starting read
+    no-check-out alerts due since the last pass, and the ids of the alerts (concerns
+    included) overdue for escalation (rows whose kind is ESCALATE). Run only when the starting read
     says something may be due."""
     values = scope.values
     params = dict(time_params(scope, values), raised_after=scope.since - timedelta(

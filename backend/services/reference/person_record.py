@@ -1,8 +1,16 @@
-"""One person's page: packages, outcome timeline and any suggested home-pin correction."""
+"""One person's page: packages, concerns raised by carers, outcome timeline and any
+suggested home-pin correction."""
+import sqlalchemy as sa
+
 from backend.extensions import db
-from backend.models import CarePackage, PinStatus, PinSuggestion, ServiceUser, User
+from backend.models import (
+    Alert, AlertKind, CarePackage, PinStatus, PinSuggestion, ServiceUser, User, Visit,
+)
 from backend.services.identity import access
 from backend.services.outcomes.timeline import outcome_timeline
+
+
+RECENT_CONCERNS = 20
 
 
 def person_record(user: User, service_user_id) -> dict:
@@ -13,8 +21,14 @@ def person_record(user: User, service_user_id) -> dict:
     suggestions = db.session.scalars(access.scoped(user, PinSuggestion).where(
         PinSuggestion.service_user_id == person.id,
         PinSuggestion.status == PinStatus.SUGGESTED)).all()
+    concerns = db.session.scalars(access.scoped(user, Alert).join(
+        Visit, Visit.id == Alert.visit_id).where(
+        Alert.kind == AlertKind.CONCERN,
+        Visit.package_id.in_(sa.select(CarePackage.id).where(
+            CarePackage.service_user_id == person.id))).order_by(
+        Alert.raised_at.desc()).limit(RECENT_CONCERNS)).all()
     timeline = outcome_timeline(user, person.id)
     for goal in timeline["goals"]:  # corrected entries give way to their corrections
         goal.standing_series = [e for e in goal.series if e.superseded_by_id is None]
     return {"person": person, "packages": list(packages), "suggestions": list(suggestions),
-            **timeline}
+            "concerns": list(concerns), **timeline}
