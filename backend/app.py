@@ -4,22 +4,40 @@ import time
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from backend import config as settings
 from backend.errors import DomainError
 from backend.extensions import api, csrf, db, limiter, migrate
-from backend.services.database.transactions import SQLITE_BUSY_TIMEOUT_MS
+from backend.services.database import dialect
+from backend.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
 
+class CallMonitoringApp(Flask):
+    """Flask, with each request's view run as one unit of work."""
+
+    def dispatch_request(self):
+        """Run the view, then commit what it wrote once, or roll it all back.
+
+        A service's refusal passes through here on its way to the error handlers, which
+        answer it with the unit of work already ended: rolled back, or committed when
+        the refusal keeps what it recorded (a counted failed sign-in). A view that
+        answers a refusal itself, with a 4xx page or body, is rolled back too.
+        """
+        with unit_of_work() as work:
+            response = self.make_response(super().dispatch_request())
+            if response.status_code >= 400:
+                work.discard()
+        return response
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; test_config overrides settings read from the environment."""
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="../web_admin/templates", static_folder="../web_admin/static")
+    app = CallMonitoringApp(__name__, instance_relative_config=True,
+                            template_folder="../web_admin/templates",
+                            static_folder="../web_admin/static")
     app.config.from_mapping(settings.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
@@ -27,32 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
-    register_unit_of_work(app)
     return app
-
-
-def register_unit_of_work(app: Flask) -> None:
-    """One commit (or rollback) per request; services only flush."""
-
-    @app.after_request
-    def finish_unit_of_work(response):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
-        return response
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record):
-    """SQLite: WAL for concurrent readers, a busy timeout, and enforced foreign keys."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
 
 
 class WebSessions(SecureCookieSessionInterface):
@@ -72,6 +65,7 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = WebSessions()
 
+    dialect.prepare_connections()  # SQLite: WAL, busy timeout, foreign keys
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"),
                      render_as_batch=True, compare_type=True)
@@ -125,7 +119,6 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        db.session.rollback()
         return respond(exc.status, exc.code, exc.message, exc.fields)
 
     @app.errorhandler(HTTPException)
@@ -158,7 +151,6 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        db.session.rollback()
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return respond(500, "internal_error",
                        "Something went wrong on our side. It has been logged; please try again.")

@@ -4,6 +4,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from backend.extensions import db
+from backend.unit_of_work import unit_of_work
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -21,15 +22,15 @@ def create_user_command(username, role, organisation_name, password):
     from backend.models import Organisation
     from backend.services.identity.accounts import create_user
 
-    org = db.session.scalar(sa.select(Organisation).where(Organisation.name == organisation_name))
-    if org is None:
-        raise click.ClickException(f"No organisation named {organisation_name!r}.")
     try:
-        create_user(username, password, role, org)
+        with unit_of_work():
+            org = db.session.scalar(
+                sa.select(Organisation).where(Organisation.name == organisation_name))
+            if org is None:
+                raise click.ClickException(f"No organisation named {organisation_name!r}.")
+            create_user(username, password, role, org)
     except DomainError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from None
-    db.session.commit()
     click.echo(f"Created {username}.")
 
 

@@ -6,6 +6,9 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
+    # Whether what the unit of work wrote before this error stands: a refusal is normally
+    # all-or-nothing (rolled back), but some refusals must record why they refused.
+    keeps_changes = False
 
     def __init__(self, message: str, fields: dict | None = None, code: str | None = None):
         super().__init__(message)
@@ -28,6 +31,15 @@ class BadRequest(DomainError):
 
 class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
+
+
+class SignInRefused(Unauthorized):
+    """A refused sign-in or token refresh whose record stands: the failed attempt counted
+    towards locking the account, or the sign-in ended because its refresh token was
+    presented twice. Raised like any refusal; the unit of work commits instead of
+    rolling back, so the next attempt sees the count or the ended sign-in."""
+
+    keeps_changes = True
 
 
 class Forbidden(DomainError):

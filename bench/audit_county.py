@@ -59,19 +59,20 @@ INSERT INTO care_packages (id, service_user_id, provider_id, funder_id, contract
   JOIN (SELECT c.*, row_number() OVER (ORDER BY c.name) AS k FROM contracts c) c
     ON c.k = 1 + (b.n % 80);
 INSERT INTO visits (id, package_id, contract_id, planned_start, planned_end, local_date,
-  duration_min, carers_required, priority, status, cancel_reason, actual_start, actual_end,
-  delivered_minutes, location_verified, flags, created_at)
+  local_time, duration_min, carers_required, priority, status, cancel_reason, actual_start,
+  actual_end, delivered_seconds, delivered_minutes, location_verified, flags, created_at)
   SELECT gen_random_uuid(), p.id, p.contract_id, s.start,
-         s.start + make_interval(mins => s.dur), s.day, s.dur,
+         s.start + make_interval(mins => s.dur), s.day, make_time(7 + s.c * 4, 0, 0), s.dur,
          s.carers, 'normal', s.status, CASE WHEN s.status = 'cancelled' THEN 'hospital' END,
          CASE WHEN s.status = 'completed' THEN s.start + make_interval(mins => s.late) END,
          CASE WHEN s.status = 'completed'
               THEN s.start + make_interval(mins => s.late + s.dur + s.delta) END,
+         CASE WHEN s.status = 'completed' THEN (s.dur + s.delta) * s.carers * 60 END,
          CASE WHEN s.status = 'completed' THEN (s.dur + s.delta) * s.carers END,
          CASE WHEN s.status = 'completed' THEN random() < 0.88 END, '[]'::json, now()
   FROM care_packages p
   CROSS JOIN LATERAL (
-    SELECT d::date AS day,
+    SELECT d::date AS day, c,
            (d::date + make_time(7 + c * 4, 0, 0)) AT TIME ZONE 'Europe/London' AS start,
            (ARRAY[30, 45, 30, 60])[1 + c] AS dur,
            CASE WHEN hashtext(p.id::text) % 12 = 0 THEN 2 ELSE 1 END AS carers,

@@ -69,16 +69,19 @@ NATIONAL_SQL = [
               md5('o'||(n % :providers))::uuid, 'x', true, 0, :t0
        FROM generate_series(0, :workers - 1) n""",
     """INSERT INTO visits (id, package_id, contract_id, planned_start, planned_end, local_date,
-           duration_min, carers_required, priority, status, flags, created_at, actual_start,
-           actual_end, delivered_minutes, location_verified)
+           local_time, duration_min, carers_required, priority, status, flags, created_at,
+           actual_start, actual_end, delivered_seconds, delivered_minutes, location_verified)
        SELECT md5('v'||g)::uuid, md5('p'||(g % :packages))::uuid,
               md5('c'||((g % :packages) % :providers))::uuid, s.ps,
-              s.ps + make_interval(mins => s.dur), :day, s.dur, 1,
+              s.ps + make_interval(mins => s.dur), :day,
+              (s.ps AT TIME ZONE 'Europe/London')::time, s.dur, 1,
               CASE WHEN g % 10 = 0 THEN 'critical' ELSE 'normal' END, st.status, '[]'::json, :t0,
               CASE WHEN st.status IN ('in_progress', 'completed') THEN a.a_start END,
               CASE WHEN st.status = 'completed' THEN a.a_end END,
               CASE WHEN st.status = 'completed'
-                   THEN round(extract(epoch FROM a.a_end - a.a_start) / 60) END,
+                   THEN floor(extract(epoch FROM a.a_end - a.a_start)) END,
+              CASE WHEN st.status = 'completed'
+                   THEN floor((extract(epoch FROM a.a_end - a.a_start) + 30) / 60) END,
               CASE WHEN st.status IN ('in_progress', 'completed') THEN h.h % 20 <> 5 END
        FROM generate_series(0, :visits - 1) g
        CROSS JOIN LATERAL (SELECT abs(hashtext(g::text)) AS h) h
@@ -118,16 +121,19 @@ NATIONAL_SQL = [
 # year (1% no-shows, 5% late, 5% check-ins outside the geofence).
 COUNTY_SQL = NATIONAL_SQL[:3] + [
     """INSERT INTO visits (id, package_id, contract_id, planned_start, planned_end, local_date,
-           duration_min, carers_required, priority, status, flags, created_at, actual_start,
-           actual_end, delivered_minutes, location_verified)
+           local_time, duration_min, carers_required, priority, status, flags, created_at,
+           actual_start, actual_end, delivered_seconds, delivered_minutes, location_verified)
        SELECT md5('v'||p||'-'||d||'-'||k)::uuid, md5('p'||p)::uuid,
               md5('c'||(p % :providers))::uuid, s.ps, s.ps + make_interval(mins => s.dur),
-              s.day, s.dur, 1, CASE WHEN k = 0 AND p % 10 = 0 THEN 'critical' ELSE 'normal' END,
+              s.day, (s.ps AT TIME ZONE 'Europe/London')::time, s.dur, 1,
+              CASE WHEN k = 0 AND p % 10 = 0 THEN 'critical' ELSE 'normal' END,
               st.status, '[]'::json, :t0,
               CASE WHEN st.status IN ('in_progress', 'completed') THEN a.a_start END,
               CASE WHEN st.status = 'completed' THEN a.a_end END,
               CASE WHEN st.status = 'completed'
-                   THEN round(extract(epoch FROM a.a_end - a.a_start) / 60) END,
+                   THEN floor(extract(epoch FROM a.a_end - a.a_start)) END,
+              CASE WHEN st.status = 'completed'
+                   THEN floor((extract(epoch FROM a.a_end - a.a_start) + 30) / 60) END,
               CASE WHEN st.status IN ('in_progress', 'completed') THEN h.h % 20 <> 5 END
        FROM generate_series(0, :packages - 1) p
        CROSS JOIN generate_series(0, 364) d

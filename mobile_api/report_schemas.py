@@ -72,7 +72,8 @@ class PaymentReportSchema(Schema):
 
 
 class VisitBillSchema(Schema):
-    """One visit's bill: raw and billed minutes side by side, and the rule in words."""
+    """One visit's bill: raw time (seconds, and minutes shown half up) beside the billed
+    minutes, and the rule in words."""
 
     visit_id = fields.String()
     council_ref = fields.String()
@@ -83,6 +84,7 @@ class VisitBillSchema(Schema):
     status = fields.String()
     planned_minutes = fields.Integer()
     actual_minutes = fields.Integer(allow_none=True)
+    raw_seconds = fields.Integer()
     raw_minutes = fields.Integer()
     billed_minutes = fields.Integer()
     rate = fields.String()

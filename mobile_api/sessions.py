@@ -2,8 +2,7 @@
 from flask import current_app
 from flask_smorest import Blueprint
 
-from backend.errors import DomainError
-from backend.extensions import db, limiter
+from backend.extensions import limiter
 from backend.services.identity import sessions
 from mobile_api.auth import bearer_token
 from mobile_api.session_schemas import RefreshSchema, SignInSchema, SignOutSchema, TokenPairSchema
@@ -19,14 +18,6 @@ def _refused(response) -> bool:
     return response.status_code == 401
 
 
-def _answer(result):
-    """A token pair, or commit what the refusal changed and raise it."""
-    if isinstance(result, DomainError):
-        db.session.commit()  # keep the failed-attempt count or the revoked family
-        raise result
-    return result
-
-
 @blp.post("/auth/sign-in")
 @limiter.limit(_failed_sign_in_limit, deduct_when=_refused,
                error_message="Too many failed sign-ins from your address; try again later.")
@@ -34,8 +25,8 @@ def _answer(result):
 @blp.response(200, TokenPairSchema)
 def sign_in(credentials):
     """Sign in with username and password: an access token (15 min) and a refresh token."""
-    return _answer(sessions.sign_in(credentials["username"], credentials["password"],
-                                    credentials["device_id"]))
+    return sessions.sign_in(credentials["username"], credentials["password"],
+                            credentials["device_id"])
 
 
 @blp.post("/auth/refresh")
@@ -43,7 +34,7 @@ def sign_in(credentials):
 @blp.response(200, TokenPairSchema)
 def refresh(body):
     """Swap a refresh token for a new pair; each refresh token works once."""
-    return _answer(sessions.refresh(body["refresh_token"]))
+    return sessions.refresh(body["refresh_token"])
 
 
 @blp.post("/auth/sign-out")

@@ -6,14 +6,16 @@ from backend.models import EventKind, VisitEvent
 from backend.services.attendance import visit_state
 
 
-def attend(visit, worker, start, minutes, verified=True, received=None, check_out=True):
-    """A worker's check-in (and check-out after `minutes`), then the visit's cache refreshed."""
+def attend(visit, worker, start, minutes, verified=True, received=None, check_out=True,
+           seconds=0):
+    """A worker's check-in (and check-out after `minutes` and `seconds`), then the visit's
+    cache refreshed."""
     received = received or start
     db.session.add(VisitEvent(visit_id=visit.id, worker_id=worker.id, recorded_by_id=worker.id,
                               kind=EventKind.CHECK_IN, device_time=start, server_time=received,
                               verified=verified))
     if check_out:
-        end = start + timedelta(minutes=minutes)
+        end = start + timedelta(minutes=minutes, seconds=seconds)
         db.session.add(VisitEvent(visit_id=visit.id, worker_id=worker.id,
                                   recorded_by_id=worker.id, kind=EventKind.CHECK_OUT,
                                   device_time=end, server_time=max(received, end)))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from jwt.warnings import InsecureKeyLengthWarning
 
 from backend.app import create_app
+from backend.errors import SignInRefused
 from backend.extensions import db, limiter
 from backend.models import AuditEntry, RefreshToken, Role, User
 from backend.services.dates import clock
@@ -171,8 +172,9 @@ def test_retry_after_the_successor_was_used_is_reuse(client, pair):
 def test_expired_refresh_token_is_refused(app, client, pair):
     row = token_row(pair["refresh_token"])
     later = row.expires_at + timedelta(seconds=1)
-    result = sessions.refresh(pair["refresh_token"], now=later)
-    assert result.status == 401 and result.code == "token_expired"
+    with pytest.raises(SignInRefused) as refused:
+        sessions.refresh(pair["refresh_token"], now=later)
+    assert refused.value.status == 401 and refused.value.code == "token_expired"
     assert row.used_at is None
 
 

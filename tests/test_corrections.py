@@ -51,6 +51,23 @@ def test_location_accepted_makes_the_visit_verified(w, visit):
     assert visit.location_verified is True and visit.delivered_minutes == 28
 
 
+def test_not_delivered_counts_nothing_delivered_until_times_are_confirmed(w, visit):
+    """The carer's 28 minutes are struck out by a "not delivered" correction (a location
+    accepted afterwards changes nothing); a later correction on other evidence counts."""
+    struck = correct_visit(visit, w.worker, w.manager, None, START + timedelta(minutes=28),
+                           "wrong_visit", "not_delivered", now=START + timedelta(days=1))
+    assert struck.details == {"minutes_before": 28, "minutes_after": 0}
+    assert (visit.delivered_seconds, visit.delivered_minutes) == (0, 0)
+    correct_visit(visit, w.worker, w.manager, None, None, "home_pin_wrong",
+                  "location_accepted", now=START + timedelta(days=1, hours=1))
+    assert visit.delivered_minutes == 0 and visit.location_verified is True
+    back = correct_visit(visit, w.worker, w.manager, None, START + timedelta(minutes=40),
+                         "carer_error", "confirmed_by_carer_timesheet",
+                         now=START + timedelta(days=2))
+    assert back.details == {"minutes_before": 0, "minutes_after": 40}
+    assert visit.delivered_minutes == 40
+
+
 def test_forgot_to_check_in_completes_a_missed_visit(make, w):
     missed = make.visit(w.package, start=START, minutes=30, status=VisitStatus.MISSED)
     correct_visit(missed, w.worker, w.manager, START, START + timedelta(minutes=30),

@@ -18,6 +18,7 @@ from backend.models import (
     OrganisationKind,
     PackageType,
     Priority,
+    Role,
     ScheduleLine,
     ServiceUser,
     User,
@@ -29,6 +30,8 @@ from backend.models import (
 from backend.services.reference import validation
 from backend.services.identity.passwords import verify_password
 from backend.services.attendance.visit_state import derive
+from backend.services.audit.payment import billed_visits
+from backend.services.dates import periods
 from tests.demo_county import built_county, read_only
 
 # The morning after the spring clock change (29 March 2026), so the window crosses it.
@@ -53,10 +56,10 @@ def test_cached_visit_columns_equal_derive_from_events(county):
     assert sum(1 for v in visits if v.events) > 300
     for visit in visits:
         state = derive(visit)
-        assert (visit.status, visit.actual_start, visit.actual_end, visit.delivered_minutes,
-                visit.location_verified, visit.flags) == \
-               (state.status, state.actual_start, state.actual_end, state.delivered_minutes,
-                state.location_verified, state.flags), visit.id
+        assert (visit.status, visit.actual_start, visit.actual_end, visit.delivered_seconds,
+                visit.delivered_minutes, visit.location_verified, visit.flags) == \
+               (state.status, state.actual_start, state.actual_end, state.delivered_seconds,
+                state.delivered_minutes, state.location_verified, state.flags), visit.id
 
 
 def test_seeded_corrections_keep_the_minutes_they_changed(county):
@@ -157,3 +160,23 @@ def test_demo_logins_exist_with_their_roles(county):
                Visit.local_date == NOW.date()))
     assert carer_today > 0
     assert users["carer"].home_lat is not None
+
+
+def test_complete_units_only_contracts_pay_no_unfinished_unit(county):
+    """The demo's UKHCA contract pays complete 15-minute units: whatever carers delivered,
+    no bill counts more units than their seconds complete (14:44 is no unit)."""
+    admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN))
+    complete = {c.id: c for c in db.session.scalars(
+        sa.select(Contract).where(Contract.complete_units_only.is_(True)))}
+    assert complete
+    period = periods.resolve("custom", first=NOW.date() - timedelta(days=5), last=NOW.date())
+    billed = unfinished = 0
+    for row, bill in billed_visits(admin, period):
+        contract = complete.get(row.contract_id)
+        if contract is None or not bill.billed_minutes:
+            continue
+        billed += 1
+        unit = contract.rounding_unit_min * 60
+        unfinished += bill.raw_seconds % unit != 0
+        assert bill.billed_minutes * 60 <= bill.raw_seconds, (row.id, bill.rule)
+    assert billed and unfinished  # the case arises: most visits end inside a unit

@@ -95,3 +95,45 @@ def test_bad_period_keeps_the_typed_dates(make, client, auth):
     for url in ("/overview/hours.csv?to=nonsense", "/outcomes.csv?from=nonsense"):
         refused = client.get(url)
         assert refused.status_code == 422 and "YYYY-MM-DD" in refused.get_data(as_text=True)
+
+
+def test_half_minutes_double_ups_and_struck_out_visits_agree_everywhere(make, client, auth):
+    """Default contract (actual capped at planned, £18.93/h, whole minutes, nearest):
+    28:30 -> 29 min, 914.95p; a double-up of 10:30 + 10:30 is 21 min delivered and each
+    carer billed 11 min, 347.05p each; a visit corrected "not delivered" delivers and
+    bills nothing. Page, CSVs and the hours report: 50 min delivered, 51 billed, £16.09."""
+    from backend.services.attendance.corrections import correct_visit
+    from tests.audit_support import attend
+
+    w = make.world()
+    monday, sunday = last_full_week()
+    start = clock.local_to_utc(monday, time(9, 0))
+    half = make.visit(w.package, start=start, minutes=60, workers=[w.worker])
+    attend(half, w.worker, start, 28, seconds=30)
+    pair = make.visit(w.package, start=start + timedelta(days=1), minutes=30, carers_required=2,
+                      workers=[w.worker, w.other_worker])
+    for carer in (w.worker, w.other_worker):
+        attend(pair, carer, start + timedelta(days=1), 10, seconds=30)
+    struck = make.visit(w.package, start=start + timedelta(days=2), workers=[w.worker])
+    attend(struck, w.worker, start + timedelta(days=2), 30)
+    correct_visit(struck, w.worker, w.manager, None, start + timedelta(days=2, minutes=30),
+                  "wrong_visit", "not_delivered", now=start + timedelta(days=3))
+    make.commit()
+    auth.login(w.commissioner.username)
+    args = f"from={monday}&to={sunday}"
+
+    page = client.get(f"/payment?{args}").get_data(as_text=True)
+    _visits, _billed_visits, actual, raw, billed, _hours, amount = _footer(
+        page, "payment-providers")
+    assert (actual, raw, billed, amount) == ("50", "50", "51", "£16.09")
+    every = _rows(client.get(f"/payment/visits.csv?{args}"))
+    assert [(r["Actual minutes"], r["Raw time"], r["Raw minutes"], r["Billed minutes"],
+             r["Amount (£)"]) for r in every] == [
+        ("29", "28 min 30 s", "29", "29", "9.15"),
+        ("21", "21 min", "21", "22", "6.94"),
+        ("0", "0 min", "0", "0", "0.00")]
+    for column, total in (("Actual minutes", actual), ("Raw minutes", raw),
+                          ("Billed minutes", billed)):
+        assert sum(int(r[column]) for r in every) == int(total)
+    hours = _rows(client.get(f"/overview/hours.csv?{args}"))
+    assert hours[-1]["Delivered hours"] == "0.83"  # 50 min, the same minutes as billed from

@@ -1,7 +1,7 @@
 """Bad input is rejected at the service layer with an error naming the field."""
 import pytest
 
-from backend.errors import Conflict, Invalid
+from backend.errors import Conflict, Invalid, SignInRefused
 from backend.models import OrganisationKind, Role
 from backend.services.reference import validation
 from backend.services.identity.accounts import authenticate, create_user
@@ -56,5 +56,9 @@ def test_duplicate_username_conflicts(make):
 def test_account_locks_after_repeated_failures(make):
     user = make.user(Role.CARE_WORKER)
     for _ in range(5):
-        assert authenticate(user.username, "wrong").code == "unauthorized"
-    assert authenticate(user.username, make.PASSWORD).code == "account_locked"
+        with pytest.raises(SignInRefused) as refused:
+            authenticate(user.username, "wrong")
+        assert refused.value.code == "unauthorized"
+    with pytest.raises(SignInRefused) as refused:
+        authenticate(user.username, make.PASSWORD)
+    assert refused.value.code == "account_locked"

@@ -56,6 +56,23 @@ def test_spring_change_keeps_local_times_and_moves_the_missing_hour(make):
     ]
 
 
+def test_two_lines_meeting_in_the_spring_gap_stay_two_calls(make):
+    # Clocks go forward at 01:00 UTC on Sunday 29 March 2026: 01:30 does not exist that
+    # night and moves to 02:00 BST, the very instant of the 02:00 call.
+    package = make.package(schedule=[(SUN, "01:30", 15, 1, Priority.CRITICAL),
+                                     (SUN, "02:00", 30, 1, Priority.NORMAL)])
+    now = utc(2026, 3, 28, 12, 0)
+    created = generate_visits(now=now, horizon_days=2)
+    assert created.created == 2
+    calls = sorted((v.local_date, v.planned_start, v.duration_min, v.priority)
+                   for v in visits(package))
+    assert calls == [(date(2026, 3, 29), utc(2026, 3, 29, 1, 0), 15, Priority.CRITICAL),
+                     (date(2026, 3, 29), utc(2026, 3, 29, 1, 0), 30, Priority.NORMAL)]
+    again = generate_visits(now=now + timedelta(hours=1), horizon_days=2)
+    assert (again.created, again.updated, again.cancelled) == (0, 0, 0)
+    assert len(visits(package)) == 2
+
+
 def test_autumn_change_keeps_local_times_and_the_repeated_hour_happens_once(make):
     # Clocks go back at 01:00 UTC on Sunday 31 October 2027; 01:30 happens twice.
     package = make.package(schedule=[(SAT, "08:00", 30), (SUN, "01:30", 30),

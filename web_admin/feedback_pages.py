@@ -4,12 +4,8 @@ from flask import Blueprint, redirect, render_template, session, url_for
 from backend.errors import Invalid, NotFound
 from backend.extensions import limiter
 from backend.models import Role
-from backend.services.feedback.submission import (
-    link_providers,
-    providers_for,
-    submit_feedback,
-    submit_via_link,
-)
+from backend.services.feedback.providers import link_providers, providers_for
+from backend.services.feedback.submission import submit_feedback, submit_via_link
 from backend.services.feedback.links import (
     LINK_REDEMPTION_LIMIT,
     LinkUnusable,

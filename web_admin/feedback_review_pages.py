@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.errors import Invalid
 from backend.models import Role
-from backend.services.feedback.submission import providers_for
+from backend.services.feedback.providers import providers_for
 from backend.services.feedback.figures import satisfaction_report
 from backend.services.feedback.links import issue_link, link_qr_svg, links_issued_by
 from backend.services.feedback.reading import get_feedback, list_feedback, present

@@ -1,8 +1,8 @@
 """Sign in, sign out, and each role's landing page."""
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from backend.errors import DomainError
-from backend.extensions import db, limiter
+from backend.errors import SignInRefused
+from backend.extensions import limiter
 from backend.services.identity.accounts import authenticate
 from backend.services.monitoring.dashboard import landing_counts
 from web_admin.auth import current_user, login_required, safe_next, sign_in
@@ -21,17 +21,20 @@ def inject_user() -> dict:
 def login():
     """The sign-in page."""
     form = SignInForm()
-    error = None
     if form.validate_on_submit():
-        result = authenticate(form.username.data, form.password.data)
-        if isinstance(result, DomainError):
-            db.session.commit()  # keep the failed-attempt count
-            error = result.message
-        else:
-            sign_in(result)
-            return redirect(safe_next(request.args.get("next")))
-    status = 401 if error else 200
-    return render_template("login.html", form=form, error=error), status
+        sign_in(authenticate(form.username.data, form.password.data))
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("login.html", form=form)
+
+
+@bp.errorhandler(SignInRefused)
+def refused_sign_in(refusal: SignInRefused):
+    """The sign-in page again, saying why, with the username as typed.
+
+    The refusal is raised through the view, not caught in it, so that the request's
+    unit of work sees it and keeps the failed attempt it counted.
+    """
+    return render_template("login.html", form=SignInForm(), error=refusal.message), 401
 
 
 @bp.post("/logout")

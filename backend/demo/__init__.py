@@ -30,6 +30,7 @@ from backend.demo.visits import add_visits
 from backend.errors import Conflict
 from backend.extensions import db
 from backend.models import AuditEntry, Organisation
+from backend.services.database.dialect import empty_tables
 from backend.services.dates import clock
 from backend.services.monitoring.monitor import run_detection
 
@@ -102,11 +103,4 @@ def build_demo(seed: int = 2026, scale: float = 1.0, past_days: int = 14,
 
 def empty_database() -> None:
     """Delete every row of every table (for --reset); the schema stays."""
-    tables = list(reversed(db.metadata.sorted_tables))
-    if db.session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL only: TRUNCATE empties millions of rows at once, where DELETE crawls.
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+    empty_tables(list(reversed(db.metadata.sorted_tables)))

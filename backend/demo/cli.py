@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from backend.errors import DomainError
 from backend.extensions import db
+from backend.unit_of_work import unit_of_work
 
 demo_cli = AppGroup("demo", help="Build the demo county and show its sign-ins.")
 
@@ -27,11 +28,9 @@ def build_command(seed, scale, past_days, future_days, reset):
 
     if scale <= 0 or past_days < 0 or (future_days is not None and future_days < 0):
         raise click.BadParameter("scale must be positive and days not negative.")
-    if reset:
-        if current_app.config.get("ECM_ENV") == "production":
-            raise click.ClickException("--reset empties the database; refused in production.")
-        empty_database()
-    else:
+    if reset and current_app.config.get("ECM_ENV") == "production":
+        raise click.ClickException("--reset empties the database; refused in production.")
+    if not reset:
         try:
             exists = demo_exists()
         except DomainError as exc:
@@ -41,9 +40,13 @@ def build_command(seed, scale, past_days, future_days, reset):
                        "(flask demo build --reset builds it afresh).")
             return
     started = time.monotonic()
-    county = build_demo(seed=seed, scale=scale, past_days=past_days, future_days=future_days,
-                        progress=sys.stderr.isatty() or scale > 1)
-    db.session.commit()  # one commit for the whole county: a failed build leaves nothing
+    # One unit of work for the whole county, emptying included: a failed build leaves
+    # the database as it was.
+    with unit_of_work():
+        if reset:
+            empty_database()
+        county = build_demo(seed=seed, scale=scale, past_days=past_days,
+                            future_days=future_days, progress=sys.stderr.isatty() or scale > 1)
     counts = county.counts
     click.echo(f"Built the demo county (seed {seed}, scale {scale:g}) in "
                f"{time.monotonic() - started:.1f} s: {counts.get('organisations', 0)} "

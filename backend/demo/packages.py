@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from backend.demo import patterns
-from backend.demo.bulk import insert_rows
+from backend.services.database.dialect import load_rows
 from backend.demo.county import DemoCounty, PackageFacts, PersonFacts
 from backend.models import CarePackage, PackageSuspension, ScheduleLine
 
@@ -56,7 +56,7 @@ def add_packages(county: DemoCounty) -> None:
             _package(county, rng, rows, person, provider, "council", "standard",
                      end + timedelta(days=1), None, follow, double_up=False)
     for table in (CarePackage.__table__, ScheduleLine.__table__, PackageSuspension.__table__):
-        county.count(table.name, insert_rows(table, rows[table.name]))
+        county.count(table.name, load_rows(table, rows[table.name]))
 
 
 def _provider_for(rng, county: DemoCounty, person: PersonFacts, kind: str):

@@ -3,7 +3,7 @@ import math
 import uuid
 from datetime import timedelta
 
-from backend.demo.bulk import insert_rows
+from backend.services.database.dialect import load_rows
 from backend.demo.county import DemoCounty, PersonFacts
 from backend.demo.places import (
     ACCESS_NOTES,
@@ -78,4 +78,4 @@ def add_people(county: DemoCounty) -> None:
             contact_name=f"{rng.choice(FIRST_NAMES_YOUNGER)} {last}" if has_family else None,
             contact_email=f"family{index}@demo.example" if has_family else None,
             contact_opted_in=has_family and rng.random() < 0.5))
-    county.count("service_users", insert_rows(ServiceUser.__table__, rows))
+    county.count("service_users", load_rows(ServiceUser.__table__, rows))

@@ -6,7 +6,7 @@ import math
 import uuid
 from collections import Counter
 
-from backend.demo.bulk import insert_rows
+from backend.services.database.dialect import load_rows
 from backend.demo.county import DEMO_PASSWORD, DemoCounty, WorkerFacts
 from backend.demo.places import FIRST_NAMES_YOUNGER, LAST_NAMES, pick_settlement, scatter
 from backend.models import Role, User
@@ -35,7 +35,7 @@ def add_staff(county: DemoCounty) -> None:
                                   "Joan Whitfield (Service User Panel)")
     county.users["admin"] = _user(county, rows, "admin", Role.ADMIN, county.council_id,
                                   "System Administrator")
-    county.count("users", insert_rows(User.__table__, rows))
+    county.count("users", load_rows(User.__table__, rows))
 
 
 def add_care_workers(county: DemoCounty) -> None:
@@ -66,7 +66,7 @@ def add_care_workers(county: DemoCounty) -> None:
                 worker_id, home, max_daily, frozenset(days_off),
                 full_time=first or rest.random() < 0.4)
     county.users["carer"] = county.providers[0].worker_ids[0]
-    county.count("users", insert_rows(User.__table__, rows))
+    county.count("users", load_rows(User.__table__, rows))
 
 
 def _user(county, rows, username, role, organisation_id, name, home=None, max_daily=None):

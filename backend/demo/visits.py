@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from backend.demo.attendance import Attendance, Row, Spots, attend, cancelled
-from backend.demo.bulk import insert_rows
 from backend.demo.county import DemoCounty
 from backend.demo.rota import Call, Rota, plant_problems
 from backend.extensions import db
 from backend.models import Visit, VisitAssignment, VisitStatus, VisitTask
 from backend.services.attendance import event_log
+from backend.services.database.dialect import load_rows
 from backend.services.rota.schedule import planned_visits
 from backend.services.rota.visit_generation import generate_visits
 from backend.services.attendance.visit_state import derive
@@ -78,7 +78,7 @@ def add_visits(county: DemoCounty) -> None:
                 day += timedelta(days=1)
                 bar.update(1)
             for table in (Visit.__table__, VisitAssignment.__table__, VisitTask.__table__):
-                county.count(table.name, insert_rows(table, rows[table.name]))
+                county.count(table.name, load_rows(table, rows[table.name]))
             county.count("visit_events", len(event_log.append(rows["visit_events"])))
             _call_off(called_off)
 
@@ -102,13 +102,11 @@ def _generated(county: DemoCounty, packages: dict) -> dict:
 
 def _past_calls(county: DemoCounty, first, last) -> dict:
     """Visits the patterns asked for that have started by now, as calls by local day."""
-    calls, seen = defaultdict(list), set()
+    calls = defaultdict(list)
     for package in county.packages:
         for planned in planned_visits(package, first, last, county.tz):
-            key = (package.id, planned.planned_start)
-            if planned.planned_start > county.now or key in seen:
-                continue  # later visits are the generator's; a spring-gap twin is one visit
-            seen.add(key)
+            if planned.planned_start > county.now:
+                continue  # later visits are the generator's
             calls[planned.local_date].append(Call(
                 uuid.uuid4(), package, planned.planned_start, planned.planned_end,
                 planned.duration_min, planned.carers_required, planned))
@@ -122,6 +120,7 @@ def _past_visit(county: DemoCounty, rng, spots: Spots, call: Call, outcome, rows
         contract_id=package.contract.id,
         schedule_line_id=planned.schedule_line_id, planned_start=planned.planned_start,
         planned_end=planned.planned_end, local_date=planned.local_date,
+        local_time=planned.local_time,
         duration_min=planned.duration_min, carers_required=planned.carers_required,
         priority=str(planned.priority), status="scheduled", cancel_reason=None)
     if outcome is None and not call.workers:  # nobody on the rota could go
@@ -133,7 +132,8 @@ def _past_visit(county: DemoCounty, rng, spots: Spots, call: Call, outcome, rows
     visit["status"], visit["cancel_reason"] = outcome.status, outcome.cancel_reason
     state = derive(visit, outcome.events)
     visit.update(status=state.status.value, actual_start=state.actual_start,
-                 actual_end=state.actual_end, delivered_minutes=state.delivered_minutes,
+                 actual_end=state.actual_end, delivered_seconds=state.delivered_seconds,
+                 delivered_minutes=state.delivered_minutes,
                  location_verified=state.location_verified, flags=state.flags)
     rows["visits"].append(visit)
     results = outcome.task_results

@@ -26,8 +26,8 @@ from backend.models.people import PinStatus, PinSuggestion, ServiceUser
 from backend.models.sessions import RefreshToken
 from backend.models.users import Role, User
 from backend.models.visits import (
-    LOCATION_ACCEPTED, EventKind, EventMethod, Visit, VisitAssignment, VisitEvent, VisitStatus,
-    VisitTask,
+    LOCATION_ACCEPTED, NOT_DELIVERED, EventKind, EventMethod, Visit, VisitAssignment, VisitEvent,
+    VisitStatus, VisitTask,
 )
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_FEEDBACK_SETTINGS", "QUESTIONS", "FeedbackLink", "FeedbackSettings",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
     "GoalStatus", "IdempotencyRecord", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule",
+    "NOT_DELIVERED",
     "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
     "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role",

@@ -1,7 +1,7 @@
 """Visits (planned attendances) and their append-only event log."""
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +11,7 @@ from backend.models.base import CreatedMixin, IdMixin, UTCDateTime, enum_type, u
 from backend.models.contracts import Priority
 from backend.models.packages import CarePackage
 from backend.models.users import User
+from backend.services.dates.clock import zone
 
 
 class VisitStatus(enum.StrEnum):
@@ -33,12 +34,28 @@ def _package_contract(context):
         sa.select(CarePackage.contract_id).where(CarePackage.id == package_id))
 
 
+def _wall_clock_start(context):
+    """Default for visits.local_time: the planned start on the local wall clock.
+
+    Visit generation passes the pattern's own time (which the spring change may have
+    moved the instant away from); this keeps any other insert correct.
+    """
+    start = context.get_current_parameters()["planned_start"]
+    if start.tzinfo is None:  # already bound as naive UTC
+        start = start.replace(tzinfo=UTC)
+    return start.astimezone(zone()).time()
+
+
 class Visit(IdMixin, CreatedMixin, db.Model):
     """One planned attendance. Actual times and flags are a cache of the events."""
 
     __tablename__ = "visits"
     __table_args__ = (
-        sa.UniqueConstraint("package_id", "planned_start", name="uq_visit_package_start"),
+        # One visit per call of the pattern: a package's call is its local day and the
+        # wall-clock time the pattern asks for, not the instant (two calls may share an
+        # instant in the spring gap; see services/rota/schedule.py).
+        sa.UniqueConstraint("package_id", "local_date", "local_time",
+                            name="uq_visit_package_local_slot"),
         sa.Index("ix_visits_planned_start_status", "planned_start", "status"),
         # Monitoring scans "still scheduled, past its start" and "still open, past its end".
         sa.Index("ix_visits_status_planned_start", "status", "planned_start"),
@@ -58,8 +75,10 @@ class Visit(IdMixin, CreatedMixin, db.Model):
         sa.ForeignKey("schedule_lines.id", ondelete="SET NULL"))
     planned_start: Mapped[datetime] = mapped_column(UTCDateTime)
     planned_end: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The day the visit belongs to in the service's local time zone.
+    # The day the visit belongs to in the service's local time zone, and the wall-clock
+    # time its call was planned for that day (01:30 even on the night 01:30 is skipped).
     local_date: Mapped[date] = mapped_column(index=True)
+    local_time: Mapped[time] = mapped_column(default=_wall_clock_start)
     duration_min: Mapped[int]
     carers_required: Mapped[int] = mapped_column(default=1)
     priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
@@ -69,6 +88,9 @@ class Visit(IdMixin, CreatedMixin, db.Model):
     # Cache derived from events by services/attendance/visit_state.py.
     actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Carers' delivered seconds, summed, and shown as whole minutes half up (the one
+    # rule: services/attendance/delivered.py). Bills start from the seconds.
+    delivered_seconds: Mapped[int | None]
     delivered_minutes: Mapped[int | None]
     location_verified: Mapped[bool | None]
     flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -182,3 +204,6 @@ class VisitEvent(IdMixin, db.Model):
 
 # A correction with this resolution accepts the worker's location as in the home.
 LOCATION_ACCEPTED = "location_accepted"
+# A correction with this resolution says the worker did not deliver the visit: their
+# time counts as nothing delivered (services/attendance/delivered.py).
+NOT_DELIVERED = "not_delivered"

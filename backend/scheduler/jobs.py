@@ -1,4 +1,4 @@
-"""The scheduler's jobs. Each runs in its own app context, holds the lease, commits once.
+"""The scheduler's jobs. Each runs in its own app context and unit of work, under the lease.
 
 The app is passed in by the process that runs the jobs; nothing here builds one.
 """
@@ -10,6 +10,7 @@ from flask import Flask
 from backend.extensions import db
 from backend.scheduler.lease import hold_lease
 from backend.services.dates import clock
+from backend.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +57,18 @@ def run_job(app: Flask, name: str, holder: str) -> dict | None:
     """Run one job under the lease in a fresh app context; None when another holder acts."""
     with app.app_context():
         try:
-            if not hold_lease(holder, clock.now(), app.config["SCHEDULER_LEASE_SECONDS"]):
-                db.session.rollback()
-                log.info("%s skipped: another scheduler holds the lease", name)
-                return None
-            summary = JOBS[name]()
-            db.session.commit()
-            log.info("%s done: %s", name, summary)
-            return summary
+            # The lease renewal and the job's work are one unit of work: a rival waits
+            # on the renewed lease row (PostgreSQL) until the job commits.
+            with unit_of_work() as work:
+                if not hold_lease(holder, clock.now(), app.config["SCHEDULER_LEASE_SECONDS"]):
+                    work.discard()
+                    log.info("%s skipped: another scheduler holds the lease", name)
+                    return None
+                summary = JOBS[name]()
         except Exception:
-            db.session.rollback()
             log.exception("%s failed; it will run again at its next tick", name)
             raise
         finally:
             db.session.remove()
+        log.info("%s done: %s", name, summary)
+        return summary

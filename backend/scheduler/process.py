@@ -12,14 +12,15 @@ from backend.extensions import db
 from backend.scheduler.jobs import JOBS, run_job
 from backend.scheduler.lease import new_holder_id, release_lease
 from backend.services.dates import clock
+from backend.unit_of_work import unit_of_work
 
 scheduler_cli = AppGroup("scheduler", help="Run the monitoring scheduler (one process only).")
 
 
 def _release(app, holder: str) -> None:
     with app.app_context():
-        release_lease(holder, clock.now())
-        db.session.commit()
+        with unit_of_work():
+            release_lease(holder, clock.now())
         db.session.remove()
 
 

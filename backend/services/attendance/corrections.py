@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.extensions import db
 from backend.models import (
-    LOCATION_ACCEPTED, EventKind, EventMethod, Role, User, Visit, VisitEvent, VisitStatus,
+    LOCATION_ACCEPTED, NOT_DELIVERED, EventKind, EventMethod, Role, User, Visit, VisitEvent,
+    VisitStatus,
 )
 from backend.services.attendance import event_log, pipeline, visit_state
 from backend.services.database import transactions
@@ -41,7 +42,7 @@ class CorrectionResolution(enum.StrEnum):
     CONFIRMED_BY_CARER_TIMESHEET = "confirmed_by_carer_timesheet"
     CONFIRMED_BY_ROTA = "confirmed_by_rota"
     LOCATION_ACCEPTED = LOCATION_ACCEPTED  # the location counts as in the home
-    NOT_DELIVERED = "not_delivered"
+    NOT_DELIVERED = NOT_DELIVERED  # the worker's time counts as nothing delivered
 
 
 def locks_at(visit: Visit) -> datetime:
@@ -101,7 +102,7 @@ def correction_event(visit_id, events: list, worker_id, recorded_by_id,
     if start is not None and start > now or end is not None and end > now:
         raise Invalid("A corrected time cannot be in the future.", field="corrected_end")
     previous = _latest(events, worker_id)
-    after = visit_state.WorkerTimes(start=start, end=end)
+    after = before.corrected(corrected_start, corrected_end, resolution_code)
     return dict(
         id=uuid.uuid4(), visit_id=visit_id, worker_id=worker_id, recorded_by_id=recorded_by_id,
         kind=EventKind.CORRECTION, device_time=now, server_time=now, lat=None, lon=None,

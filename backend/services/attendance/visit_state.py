@@ -2,15 +2,19 @@
 
 The columns on Visit are a cache of `derive()`; `refresh()` rewrites the cache.
 Per worker: the latest correction's times win over check-in/check-out device times.
+Delivered time is counted in seconds and shown in minutes as delivered.py defines.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.extensions import db
-from backend.models import LOCATION_ACCEPTED, EventKind, Visit, VisitEvent, VisitStatus
+from backend.models import (
+    LOCATION_ACCEPTED, NOT_DELIVERED, EventKind, Visit, VisitEvent, VisitStatus,
+)
+from backend.services.attendance import delivered
 
 
 @dataclass
@@ -21,13 +25,30 @@ class WorkerTimes:
     end: datetime | None = None
     verified: bool | None = None
     flags: set[str] = field(default_factory=set)
+    not_delivered: bool = False  # a correction said this worker did not deliver the visit
+
+    @property
+    def seconds(self) -> int | None:
+        """Whole seconds delivered by this worker, when both ends are known (none when a
+        correction says they did not deliver the visit)."""
+        if self.not_delivered:
+            return 0
+        return delivered.carer_seconds(self.start, self.end)
 
     @property
     def minutes(self) -> int | None:
-        """Whole minutes delivered by this worker, when both ends are known."""
-        if self.start is None or self.end is None or self.end < self.start:
-            return None
-        return round((self.end - self.start).total_seconds() / 60)
+        """This worker's delivered time shown as whole minutes (half up)."""
+        return delivered.shown_minutes(self.seconds)
+
+    def corrected(self, start: datetime | None, end: datetime | None,
+                  resolution_code: str | None) -> "WorkerTimes":
+        """These times as a correction leaves them: its times replace theirs; "not
+        delivered" holds until a later correction with times and other evidence."""
+        timed = start is not None or end is not None
+        return replace(
+            self, start=start or self.start, end=end or self.end,
+            verified=True if resolution_code == LOCATION_ACCEPTED else self.verified,
+            not_delivered=resolution_code == NOT_DELIVERED or (self.not_delivered and not timed))
 
 
 @dataclass
@@ -37,6 +58,7 @@ class VisitState:
     status: VisitStatus
     actual_start: datetime | None
     actual_end: datetime | None
+    delivered_seconds: int | None
     delivered_minutes: int | None
     location_verified: bool | None
     flags: list[str]
@@ -55,12 +77,8 @@ def worker_times(events: list[VisitEvent]) -> dict:
         elif event.kind == EventKind.CHECK_OUT:
             times.end = times.end or event.device_time
         elif event.kind == EventKind.CORRECTION:
-            if event.corrected_start is not None:
-                times.start = event.corrected_start
-            if event.corrected_end is not None:
-                times.end = event.corrected_end
-            if event.resolution_code == LOCATION_ACCEPTED:
-                times.verified = True
+            workers[event.worker_id] = times.corrected(
+                event.corrected_start, event.corrected_end, event.resolution_code)
     return workers
 
 
@@ -71,7 +89,8 @@ def derive(visit: Visit, events: list[VisitEvent] | None = None) -> VisitState:
     attended = {w: t for w, t in workers.items() if t.start is not None}
     starts = [t.start for t in attended.values()]
     ends = [t.end for t in attended.values() if t.end is not None]
-    minutes = [t.minutes for t in attended.values() if t.minutes is not None]
+    seconds = [t.seconds for t in attended.values() if t.seconds is not None]
+    delivered_seconds = sum(seconds) if seconds else None
     verdicts = [t.verified for t in attended.values()]
     flags = sorted(set().union(*(t.flags for t in attended.values())) if attended else set())
 
@@ -95,7 +114,8 @@ def derive(visit: Visit, events: list[VisitEvent] | None = None) -> VisitState:
         status=status,
         actual_start=min(starts) if starts else None,
         actual_end=max(ends) if ends and len(ends) == len(attended) else None,
-        delivered_minutes=sum(minutes) if minutes else None,
+        delivered_seconds=delivered_seconds,
+        delivered_minutes=delivered.shown_minutes(delivered_seconds),
         location_verified=location_verified,
         flags=flags,
         workers=workers,
@@ -111,8 +131,8 @@ STATE_READ = sa.select(
 ).select_from(Visit.__table__.outerjoin(VisitEvent.__table__, VisitEvent.visit_id == Visit.id)
               ).where(Visit.id == sa.bindparam("visit_id"))
 _UPDATE_STATE = sa.update(Visit.__table__).where(Visit.__table__.c.id == sa.bindparam("visit"))
-_CACHED = ("status", "actual_start", "actual_end", "delivered_minutes", "location_verified",
-           "flags")
+_CACHED = ("status", "actual_start", "actual_end", "delivered_seconds", "delivered_minutes",
+           "location_verified", "flags")
 STATE_COLUMNS = (*_CACHED, "review_pending")  # what refresh() and write() rewrite
 
 

@@ -11,18 +11,23 @@ length the shortest rate is paid pro rata (15 min -> 410p); above the longest,
 the longest rate pro rata (90 min -> 2130p). Floor and ceiling hourly rates then
 bound the amount: floor x minutes / 60 <= amount <= ceiling x minutes / 60.
 
-Order of the rule, per carer billed: the basis gives raw minutes (planned,
-actual, or actual capped at planned); rounding to the unit (up, down, nearest;
-halves round up); "complete units only" always rounds down; a delivered call
-below the minimum billable duration is raised to the minimum; then the price.
-Double-ups: each_worker bills every attending carer's time, once bills the
-longest-attending carer's time only.
+Order of the rule, per carer billed (a carer who attended: a double-up with one
+carer there bills one carer, whatever the basis): the basis gives the raw time in
+seconds (planned minutes x 60, the carer's delivered seconds, or those capped at
+planned; attendance/delivered.py defines delivered seconds); the seconds are
+rounded once to the contract's unit (up, down, nearest; halves round up), never
+from minutes already rounded; "complete units only" counts only the units the
+carer completed, floor(seconds / unit seconds), so 14 min 44 s is no 15-minute
+unit; a delivered call below the minimum billable duration is raised to the
+minimum; then the price. Double-ups: each_worker bills every attending carer's
+time, once bills the longest-attending carer's time only.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from backend.models import BillingBasis, Contract, DoubleUpRule, Rounding
+from backend.services.attendance.delivered import as_text, shown_minutes
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,10 @@ class BillingTerms:
 
 @dataclass(frozen=True)
 class Bill:
-    """One visit's bill: raw and billed carer-minutes, the amount, and the rule in words."""
+    """One visit's bill: raw time (in seconds, and shown in minutes) beside the billed
+    carer-minutes, the amount, and the rule in words."""
 
+    raw_seconds: int
     raw_minutes: int
     billed_minutes: int
     amount_pence: int
@@ -76,16 +83,14 @@ def round_half_up(amount: Fraction) -> int:
     return int((amount + Fraction(1, 2)) // 1)
 
 
-def round_minutes(minutes: int, unit: int, rounding: Rounding, complete_only: bool) -> int:
-    """Minutes rounded to a whole number of units."""
-    whole, part = divmod(minutes, unit)
-    if part == 0:
-        return minutes
-    if complete_only or rounding == Rounding.DOWN:
-        return whole * unit
-    if rounding == Rounding.UP or 2 * part >= unit:
-        return (whole + 1) * unit
-    return whole * unit
+def round_to_units(seconds: int, unit_min: int, rounding: Rounding,
+                   complete_only: bool) -> int:
+    """A carer's seconds as billed minutes: a whole number of units, rounded once."""
+    whole, part = divmod(seconds, unit_min * 60)
+    if part and not (complete_only or rounding == Rounding.DOWN) and (
+            rounding == Rounding.UP or 2 * part >= unit_min * 60):
+        whole += 1
+    return whole * unit_min
 
 
 def call_rate_price(minutes: int, rates: tuple[tuple[int, int], ...]) -> Fraction:
@@ -122,35 +127,40 @@ def _price(minutes: int, terms: BillingTerms) -> tuple[Fraction, str]:
     return amount, words
 
 
-def _carer_minutes(terms: BillingTerms, planned_min: int, carers_required: int,
-                   worker_minutes: list[int]) -> tuple[list[int], str]:
-    if terms.basis == BillingBasis.PLANNED:
-        minutes, words = [planned_min] * max(carers_required, 1), f"planned {planned_min} min"
+def _carer_seconds(terms: BillingTerms, planned_min: int, carers_required: int,
+                   worker_seconds: list[int]) -> tuple[list[int], str]:
+    planned = planned_min * 60
+    if terms.basis == BillingBasis.PLANNED:  # the plan, for each carer who attended
+        required = max(carers_required, 1)
+        attended = min(len(worker_seconds), required)
+        seconds, words = [planned] * attended, f"planned {planned_min} min"
+        if attended < required:
+            words += f" ({attended} of {required} carers attended)"
     elif terms.basis == BillingBasis.ACTUAL:
-        minutes, words = list(worker_minutes), "actual"
+        seconds, words = list(worker_seconds), "actual"
     else:
-        minutes = [min(m, planned_min) for m in worker_minutes]
+        seconds = [min(s, planned) for s in worker_seconds]
         words = f"actual capped at planned {planned_min} min"
-    if len(minutes) > 1 and terms.double_up == DoubleUpRule.ONCE:
-        return [max(minutes)], words + f"; double-up billed once ({len(minutes)} carers)"
-    if len(minutes) > 1:
-        words += f"; double-up, each of {len(minutes)} carers billed"
-    return minutes, words
+    if len(seconds) > 1 and terms.double_up == DoubleUpRule.ONCE:
+        return [max(seconds)], words + f"; double-up billed once ({len(seconds)} carers)"
+    if len(seconds) > 1:
+        words += f"; double-up, each of {len(seconds)} carers billed"
+    return seconds, words
 
 
 def bill_visit(terms: BillingTerms, planned_min: int, carers_required: int,
-               worker_minutes: list[int] | None, not_billed_because: str | None = None) -> Bill:
-    """The bill for one visit; worker_minutes are each attending carer's whole minutes."""
-    if not_billed_because or not worker_minutes:
-        return Bill(0, 0, 0, "", f"Not billed: {not_billed_because or 'no delivered time'}")
-    minutes, basis_words = _carer_minutes(terms, planned_min, carers_required, worker_minutes)
+               worker_seconds: list[int] | None, not_billed_because: str | None = None) -> Bill:
+    """The bill for one visit; worker_seconds are each attending carer's delivered seconds."""
+    if not_billed_because or not worker_seconds:
+        return Bill(0, 0, 0, 0, "", f"Not billed: {not_billed_because or 'no delivered time'}")
+    seconds, basis_words = _carer_seconds(terms, planned_min, carers_required, worker_seconds)
     total, billed, parts = Fraction(0), 0, []
-    for raw in minutes:
-        rounded = round_minutes(raw, terms.unit_min, terms.rounding, terms.complete_units_only)
-        words = f"{raw} min"
-        if rounded != raw:
+    for raw in seconds:
+        rounded = round_to_units(raw, terms.unit_min, terms.rounding, terms.complete_units_only)
+        words = as_text(raw)
+        if rounded * 60 != raw:
             how = "complete units only" if terms.complete_units_only else terms.rounding.value
-            words += f" -> {rounded} ({how}, {terms.unit_min}-min units)"
+            words += f" -> {rounded} min ({how}, {terms.unit_min}-min units)"
         if raw > 0 and rounded < terms.minimum_min:
             rounded = terms.minimum_min
             words += f" -> {rounded} (minimum billable {terms.minimum_min} min)"
@@ -162,4 +172,5 @@ def bill_visit(terms: BillingTerms, planned_min: int, carers_required: int,
             if terms.call_rates else f"{pounds(terms.hourly_rate_pence)}/h")
     amount_pence = round_half_up(total)
     rule = f"{basis_words}: " + " | ".join(parts) + f". Amount {pounds(amount_pence)}."
-    return Bill(sum(minutes), billed, amount_pence, rate, rule)
+    raw = sum(seconds)
+    return Bill(raw, shown_minutes(raw), billed, amount_pence, rate, rule)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from itertools import chain
 
 from backend.models import User
+from backend.services.attendance.delivered import as_text
 from backend.services.audit.payment import billed_visits, visit_line
 from backend.services.dates.periods import Period
 
@@ -129,9 +130,9 @@ def corrections_csv(report: dict) -> Iterator[str]:
 
 
 ACTUALS_HEADER = ["Visit ID", "Council client reference", "Provider", "Funder", "Date",
-                  "Planned start", "Status", "Planned minutes", "Actual minutes", "Raw minutes",
-                  "Billed minutes", "Rate", "Amount (£)", "Location verified", "Flags",
-                  "Billing rule"]
+                  "Planned start", "Status", "Planned minutes", "Actual minutes", "Raw time",
+                  "Raw minutes", "Billed minutes", "Rate", "Amount (£)", "Location verified",
+                  "Flags", "Billing rule"]
 
 
 def actuals_csv(user: User, period: Period, provider_id=None) -> Iterator[str]:
@@ -143,7 +144,8 @@ def actuals_csv(user: User, period: Period, provider_id=None) -> Iterator[str]:
             line = visit_line(row, bill)
             yield [line["visit_id"], line["council_ref"], line["provider"], line["funder"],
                    line["date"], line["planned_start"], line["status"], line["planned_minutes"],
-                   line["actual_minutes"], line["raw_minutes"], line["billed_minutes"],
+                   line["actual_minutes"], as_text(line["raw_seconds"]), line["raw_minutes"],
+                   line["billed_minutes"],
                    line["rate"], pounds(line["amount_pence"]), line["location_verified"],
                    line["flags"], line["rule"]]
 

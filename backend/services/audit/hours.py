@@ -19,7 +19,7 @@ from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import (
     Grouping, entity_column, entity_labels, package_criteria, time_column,
 )
-from backend.services.database.sql_time import days_between, greatest, least
+from backend.services.database.dialect import days_between, greatest, least
 from backend.services.dates import clock
 from backend.services.monitoring import rules
 

@@ -1,10 +1,11 @@
 """Payment per visit and in totals, streamed from the database with constant memory.
 
 The rule is billing.bill_visit, applied once per visit: per-visit rows and totals
-come from the same function, so they cannot disagree. Totals are summed while
-streaming (the rule's rounding, call-rate interpolation and floor/ceiling are not
-worth duplicating in SQL); memory stays flat because rows are read in batches
-from a server-side cursor and never held.
+come from the same function, so they cannot disagree. What each bill starts from
+(carers' delivered seconds, or why nothing is billed) is decided in bill_inputs.py.
+Totals are summed while streaming (the rule's rounding, call-rate interpolation
+and floor/ceiling are not worth duplicating in SQL); memory stays flat because
+rows are read in batches from a server-side cursor and never held.
 """
 from collections import defaultdict
 from collections.abc import Iterator
@@ -14,14 +15,11 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import (
-    CallRate, CarePackage, Contract, Organisation, ServiceUser, User, Visit, VisitEvent,
-    VisitStatus,
-)
+from backend.models import CallRate, CarePackage, Contract, Organisation, ServiceUser, User, Visit
+from backend.services.audit import bill_inputs
 from backend.services.audit.billing import Bill, BillingTerms, bill_visit
 from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import Grouping, entity_labels, package_criteria
-from backend.services.attendance.visit_state import worker_times
 
 BATCH = 2000
 Funder = sa.orm.aliased(Organisation, name="funder")
@@ -31,7 +29,8 @@ Provider = sa.orm.aliased(Organisation, name="provider")
 def _visits_query(user: User, period: Period, provider_id=None) -> sa.Select:
     return (
         sa.select(Visit.id, Visit.local_date, Visit.planned_start, Visit.duration_min,
-                  Visit.carers_required, Visit.status, Visit.delivered_minutes,
+                  Visit.carers_required, Visit.status, Visit.delivered_seconds,
+                  Visit.delivered_minutes,
                   Visit.location_verified, Visit.flags, CarePackage.id.label("package_id"),
                   CarePackage.contract_id, CarePackage.provider_id, CarePackage.funder_id,
                   CarePackage.service_user_id, ServiceUser.council_ref,
@@ -61,25 +60,6 @@ class _TermsCache:
         return self._terms[contract_id]
 
 
-def _double_up_minutes(visit_ids: list) -> dict:
-    """{visit id: [each attending worker's minutes]} from the events of some visits."""
-    if not visit_ids:
-        return {}
-    events: dict = defaultdict(list)
-    stmt = sa.select(VisitEvent).where(VisitEvent.visit_id.in_(visit_ids))
-    for event in db.session.scalars(stmt):
-        events[event.visit_id].append(event)
-    return {vid: [t.minutes for t in worker_times(evs).values() if t.minutes is not None]
-            for vid, evs in events.items()}
-
-
-def _why_not(row) -> str | None:
-    if row.status == VisitStatus.COMPLETED:
-        return None
-    return {VisitStatus.IN_PROGRESS: "visit still open (no check-out)",
-            VisitStatus.SCHEDULED: "not yet delivered"}.get(row.status, f"visit {row.status}")
-
-
 def billed_visits(user: User, period: Period, provider_id=None, limit: int | None = None,
                   offset: int = 0) -> Iterator[tuple]:
     """(row, Bill) for every visit in the period the user may see, streamed in batches.
@@ -93,23 +73,21 @@ def billed_visits(user: User, period: Period, provider_id=None, limit: int | Non
 
 
 @lru_cache(maxsize=8192)
-def _bill(terms: BillingTerms, planned_min: int, carers: int, minutes: tuple,
+def _bill(terms: BillingTerms, planned_min: int, carers: int, seconds: tuple,
           why: str | None) -> Bill:
-    """bill_visit, remembered: a county's visits repeat a few hundred distinct cases."""
-    return bill_visit(terms, planned_min, carers, list(minutes), why)
+    """bill_visit, remembered: planned-basis bills and undelivered visits repeat a lot."""
+    return bill_visit(terms, planned_min, carers, list(seconds), why)
 
 
 def _stream(stmt) -> Iterator[tuple]:
     terms = _TermsCache()
     result = db.session.execute(stmt.execution_options(yield_per=BATCH))
     for batch in result.partitions():
-        doubles = _double_up_minutes([r.id for r in batch if r.carers_required > 1
-                                      and r.status == VisitStatus.COMPLETED])
+        inputs = bill_inputs.for_visits(batch)
         for row in batch:
-            minutes = doubles.get(row.id, ()) if row.carers_required > 1 else (
-                (row.delivered_minutes,) if row.delivered_minutes is not None else ())
+            seconds, why = inputs[row.id]
             yield row, _bill(terms(row.contract_id), row.duration_min, row.carers_required,
-                             tuple(minutes), _why_not(row))
+                             seconds, why)
 
 
 def visit_line(row, bill: Bill) -> dict:
@@ -119,7 +97,8 @@ def visit_line(row, bill: Bill) -> dict:
         "funder": row.funder, "date": row.local_date, "planned_start": row.planned_start,
         "status": str(row.status),
         "planned_minutes": row.duration_min * row.carers_required,
-        "actual_minutes": row.delivered_minutes, "raw_minutes": bill.raw_minutes,
+        "actual_minutes": row.delivered_minutes, "raw_seconds": bill.raw_seconds,
+        "raw_minutes": bill.raw_minutes,
         "billed_minutes": bill.billed_minutes, "rate": bill.rate,
         "amount_pence": bill.amount_pence, "rule": bill.rule,
         "location_verified": row.location_verified, "flags": list(row.flags or []),

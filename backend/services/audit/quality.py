@@ -23,7 +23,7 @@ from backend.models import (
 from backend.models.base import UTCDateTime
 from backend.services.attendance.geo import travel_minutes
 from backend.services.audit.report_scope import entity_labels, package_criteria
-from backend.services.database.sql_time import minutes_between, month_start
+from backend.services.database.dialect import minutes_between, month_start
 from backend.services.dates import clock
 from backend.services.dates.periods import Period
 from backend.services.monitoring import rules

@@ -10,7 +10,7 @@ from backend.models import (
     Area, CarePackage, Organisation, OrganisationKind, Role, ServiceUser, User,
 )
 from backend.services.identity.access import get_visible, visible
-from backend.services.database.sql_time import month_start, week_start
+from backend.services.database.dialect import month_start, week_start
 
 READERS = (Role.COMMISSIONER, Role.PROVIDER_MANAGER, Role.ADMIN)
 ENTITY_DIMENSIONS = ("provider", "funder", "package", "service_user", "area")
@@ -59,7 +59,7 @@ def entity_column(dimension: str):
 
 
 def time_column(dimension: str, local_date_column):
-    """The first day of the week or month a local date falls in (see sql_time)."""
+    """The first day of the week or month a local date falls in (see dialect.arithmetic)."""
     return (week_start if dimension == "week" else month_start)(local_date_column)
 
 

@@ -15,7 +15,7 @@ from backend.extensions import db
 from backend.models import QUESTIONS, Feedback, Organisation, Role, User
 from backend.services.dates import clock
 from backend.services.identity.access import visible
-from backend.services.feedback.submission import providers_for
+from backend.services.feedback.providers import providers_for
 from backend.services.feedback.settings import settings_for
 
 Z_95 = 1.959963984540054

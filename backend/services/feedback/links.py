@@ -19,6 +19,7 @@ from backend.errors import DomainError, Forbidden, Invalid, NotFound
 from backend.extensions import db
 from backend.models import FeedbackLink, Role, User
 from backend.services.dates import clock
+from backend.services.feedback.providers import providers_for
 from backend.services.feedback.settings import settings_for
 
 # No 0/O, 1/I/L, 5/S or 2/Z: easy to read aloud and to type from paper.
@@ -73,8 +74,6 @@ def sign_code(code: str) -> str:
 def issue_link(user: User, provider_id: uuid.UUID | None = None, valid_days: int | None = None,
                label: str = "", now: datetime | None = None) -> IssuedLink:
     """A commissioner issues a one-time link, optionally for one provider they contract with."""
-    from backend.services.feedback.submission import providers_for
-
     if user.role not in (Role.COMMISSIONER, Role.ADMIN):
         raise Forbidden("Only commissioners issue feedback links.")
     now = now or clock.now()

@@ -13,18 +13,10 @@ import sqlalchemy as sa
 
 from backend.errors import Forbidden, Invalid
 from backend.extensions import db
-from backend.models import (
-    QUESTIONS,
-    CarePackage,
-    Contract,
-    Feedback,
-    Organisation,
-    Role,
-    ServiceUser,
-    User,
-)
+from backend.models import QUESTIONS, CarePackage, Feedback, Organisation, Role, ServiceUser, User
 from backend.services.dates import clock
 from backend.services.feedback.links import CODE_ALPHABET, find_link, spend_link
+from backend.services.feedback.providers import link_providers, providers_for
 from backend.services.feedback.safety import screen_for_safeguarding
 from backend.services.feedback.settings import settings_for
 from backend.services.database.transactions import hold
@@ -38,19 +30,6 @@ class Submission:
 
     feedback: Feedback
     updated: bool
-
-
-def providers_for_commissioner(commissioner_id: uuid.UUID) -> list[Organisation]:
-    """Providers a commissioner organisation holds contracts with, by name."""
-    return list(db.session.scalars(
-        sa.select(Organisation).where(Organisation.id.in_(
-            sa.select(Contract.provider_id).where(Contract.funder_id == commissioner_id)))
-        .order_by(Organisation.name)))
-
-
-def providers_for(user: User) -> list[Organisation]:
-    """Providers a panel member or commissioner may give or issue feedback about."""
-    return providers_for_commissioner(user.organisation_id)
 
 
 def _rating(value, name: str, required: bool, errors: dict) -> int | None:
@@ -188,13 +167,6 @@ def submit_feedback(user: User, answers: dict, now: datetime | None = None) -> S
     clean = clean_answers(answers, providers_for(user), settings.max_text_chars)
     return _store(clean, user, user.organisation_id,
                   timedelta(hours=settings.update_window_hours), now)
-
-
-def link_providers(link) -> list[Organisation]:
-    """The providers a link's holder may answer about."""
-    if link.provider_id is not None:
-        return [link.provider]
-    return providers_for_commissioner(link.commissioner_id)
 
 
 def submit_via_link(code_or_token: str, answers: dict, now: datetime | None = None) -> Submission:

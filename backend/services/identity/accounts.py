@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from backend.errors import Conflict, Invalid, Unauthorized
+from backend.errors import Conflict, Invalid, SignInRefused
 from backend.extensions import db
 from backend.models import Organisation, OrganisationKind, Role, User
 from backend.services.dates import clock
@@ -44,11 +44,11 @@ def create_user(username: str, password: str, role, organisation: Organisation,
     return user
 
 
-def authenticate(username: str, password: str) -> User | Unauthorized:
-    """The active user with these credentials, or the refusal to raise.
+def authenticate(username: str, password: str) -> User:
+    """The active user with these credentials; SignInRefused otherwise.
 
-    Failures are counted (and lock the account after too many), so the caller
-    commits before raising a refusal: a rollback would forget the failure.
+    Failures are counted (and lock the account after too many), and the count stands
+    although the sign-in is refused: SignInRefused keeps its unit of work's changes.
     """
     global _DUMMY_HASH
     user = db.session.scalar(
@@ -58,16 +58,16 @@ def authenticate(username: str, password: str) -> User | Unauthorized:
         # Spend the same time as a real check so timing does not reveal usernames.
         _DUMMY_HASH = _DUMMY_HASH or hash_password("not-a-real-password")
         verify_password(_DUMMY_HASH, password or "")
-        return Unauthorized("Wrong username or password.")
+        raise SignInRefused("Wrong username or password.")
     if user.locked_until and user.locked_until > now:
-        return Unauthorized("Too many failed sign-ins; try again in a few minutes.",
+        raise SignInRefused("Too many failed sign-ins; try again in a few minutes.",
                            code="account_locked")
     if not verify_password(user.password_hash, password or ""):
         user.failed_sign_ins += 1
         if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
             user.locked_until = now + LOCKOUT
             user.failed_sign_ins = 0
-        return Unauthorized("Wrong username or password.")
+        raise SignInRefused("Wrong username or password.")
     user.failed_sign_ins = 0
     user.locked_until = None
     if needs_rehash(user.password_hash):

@@ -6,8 +6,9 @@ holders (a thief, or a copy): the whole family is revoked, so both must sign in
 again. The exception is a client retrying within a few seconds because it lost
 the response: it gets the very same successor back, as long as nobody used it yet.
 
-Refusals that change state (a revoked family, a counted failed sign-in) are
-returned rather than raised, so the caller commits before answering.
+Refusals are raised as SignInRefused: what they recorded (a revoked family, a
+counted failed sign-in) stands when the request ends, where other refusals undo
+their request's writes.
 """
 import uuid
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from backend.errors import Unauthorized
+from backend.errors import SignInRefused, Unauthorized
 from backend.extensions import db
 from backend.models import AuditEntry, RefreshToken, User
 from backend.services.dates import clock
@@ -38,8 +39,8 @@ class SignedIn:
     token_type: str = "Bearer"
 
 
-def _refusal(message: str, code: str = "invalid_token") -> Unauthorized:
-    return Unauthorized(message, code=code)
+def _refusal(message: str, code: str = "invalid_token") -> SignInRefused:
+    return SignInRefused(message, code=code)
 
 
 def _mint(row: RefreshToken) -> str:
@@ -65,12 +66,9 @@ def _signed_in(user: User, row: RefreshToken) -> SignedIn:
 
 
 def sign_in(username: str, password: str, device_id: str | None = None,
-            now: datetime | None = None) -> SignedIn | Unauthorized:
-    """A new session (token pair) for valid credentials, or the refusal to raise after commit."""
-    result = authenticate(username, password)
-    if isinstance(result, Unauthorized):
-        return result
-    return start_session(result, device_id, now)
+            now: datetime | None = None) -> SignedIn:
+    """A new session (token pair) for valid credentials; SignInRefused otherwise."""
+    return start_session(authenticate(username, password), device_id, now)
 
 
 def start_session(user: User, device_id: str | None = None,
@@ -108,24 +106,25 @@ def _parse_id(value) -> uuid.UUID | None:
         return None
 
 
-def refresh(token: str, now: datetime | None = None) -> SignedIn | Unauthorized:
-    """Rotate a refresh token: a new pair, or the refusal to raise after commit."""
+def refresh(token: str, now: datetime | None = None) -> SignedIn:
+    """Rotate a refresh token: a new pair; SignInRefused if it may not be used (a token
+    presented twice ends its whole sign-in, and that stands)."""
     now = now or clock.now()
     claims = tokens.decode(token, "refresh")
     token_id = _parse_id(claims["jti"])
     claimed = token_id is not None and _claim(token_id, now)
     row = db.session.get(RefreshToken, token_id, populate_existing=True) if token_id else None
     if row is None or str(row.user_id) != claims["sub"]:
-        return _refusal("The refresh token is not valid.")
+        raise _refusal("The refresh token is not valid.")
     user = db.session.get(User, row.user_id)
     if row.revoked_at is not None or not user.active:
-        return _refusal("This sign-in has ended; sign in again.", "session_revoked")
+        raise _refusal("This sign-in has ended; sign in again.", "session_revoked")
     if claimed:
         successor = _new_refresh(row.user_id, row.family_id, row.device_id, now)
         row.replaced_by_id = successor.id
         return _signed_in(user, successor)
     if row.used_at is None:  # not used, not revoked, yet not claimable: expired
-        return _refusal("Your session has expired; sign in again.", "token_expired")
+        raise _refusal("Your session has expired; sign in again.", "token_expired")
     successor = db.session.get(RefreshToken, row.replaced_by_id) if row.replaced_by_id else None
     if (now - row.used_at <= REUSE_GRACE and successor is not None
             and successor.used_at is None and successor.revoked_at is None):
@@ -134,7 +133,7 @@ def refresh(token: str, now: datetime | None = None) -> SignedIn | Unauthorized:
     db.session.add(AuditEntry(user_id=row.user_id, action="refresh_token_reused",
                               object_type="refresh_family", object_id=row.family_id.hex,
                               details={"device_id": row.device_id, "token": row.id.hex}))
-    return _refusal("This refresh token was already used, so the sign-in has been ended "
+    raise _refusal("This refresh token was already used, so the sign-in has been ended "
                     "for safety; sign in again.", "refresh_token_reused")
 
 

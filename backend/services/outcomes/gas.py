@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from backend.extensions import db
@@ -72,25 +70,12 @@ def person_t_score(goals: list[Goal], attainments: dict[uuid.UUID, int]) -> floa
 
 
 def t_score_sql(sum_wx, sum_w2, sum_w):
-    """The same formula as t_score(), as a SQL expression over per-person sums."""
+    """The same formula as t_score(), as a SQL expression over per-person sums.
+
+    SQLite builds without math functions get their sqrt() from dialect.connections.
+    """
     denominator = sa.func.sqrt((1 - RHO) * sa.cast(sum_w2, sa.Float)
                                + RHO * sa.cast(sum_w, sa.Float) * sum_w)
     t = 50 + 10 * sa.cast(sum_wx, sa.Float) / denominator
     # Rounded to 6 places so that, e.g., one goal at +1 bands as 60, not 59.9999999.
     return sa.cast(sa.func.round(sa.cast(t, sa.Numeric), 6), sa.Float)
-
-
-# --- SQLite only ---------------------------------------------------------------------
-# sqrt() is built into PostgreSQL, and into SQLite only when compiled with its math
-# functions; where it is missing, supply it so the T-score runs in SQL on both.
-@event.listens_for(Engine, "connect")
-def _sqlite_sqrt(dbapi_connection, _record):
-    """Give SQLite connections a sqrt() if their build lacks one."""
-    if not type(dbapi_connection).__module__.startswith("sqlite3"):
-        return
-    try:
-        dbapi_connection.execute("SELECT sqrt(4)").fetchone()
-    except Exception:  # sqlite3.OperationalError: no such function
-        dbapi_connection.create_function(
-            "sqrt", 1, lambda v: None if v is None or v < 0 else math.sqrt(v),
-            deterministic=True)

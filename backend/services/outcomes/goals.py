@@ -20,6 +20,7 @@ from backend.models import (
     Visit,
     VisitEvent,
 )
+from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.reference import validation
@@ -146,7 +147,7 @@ def correct_progress(user: User, goal_id, supersedes_id, score, note: str | None
     event = db.session.get(VisitEvent, original.event_id) if original.event_id else None
     # The correction describes the same moment, so the series keeps its shape.
     try:
-        with db.session.begin_nested():  # a concurrent correction of the same entry loses
+        with transactions.savepoint():  # a concurrent correction of the same entry loses
             entry = record_progress(goal, user, score, note=note, visit=visit, event=event,
                                     supersedes=original, recorded_at=original.recorded_at)
     except IntegrityError:

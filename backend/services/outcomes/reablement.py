@@ -21,6 +21,7 @@ from backend.models import (
     ServiceUser,
     User,
 )
+from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.reference import validation
@@ -106,7 +107,7 @@ def start_episode(user: User, service_user_id, package_id, start_date: date,
         age_at_start=age_on(person.date_of_birth, start_date), created_by_id=user.id,
         created_at=now)
     try:
-        with db.session.begin_nested():  # a second start racing this one loses here
+        with transactions.savepoint():  # a second start racing this one loses here
             db.session.add(episode)
     except IntegrityError:
         raise Conflict("This person already has a reablement episode in progress.") from None

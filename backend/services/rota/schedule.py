@@ -1,4 +1,17 @@
-"""Expanding a package's weekly pattern into planned visits, in local time."""
+"""Expanding a package's weekly pattern into planned visits, in local time.
+
+A call is a schedule line on a local day: the person's 08:00 call on Monday is at
+08:00 on the wall clock on both sides of a clock change. Its instant follows the
+service's rule for wall-clock times (dates.clock.local_to_utc):
+- spring: a time the clocks skip (01:00-01:59 in Europe/London) moves forward to
+  the first valid time, the moment the clocks went forward (01:30 -> 02:00 BST);
+- autumn: a time in the repeated hour happens once, at its first occurrence.
+So two calls of one package can land on the same instant in the spring gap (01:30
+and 02:00 both at 02:00 BST). They stay two visits: a visit is identified by its
+package, local day and planned wall-clock time (PlannedVisit.local_date and
+local_time; visits.uq_visit_package_local_slot), never by its instant, and a
+time-critical call is never folded into another one.
+"""
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,6 +28,7 @@ class PlannedVisit:
 
     schedule_line_id: object
     local_date: date
+    local_time: time  # the wall-clock time the line asks for, even when skipped
     planned_start: datetime
     planned_end: datetime
     duration_min: int
@@ -38,9 +52,8 @@ def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
                    lines: Iterable[ScheduleLine] | None = None) -> Iterator[PlannedVisit]:
     """Visits the package's pattern asks for on each local day from first to last inclusive.
 
-    Honours the package's start and end dates and its suspensions. A call at a
-    wall-clock time that the spring change skips moves to the first valid time;
-    a call in the repeated autumn hour happens once.
+    Honours the package's start and end dates and its suspensions; clock changes as
+    the module says.
     """
     by_weekday: dict[int, list[ScheduleLine]] = {}
     for line in package.schedule if lines is None else lines:
@@ -56,7 +69,8 @@ def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
             for line in todays:
                 start = _start_instant(day, line.start_time, tz)
                 yield PlannedVisit(
-                    schedule_line_id=line.id, local_date=day, planned_start=start,
+                    schedule_line_id=line.id, local_date=day, local_time=line.start_time,
+                    planned_start=start,
                     planned_end=start + timedelta(minutes=line.duration_min),
                     duration_min=line.duration_min, carers_required=line.carers_required,
                     priority=line.priority, tasks=tuple(line.tasks or ()))

@@ -4,8 +4,10 @@ Idempotent: a second run creates nothing. Future visits that have not started
 (status scheduled, no events) follow the pattern: a slot the pattern no longer asks
 for is cancelled with an automatic reason (kept, so a phone that already has its
 id gets a clear answer), an automatically cancelled slot the pattern asks for again
-is reinstated, and a changed length or priority is updated in place. Assignments
-stay on every visit that keeps its slot. Past and started visits never change.
+is reinstated, and a changed length or priority is updated in place. A slot is a
+package's local day and planned wall-clock time (see rota/schedule.py: two calls in
+the spring gap share an instant but not a slot). Assignments stay on every visit
+that keeps its slot. Past and started visits never change.
 Bulk reads and Core inserts: 3,000 packages x 28 days runs in seconds on SQLite.
 """
 import uuid
@@ -53,17 +55,24 @@ def _active_packages(first, last, package_ids) -> list[CarePackage]:
     return list(db.session.scalars(query))
 
 
+def _slot(package_id, local_date, local_time) -> tuple:
+    """A visit's key: the package's call on a local day at a wall-clock time."""
+    return package_id, local_date, local_time
+
+
 def _existing(now: datetime, horizon_end: datetime, package_ids) -> dict:
-    """Future visits in the horizon keyed (package_id, planned_start), with whether started."""
+    """Future visits in the horizon keyed by slot, with whether started."""
     has_events = sa.exists().where(VisitEvent.visit_id == Visit.id)
     query = sa.select(
-        Visit.id, Visit.package_id, Visit.planned_start, Visit.status, Visit.cancel_reason,
+        Visit.id, Visit.package_id, Visit.local_date, Visit.local_time, Visit.planned_start,
+        Visit.status, Visit.cancel_reason,
         Visit.duration_min, Visit.carers_required, Visit.priority, Visit.schedule_line_id,
         has_events.label("started"),
     ).where(Visit.planned_start > now, Visit.planned_start < horizon_end)
     if package_ids is not None:
         query = query.where(Visit.package_id.in_(package_ids))
-    return {(row.package_id, row.planned_start): row for row in db.session.execute(query)}
+    return {_slot(row.package_id, row.local_date, row.local_time): row
+            for row in db.session.execute(query)}
 
 
 def _changeable(row) -> bool:
@@ -73,8 +82,10 @@ def _changeable(row) -> bool:
 
 
 def _same_shape(row, want: PlannedVisit) -> bool:
-    return (row.duration_min, row.carers_required, row.priority, row.schedule_line_id) == (
-        want.duration_min, want.carers_required, want.priority, want.schedule_line_id)
+    return (row.planned_start, row.duration_min, row.carers_required, row.priority,
+            row.schedule_line_id) == (want.planned_start, want.duration_min,
+                                      want.carers_required, want.priority,
+                                      want.schedule_line_id)
 
 
 def _wanted(packages, first, last, now, horizon_end, tz) -> dict:
@@ -82,8 +93,7 @@ def _wanted(packages, first, last, now, horizon_end, tz) -> dict:
     for package in packages:
         for want in planned_visits(package, first, last, tz):
             if now < want.planned_start < horizon_end:
-                # Two lines landing on one instant (spring gap) make one visit.
-                wanted.setdefault((package.id, want.planned_start), want)
+                wanted[_slot(package.id, want.local_date, want.local_time)] = want
     return wanted
 
 
@@ -92,7 +102,8 @@ def _new_rows(key, want: PlannedVisit, contract_id, at: datetime):
     visit = dict(id=visit_id, package_id=key[0], contract_id=contract_id,
                  schedule_line_id=want.schedule_line_id,
                  planned_start=want.planned_start, planned_end=want.planned_end,
-                 local_date=want.local_date, duration_min=want.duration_min,
+                 local_date=want.local_date, local_time=want.local_time,
+                 duration_min=want.duration_min,
                  carers_required=want.carers_required, priority=want.priority,
                  status=VisitStatus.SCHEDULED, flags=[], created_at=at)
     tasks = [dict(id=uuid.uuid4(), visit_id=visit_id, position=i, description=text[:200])
@@ -134,7 +145,8 @@ def generate_visits(now: datetime | None = None, horizon_days: int | None = None
             result.updated += row.status != VisitStatus.CANCELLED
             updates.append(dict(
                 b_id=row.id, b_status=VisitStatus.SCHEDULED, b_cancel_reason=None,
-                b_planned_end=want.planned_end, b_duration_min=want.duration_min,
+                b_planned_start=want.planned_start, b_planned_end=want.planned_end,
+                b_duration_min=want.duration_min,
                 b_carers_required=want.carers_required, b_priority=want.priority,
                 b_schedule_line_id=want.schedule_line_id))
     planned_ids = {p.id for p in packages}
@@ -150,8 +162,8 @@ def generate_visits(now: datetime | None = None, horizon_days: int | None = None
     return result
 
 
-_UPDATED = ("status", "cancel_reason", "planned_end", "duration_min", "carers_required",
-            "priority", "schedule_line_id")
+_UPDATED = ("status", "cancel_reason", "planned_start", "planned_end", "duration_min",
+            "carers_required", "priority", "schedule_line_id")
 
 
 def _write(new_visits, new_tasks, updates, cancels) -> None:

@@ -1,7 +1,8 @@
-"""DIALECT-SPECIFIC SQL lives here and nowhere else: time and date arithmetic.
+"""DIALECT-SPECIFIC: arithmetic on instants, dates and numbers, as SQL constructs.
 
-Each construct compiles to SQLite or PostgreSQL SQL, so reports keep one code
-path. Instants are stored as UTC (naive text on SQLite, timestamptz on PostgreSQL).
+Each construct compiles to SQLite's or PostgreSQL's own SQL when the statement is
+compiled, so a statement built once serves both. Instants are stored as UTC (naive
+ISO text on SQLite, timestamptz on PostgreSQL).
 """
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -9,7 +10,8 @@ from sqlalchemy.sql.expression import FunctionElement
 
 
 class minutes_between(FunctionElement):
-    """Minutes (fractional) from instant `start` to instant `end`: minutes_between(start, end)."""
+    """Minutes (fractional, may be negative) from instant `start` to instant `end`:
+    minutes_between(start, end)."""
 
     type = sa.Float()
     inherit_cache = True
@@ -132,3 +134,31 @@ def _least_pg(element, compiler, **kw):
 @compiles(least, "sqlite")
 def _least_sqlite(element, compiler, **kw):
     return f"min({compiler.process(element.clauses, **kw)})"
+
+
+# --- Call monitoring's rulebook (backend/services/monitoring/rules.py) -------------------
+
+class later_by_more_than(FunctionElement):
+    """SQL: instant `later` is more than `minutes` minutes after instant `earlier`:
+    later_by_more_than(earlier, later, minutes). NULL when an operand is NULL.
+
+    Exact on PostgreSQL (interval arithmetic); to the millisecond on SQLite, whose date
+    functions keep instants in whole milliseconds.
+    """
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "later_by_more_than"
+
+
+@compiles(later_by_more_than, "postgresql")
+def _later_by_more_than_pg(element, compiler, **kw):
+    earlier, later, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({later}) - ({earlier}) > ({minutes}) * INTERVAL '1 minute')"
+
+
+@compiles(later_by_more_than, "sqlite")
+def _later_by_more_than_sqlite(element, compiler, **kw):
+    earlier, later, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"(CAST(round((julianday({later}) - julianday({earlier})) * 86400000.0) "
+            f"AS INTEGER) > ({minutes}) * 60000)")
