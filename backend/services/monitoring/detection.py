@@ -246,9 +246,9 @@ def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
     `crossed_rows`: crossed_query's rows, read by the pass (none for a reaction).
     """
     values = scope.values
-    params = time_params(scope, values)
     found = list(crossed_rows)
     ids = scope.changed_ids
+    params = time_params(scope, values) if ids else {}
     for start in range(0, len(ids), CHUNK):
         found += db.session.execute(changed_query(values),
                                     dict(params, ids=list(ids[start:start + CHUNK]))).all()

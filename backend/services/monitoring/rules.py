@@ -73,11 +73,16 @@ CLOCK_KINDS = (AlertKind.MISSED, AlertKind.LATE, AlertKind.NO_CHECKOUT)
 # --- Tolerances ------------------------------------------------------------------------
 
 def fixed(value, type_=None):
-    """SQL: a value from code (a default tolerance, a status), rendered by SQLAlchemy into
-    the statement text rather than sent as a parameter; None is NULL."""
+    """SQL: a value from code (a default tolerance, a status) written into the statement as
+    SQLAlchemy renders it as a literal (quoting and escaping are SQLAlchemy's), once, when
+    the statement is built; None is NULL. The pass's statements are built once and run
+    every minute, so their constants are neither parameters to send nor literals to
+    render again at each run."""
     if value is None:
         return sa.null()
-    return sa.literal(value, type_, literal_execute=True)
+    literal = sa.literal(value, type_)
+    rendered = literal.compile(compile_kwargs={"literal_binds": True})
+    return sa.literal_column(str(rendered), literal.type)
 
 
 def with_rule(query, contract_id=Visit.contract_id, priority=Visit.priority):
