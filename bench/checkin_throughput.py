@@ -130,8 +130,10 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
                 if scenario == "on-time":
                     # A 15-minute call planned around now: checking in and out now is
                     # within every default tolerance, so no alert is due (the usual visit).
-                    # (A tenth of a second apart: a package has one visit per start.)
-                    begins = start - timedelta(minutes=5, seconds=(client * pairs + n) / 10)
+                    # (A tenth of a second apart: a package has one visit per start; and
+                    # off the whole second, so never on a background visit's start.)
+                    begins = start - timedelta(minutes=5,
+                                               seconds=(client * pairs + n) / 10 + 0.05)
                     planned = (begins, begins + timedelta(minutes=15), 15)
                 else:
                     # Later 30-minute calls: each check-out now is a short call and an early

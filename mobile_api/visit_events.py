@@ -10,6 +10,7 @@ from mobile_api.event_schemas import (
 from mobile_api.idempotency import HEADER_DOC, idempotent
 
 blp = Blueprint("visit_events", __name__, description="Attendance at a visit")
+# Schemas are given as instances: given a class, webargs builds a new one per request.
 
 
 def _answer(outcome: pipeline.Outcome):
@@ -20,7 +21,7 @@ def _answer(outcome: pipeline.Outcome):
 @blp.doc(security=[BEARER], parameters=[HEADER_DOC])
 @token_required(Role.CARE_WORKER)
 @idempotent
-@blp.arguments(CheckInSchema)
+@blp.arguments(CheckInSchema())
 @blp.response(201, EventResultSchema)
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def check_in(data, visit_id):
@@ -32,7 +33,7 @@ def check_in(data, visit_id):
 @blp.doc(security=[BEARER], parameters=[HEADER_DOC])
 @token_required(Role.CARE_WORKER)
 @idempotent
-@blp.arguments(CheckOutSchema)
+@blp.arguments(CheckOutSchema())
 @blp.response(201, EventResultSchema)
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def check_out(data, visit_id):
@@ -44,7 +45,7 @@ def check_out(data, visit_id):
 @blp.doc(security=[BEARER], parameters=[HEADER_DOC])
 @token_required(Role.CARE_WORKER)
 @idempotent
-@blp.arguments(NoAccessSchema)
+@blp.arguments(NoAccessSchema())
 @blp.response(201, EventResultSchema)
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def no_access(data, visit_id):

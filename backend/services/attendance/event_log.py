@@ -13,7 +13,7 @@ from backend.errors import Conflict
 from backend.extensions import db
 from backend.models import EventKind, VisitEvent
 from backend.services.database.dialect import (
-    dialect_name, insert_ignoring_duplicates, insert_rows_ignoring_duplicates,
+    insert_ignoring_duplicates, insert_rows_ignoring_duplicates,
 )
 
 COLUMNS = tuple(column.key for column in VisitEvent.__table__.columns)
@@ -36,7 +36,8 @@ def append(rows: list[dict]) -> set[uuid.UUID]:
     """
     if len(rows) == 1:
         values = {key: rows[0][key] for key in COLUMNS}
-        stored = db.session.connection().execute(_insert_one(dialect_name()), values).first()
+        connection = db.session.connection()
+        stored = connection.execute(_insert_one(connection.dialect.name), values).first()
         return {stored.id} if stored is not None else set()
     stored = set()
     for start in range(0, len(rows), _BATCH):

@@ -166,7 +166,7 @@ def write(visit_id, state: VisitState, reviewed: bool) -> dict:
     A visit object the session holds is given the same values (as committed)."""
     values = state_values(state, reviewed)
     db.session.connection().execute(_UPDATE_STATE, {"visit": visit_id, **values})
-    held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
+    held = db.session.identity_map.get((Visit, (visit_id,), None))  # Visit's identity key
     if held is not None:
         for name, value in values.items():
             set_committed_value(held, name, value)
