@@ -108,9 +108,9 @@ class NamedSchema(Schema):
 
 QualityFiguresSchema = Schema.from_dict({
     **{name: fields.Integer() for name in (
-        "visits_due", "started", "punctual", "missed", "completed", "short", "under_30",
-        "location_judged", "location_verified", "person_months", "travel_pairs",
-        "travel_short_pairs", "alerts_acknowledged")},
+        "visits_due", "started", "punctual", "late", "missed", "completed", "short",
+        "early_finish", "under_30", "location_judged", "location_verified", "person_months",
+        "travel_pairs", "travel_short_pairs", "alerts_acknowledged")},
     **{name: fields.Float(allow_none=True) for name in (
         "punctuality_pct", "missed_pct", "short_pct", "under_30_pct", "home_logging_pct",
         "continuity_mean_carers", "travel_short_pct", "alert_response_median_min",

@@ -2,7 +2,7 @@
 from datetime import datetime, time, timedelta
 
 from backend.extensions import db
-from backend.models import Alert, AlertKind, EventKind, EventMethod, VisitEvent, VisitStatus
+from backend.models import EventKind, EventMethod, Priority, VisitEvent, VisitStatus
 from backend.services.attendance import visit_state
 from backend.services.dates import clock
 from backend.services.monitoring.board import today_board
@@ -20,23 +20,42 @@ def check_in(visit, worker, when, lat, lon, distance, verified):
     return event
 
 
-def labels(user, now):
-    return {v.visit.id: v.label for row in today_board(user, now.astimezone(clock.zone()).date(),
-                                                       now) for v in row.visits}
+def labels(user, now, day=None):
+    day = day or now.astimezone(clock.zone()).date()
+    return {v.visit.id: v.label for row in today_board(user, day, now) for v in row.visits}
 
 
-def test_board_labels_follow_events_and_alerts(make):
+def test_board_labels_follow_events_and_the_rulebook(make):
+    """Late and missed as the rulebook judges them now (no alert needed): a normal call
+    is late after 15 minutes and missed at its planned end."""
     w = make.world()
-    now = clock.now()
+    now, day = w.visit.planned_start, w.visit.local_date
     later = make.visit(w.package, start=now + timedelta(hours=3), workers=[w.worker])
     assert labels(w.manager, now)[w.visit.id] == "due"
     assert labels(w.manager, now)[later.id] == "planned"
-    db.session.add(Alert(visit_id=w.visit.id, kind=AlertKind.LATE))
-    db.session.flush()
-    assert labels(w.manager, now)[w.visit.id] == "late"
-    check_in(w.visit, w.worker, now, 52.2405, -0.9027, 3.0, True)
+    assert labels(w.manager, now + timedelta(minutes=15), day)[w.visit.id] == "due"
+    assert labels(w.manager, now + timedelta(minutes=16), day)[w.visit.id] == "late"
+    assert labels(w.manager, now + timedelta(minutes=31), day)[w.visit.id] == "missed"
+    check_in(w.visit, w.worker, now + timedelta(minutes=16), 52.2405, -0.9027, 3.0, True)
     assert w.visit.status == VisitStatus.IN_PROGRESS
-    assert labels(w.manager, now)[w.visit.id] == "in progress (late)"
+    assert labels(w.manager, now + timedelta(minutes=17), day)[w.visit.id] == "in progress (late)"
+
+
+def test_board_judges_a_time_critical_call_by_its_own_defaults(make):
+    """A contract with no rule rows: a time-critical call is late after 5 minutes
+    (DEFAULT_RULES for its priority), a normal one only after 15."""
+    w = make.world()
+    bare = make.contract(funder=w.council, provider=w.provider)
+    bare.rules.clear()
+    db.session.flush()
+    package = make.package(w.person, contract=bare)
+    start, day = w.visit.planned_start, w.visit.local_date
+    critical = make.visit(package, start=start, workers=[w.worker], priority=Priority.CRITICAL)
+    normal = make.visit(package, start=start + timedelta(seconds=1), workers=[w.worker])
+    seen = labels(w.manager, start + timedelta(minutes=6), day)
+    assert seen[critical.id] == "late" and seen[normal.id] == "due"
+    check_in(critical, w.worker, start + timedelta(minutes=4), 52.2405, -0.9027, 3.0, True)
+    assert labels(w.manager, start + timedelta(minutes=6), day)[critical.id] == "in progress"
 
 
 def test_board_is_scoped_to_own_provider(make):

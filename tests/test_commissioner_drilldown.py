@@ -66,6 +66,19 @@ def test_package_page_lists_visits_with_links_to_the_record(make, client, auth):
     assert "Correct this visit" in text and 'name="reason_code"' in text
 
 
+def test_package_page_shows_what_the_rulebook_judges_each_visit(make, client, auth):
+    w = make.world()
+    _delivered_visit(make, w, minutes=60, delivered=20)  # 20 < 60 - 15; ends 35 min early
+    monday, _ = last_full_week()
+    make.visit(w.package, start=clock.local_to_utc(monday, time(18, 0)))  # nobody came
+    make.commit()
+    auth.login(w.commissioner.username)
+    page = client.get(f"/overview/packages/{w.package.id}").get_data(as_text=True)
+    table = page.split('id="visits-table"')[1]
+    assert "<td>short, early finish</td>" in table
+    assert "<td>late, missed</td>" in table and "1 missed" in table
+
+
 def test_manager_still_gets_the_correction_form(make, client, auth):
     w = make.world()
     make.commit()

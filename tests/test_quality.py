@@ -54,6 +54,23 @@ def test_indicators(make, w):
     assert row["alert_response_mean_min"] == Decimal("30.00")
 
 
+def test_a_time_critical_call_is_judged_by_its_own_defaults_without_rule_rows(make, w):
+    """A contract with no monitoring rule rows: a time-critical call takes the time-critical
+    defaults (late after 5 minutes, short margin 10), as detection judges it, not the
+    normal ones. Checked in 8 minutes late, 18 of 30 minutes delivered: late, and short
+    (18 < 30 - 10)."""
+    bare = make.contract(funder=w.council, provider=w.provider)
+    bare.rules.clear()
+    db.session.flush()
+    package = make.package(make.service_user(), contract=bare)
+    critical = make.visit(package, start=at(2026, 3, 2, 8), minutes=30,
+                          priority=Priority.CRITICAL, workers=[w.worker])
+    attend(critical, w.worker, at(2026, 3, 2, 8, 8), 18, verified=True)
+    (row,) = quality_report(w.commissioner, MARCH)["rows"]
+    assert (row["completed"], row["short"]) == (1, 1)
+    assert (row["started"], row["punctual"]) == (1, 0)
+
+
 def test_travel_gap_between_consecutive_visits(make, w):
     far = make.service_user(home_lat=52.2405 + 0.045, home_lon=-0.9027)  # ~5 km north
     far_pkg = make.package(far, contract=w.contract)

@@ -41,7 +41,7 @@ from backend.services.database import transactions
 from backend.services.database.dialect import locked_as_seen
 from backend.services.dates import clock
 from backend.services.identity import access
-from backend.services.monitoring import monitor
+from backend.services.monitoring import monitor, reactions, rules
 
 
 @dataclass
@@ -88,7 +88,7 @@ def _read(dialect: str, scoped: bool) -> sa.Select:
         .join(Contract, Contract.id == CarePackage.contract_id)
         .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
         .add_columns(MonitoringRule.id.label("rule_id"),
-                     *(getattr(MonitoringRule, name) for name in monitor.REACTION_TOLERANCES),
+                     *(getattr(MonitoringRule, name) for name in rules.RULE_COLUMNS),
                      *(side.c[name].label(f"{part}_{name}") for part, side in _SIDES
                        for name in _SIDE_COLUMNS),
                      *_EVENT_COLUMNS, Alert.kind.label("alert_kind"),
@@ -224,10 +224,11 @@ def apply(visit, event: dict, now: datetime) -> visit_state.VisitState:
     state = visit_state.derive(SimpleNamespace(status=visit.visit_status),
                                [*visit.events, SimpleNamespace(**event)])
     visit_state.write(visit.visit_id, state, reviewed=True)
-    judged = SimpleNamespace(planned_end=visit.planned_end, duration_min=visit.duration_min,
+    judged = SimpleNamespace(planned_start=visit.planned_start, planned_end=visit.planned_end,
+                             duration_min=visit.duration_min,
                              carers_required=visit.carers_required, **vars(state))
-    if monitor.reaction_needed(judged, now, visit.alerts,
-                               lambda: monitor.tolerances(visit.rule, visit.priority)):
+    if reactions.reaction_needed(judged, now, visit.alerts,
+                                 lambda: rules.tolerances(visit.rule, visit.priority)):
         monitor.react_to_visit_event(db.session.get(Visit, visit.visit_id), now)
     after_event.react(visit, event, now)
     return state

@@ -11,9 +11,14 @@ from backend.errors import NotFound
 from backend.extensions import db
 from backend.models import CarePackage, Organisation, OrganisationKind, User, Visit, VisitStatus
 from backend.services.audit import hours, quality
-from backend.services.identity.access import get_visible
-from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import check_reader, parse_grouping
+from backend.services.dates import clock
+from backend.services.dates.periods import Period
+from backend.services.identity.access import get_visible
+from backend.services.monitoring import rules
+
+# What the package page says of each visit, in the rulebook's words.
+JUDGED = (rules.LATE, rules.MISSED, rules.SHORT, rules.EARLY_FINISH)
 
 
 def provider_packages(user: User, provider_id, period: Period) -> dict:
@@ -29,15 +34,21 @@ def provider_packages(user: User, provider_id, period: Period) -> dict:
     return {"provider": provider, "period": period, "rows": rows, "total": report["total"]}
 
 
-def package_visits(user: User, package_id, period: Period) -> dict:
-    """A package the user may see and its visits planned in the period, with totals."""
+def package_visits(user: User, package_id, period: Period, now=None) -> dict:
+    """A package the user may see and its visits planned in the period, with totals and
+    what the rulebook judges each visit (`judged`: by visit id, the JUDGED names true)."""
     check_reader(user)
     package = get_visible(user, CarePackage, package_id, "package")
-    visits = db.session.scalars(
-        sa.select(Visit).where(Visit.package_id == package.id,
-                               Visit.planned_start >= period.start,
-                               Visit.planned_start < period.end)
+    judge = rules.Judgements()
+    at = rules.at_instant(now or clock.now())
+    rows = db.session.execute(
+        rules.with_rule(sa.select(Visit, *(judge.judged(name, at).label(name)
+                                           for name in JUDGED)))
+        .where(Visit.package_id == package.id, Visit.planned_start >= period.start,
+               Visit.planned_start < period.end)
         .order_by(Visit.planned_start)).all()
+    visits = [row[0] for row in rows]
+    judged = {row[0].id: [name for name in JUDGED if row._mapping[name]] for row in rows}
     live = [v for v in visits if v.status != VisitStatus.CANCELLED]
     total = {
         "visits": len(live),
@@ -45,6 +56,7 @@ def package_visits(user: User, package_id, period: Period) -> dict:
         "delivered_minutes": sum(v.delivered_minutes or 0 for v in visits),
         "verified_minutes": sum(v.delivered_minutes or 0 for v in visits
                                 if v.location_verified),
-        "missed": sum(1 for v in visits if v.status == VisitStatus.MISSED),
+        "missed": sum(1 for found in judged.values() if rules.MISSED in found),
     }
-    return {"package": package, "period": period, "visits": visits, "total": total}
+    return {"package": package, "period": period, "visits": visits, "judged": judged,
+            "total": total}

@@ -1,5 +1,8 @@
 """Quality indicators per provider and period, counted in SQL.
 
+Punctual, late, missed, short, early finish and verified in the home are the rulebook's
+judgements (monitoring/rules.py), each visit by its own contract's rule for its priority.
+
 Travel gaps need the geodesic distance between consecutive homes, which neither
 database computes portably; those pairs are streamed and measured in Python, a
 bounded set (one row per consecutive pair of a worker's visits in the period,
@@ -14,18 +17,20 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    DEFAULT_RULES, Alert, CarePackage, Contract, EventKind, MonitoringRule, Priority, ServiceUser,
-    User, Visit, VisitAssignment, VisitEvent, VisitStatus,
+    Alert, CarePackage, Contract, EventKind, ServiceUser, User, Visit, VisitAssignment,
+    VisitEvent, VisitStatus,
 )
 from backend.models.base import UTCDateTime
 from backend.services.attendance.geo import travel_minutes
-from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import entity_labels, package_criteria
 from backend.services.database.dialect import minutes_between, month_start
+from backend.services.dates import clock
+from backend.services.dates.periods import Period
+from backend.services.monitoring import rules
 
 CENT = Decimal("0.01")
-COUNTS = ("visits_due", "started", "punctual", "missed", "completed", "short", "under_30",
-          "location_judged", "location_verified")
+COUNTS = ("visits_due", "started", "punctual", "late", "missed", "completed", "short",
+          "early_finish", "under_30", "location_judged", "location_verified")
 
 
 def pct(part, whole) -> Decimal | None:
@@ -37,33 +42,25 @@ def _in_period(period: Period):
     return (Visit.planned_start >= period.start, Visit.planned_start < period.end)
 
 
-def _visit_counts(user, period, provider_id, by=CarePackage.provider_id) -> dict:
-    normal = DEFAULT_RULES[Priority.NORMAL]
-    late_after = sa.func.coalesce(MonitoringRule.late_after_min, normal["late_after_min"])
-    short_margin = sa.func.coalesce(MonitoringRule.short_margin_min, normal["short_margin_min"])
-    due = Visit.status != VisitStatus.CANCELLED
-    completed = Visit.status == VisitStatus.COMPLETED
-    started = Visit.actual_start.is_not(None)
+def _visit_counts(user, period, provider_id, by=CarePackage.provider_id, now=None) -> dict:
+    """{group: COUNTS}, each visit judged by the rulebook with its own contract's rule for
+    its own priority; late and missed as they stand at `now`."""
+    judge = rules.Judgements()
+    at = rules.at_instant(now or clock.now())
+    due = judge.live()
 
     def count(*conditions):
         return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
 
-    stmt = (
+    stmt = rules.with_rule(
         sa.select(by,
-                  count(due), count(due, started),
-                  count(due, started,
-                        minutes_between(Visit.planned_start, Visit.actual_start) <= late_after),
-                  count(Visit.status == VisitStatus.MISSED), count(completed),
-                  count(completed, Visit.delivered_minutes
-                        < (Visit.duration_min - short_margin) * Visit.carers_required),
-                  count(due, Visit.duration_min < 30),
-                  count(started, Visit.location_verified.is_not(None)),
-                  count(started, Visit.location_verified.is_(True)))
+                  count(due), count(judge.started()), count(judge.punctual()),
+                  count(judge.late(at)), count(judge.missed(at)),
+                  count(Visit.status == VisitStatus.COMPLETED), count(judge.short()),
+                  count(judge.early_finish()), count(due, Visit.duration_min < 30),
+                  count(judge.location_judged()), count(judge.location_verified()))
         .join(CarePackage, CarePackage.id == Visit.package_id)
-        .outerjoin(MonitoringRule, sa.and_(MonitoringRule.contract_id == CarePackage.contract_id,
-                                           MonitoringRule.priority == Visit.priority))
-        .where(*_in_period(period), *package_criteria(user, provider_id))
-        .group_by(by))
+    ).where(*_in_period(period), *package_criteria(user, provider_id)).group_by(by)
     return {row[0]: dict(zip(COUNTS, (int(v or 0) for v in row[1:]), strict=True))
             for row in db.session.execute(stmt)}
 
@@ -174,10 +171,11 @@ def _indicators(counts: dict, continuity, travel, alerts: list, target) -> dict:
     }
 
 
-def package_quality(user: User, period: Period, provider_id) -> dict:
+def package_quality(user: User, period: Period, provider_id, now=None) -> dict:
     """{package id: punctuality, missed, short and verified-in-home counts and shares}."""
     found = {}
-    for package, counts in _visit_counts(user, period, provider_id, by=CarePackage.id).items():
+    for package, counts in _visit_counts(user, period, provider_id, by=CarePackage.id,
+                                         now=now).items():
         found[package] = {
             **counts,
             "punctuality_pct": pct(counts["punctual"], counts["started"]),
@@ -188,9 +186,10 @@ def package_quality(user: User, period: Period, provider_id) -> dict:
     return found
 
 
-def quality_report(user: User, period: Period, provider_id=None) -> dict:
-    """Quality indicators per provider, and for all the user's providers together."""
-    counts = _visit_counts(user, period, provider_id)
+def quality_report(user: User, period: Period, provider_id=None, now=None) -> dict:
+    """Quality indicators per provider, and for all the user's providers together; late
+    and missed as they stand at `now` (default: the clock's now)."""
+    counts = _visit_counts(user, period, provider_id, now=now)
     continuity = _continuity(user, period, provider_id)
     travel = _travel(user, period, provider_id)
     alerts = _alert_minutes(user, period, provider_id)

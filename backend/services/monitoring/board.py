@@ -1,5 +1,4 @@
 """Today's live board: every visit of the day by worker, with where it stands now."""
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -7,11 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from backend.extensions import db
-from backend.models import (
-    Alert, AlertKind, AlertStatus, CarePackage, User, Visit, VisitAssignment, VisitStatus,
-)
+from backend.models import CarePackage, User, Visit, VisitAssignment, VisitStatus
 from backend.services.dates import clock
 from backend.services.identity.access import visible
+from backend.services.monitoring import rules
 
 UNASSIGNED = "Not assigned"
 # Cancelled visits nobody holds get their own row, so "Not assigned" lists only
@@ -41,20 +39,21 @@ class BoardRow:
     visits: list[BoardVisit]
 
 
-def visit_label(visit: Visit, open_kinds: set[AlertKind], now: datetime) -> str:
+def visit_label(visit: Visit, late: bool, missed: bool, now: datetime) -> str:
     """planned, due, late, in progress, done, missed, no access or cancelled.
 
-    "late" comes from monitoring's open late alert, so the board and the alert
-    inbox never disagree; "due" means the start has passed but not the tolerance.
+    `late` and `missed`: the rulebook's judgements of the visit now, so the board says
+    what the alerts and the reports say; "due" means the start has passed but not the
+    late tolerance.
     """
     if visit.status in SETTLED:
         label = SETTLED[visit.status]
-        if visit.status == VisitStatus.IN_PROGRESS and AlertKind.LATE in open_kinds:
+        if visit.status == VisitStatus.IN_PROGRESS and late:
             return "in progress (late)"
         return label
-    if AlertKind.MISSED in open_kinds:
+    if missed:
         return "missed"
-    if AlertKind.LATE in open_kinds:
+    if late:
         return "late"
     return "planned" if visit.planned_start > now else "due"
 
@@ -64,22 +63,17 @@ def today_board(user: User, day: date | None = None, now: datetime | None = None
     """The day's visits the user may see, grouped by assigned worker."""
     day = day or clock.today()
     now = now or clock.now()
-    visits = db.session.scalars(
-        sa.select(Visit).where(visible(user, Visit), Visit.local_date == day)
+    judge = rules.Judgements()
+    at = rules.at_instant(now)
+    rows = db.session.execute(
+        rules.with_rule(sa.select(Visit, judge.late(at), judge.missed(at)))
+        .where(visible(user, Visit), Visit.local_date == day)
         .options(selectinload(Visit.assignments).selectinload(VisitAssignment.worker),
                  selectinload(Visit.package).selectinload(CarePackage.service_user))
         .order_by(Visit.planned_start)).all()
-    open_alerts = defaultdict(set)
-    if visits:
-        rows = db.session.execute(
-            sa.select(Alert.visit_id, Alert.kind).where(
-                Alert.visit_id.in_([v.id for v in visits]),
-                Alert.status != AlertStatus.RESOLVED)).all()
-        for visit_id, kind in rows:
-            open_alerts[visit_id].add(kind)
     by_worker: dict = {}
-    for visit in visits:
-        label = visit_label(visit, open_alerts[visit.id], now)
+    for visit, late, missed in rows:
+        label = visit_label(visit, bool(late), bool(missed), now)
         workers = [a.worker for a in visit.assignments] or [None]
         for worker in workers:
             if worker:

@@ -10,11 +10,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus, Contract, Visit
-from backend.models.base import UTCDateTime
-from backend.services.database.dialect import insert_rows_ignoring_duplicates, minutes_between
+from backend.services.database.dialect import insert_rows_ignoring_duplicates
+from backend.services.monitoring import rules
 from backend.services.monitoring.notifications import Audience, notify
+from backend.services.monitoring.rules import fixed
 
 
 def raise_concern(visit_id: uuid.UUID, event: dict, now: datetime) -> list:
@@ -30,19 +30,14 @@ def raise_concern(visit_id: uuid.UUID, event: dict, now: datetime) -> list:
     return created
 
 
-def escalate_overdue(now: datetime) -> list:
-    """Escalate the open concerns no manager acknowledged within their contract's
-    concern escalation time; returns them (to tell the funder's commissioners)."""
-    overdue = (sa.select(Alert.id).join(Visit, Visit.id == Alert.visit_id)
-               .join(Contract, Contract.id == Visit.contract_id)
-               .where(Alert.status == AlertStatus.OPEN, Alert.kind == AlertKind.CONCERN,
-                      Alert.escalated_at.is_(None),
-                      minutes_between(Alert.raised_at, sa.bindparam("now", type_=UTCDateTime))
-                      >= Contract.concern_escalate_after_min))
-    ids = list(db.session.scalars(overdue, {"now": now}))
-    if not ids:
-        return []
-    db.session.execute(sa.update(Alert).where(Alert.id.in_(ids)).values(escalated_at=now)
-                       .execution_options(synchronize_session=False))
-    return list(db.session.scalars(sa.select(Alert).where(Alert.id.in_(ids))
-                                   .execution_options(populate_existing=True)))
+def overdue(now_param):
+    """SELECT (alert id) of the open concerns no manager acknowledged within their
+    contract's concern escalation time, at the instant `now_param` (SQL). The minute
+    pass escalates them with the other overdue alerts (escalation.escalate)."""
+    waited_too_long = rules.At(now_param).passed(Alert.raised_at,
+                                                 Contract.concern_escalate_after_min)
+    return (sa.select(Alert.id).join(Visit, Visit.id == Alert.visit_id)
+            .join(Contract, Contract.id == Visit.contract_id)
+            .where(Alert.status == fixed(AlertStatus.OPEN, Alert.status.type),
+                   Alert.kind == fixed(AlertKind.CONCERN, Alert.kind.type),
+                   Alert.escalated_at.is_(None), waited_too_long))

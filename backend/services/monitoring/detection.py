@@ -1,39 +1,40 @@
 """Set-based detection of late, missed, short, unclosed, early-finished and unverified visits.
 
-SELECTs (a UNION ALL of one sub-select per kind) find the visits that have
-crossed a tolerance and have no alert of that kind yet; alerts are inserted in
-bulk, skipping duplicates through the (visit_id, kind) unique key. Tolerances come
-from the monitoring_rules row for the visit's contract (copied on the visit) and
-priority (DEFAULT_RULES when a contract has none).
+What is due is the rulebook's (rules.py: Judgements.alert_due); this module finds the
+visits to ask it about and raises the alerts. SELECTs find the visits due an alert they
+do not have yet; alerts are inserted in bulk, skipping duplicates through the
+(visit_id, kind) unique key. Tolerances come from the monitoring_rules row for the
+visit's contract (copied on the visit) and priority (DEFAULT_RULES when a contract has
+none).
 
 Two sources of work, so a pass touches only the visits that can have changed:
-- the clock: late, missed and no-check-out are judged for the visits whose
-  tolerance was crossed since the last pass, "since - v < instant <= now - v" for
-  each distinct tolerance value v, ranges on the (status, planned_start) and
-  (status, planned_end) indexes with no date arithmetic per row;
+- the clock: late, missed and no-check-out are judged for the visits whose deadline
+  fell since the last pass, "since - v <= instant < now - v" for each distinct
+  tolerance value v, ranges on the (status, planned_start) and (status, planned_end)
+  indexes with no date arithmetic per row;
 - events: every kind is judged for the visits whose cached state was rewritten
   from events (visits.review_pending). The check-in path judges its visit at once
   and clears the flag; the pass picks up the rest (corrections, bulk loads).
 """
-import enum
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, Priority, Visit, VisitStatus,
+    DEFAULT_RULES, Alert, AlertKind, AlertStatus, MonitoringRule, Visit, VisitStatus,
 )
-from backend.services.monitoring.notifications import about_visits
+from backend.models.base import UTCDateTime
 from backend.services.database.dialect import (
-    among, among_bound, dialect_name, insert_rows_ignoring_duplicates, minutes_between,
+    among, among_bound, dialect_name, insert_rows_ignoring_duplicates,
 )
-
-RULE_COLUMNS = ("late_after_min", "missed_after_min", "short_margin_min", "early_finish_min",
-                "no_checkout_after_min", "escalate_after_min")
+from backend.services.monitoring import rules
+from backend.services.monitoring.notifications import about_visits
+from backend.services.monitoring.rules import RULE_COLUMNS, Bound, Judgements, fixed, minutes_of
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Scope:
     """What a pass looks at.
 
     `since`: the previous pass's instant (clock-driven kinds are judged for the
-    tolerances crossed in (since, now]); None judges no clock-driven window.
+    tolerances crossed in [since, now)); None judges no clock-driven window.
     `changed_ids`: visits whose events changed, judged for every kind.
     """
 
@@ -57,31 +58,6 @@ class Due(NamedTuple):
 
     visit_id: uuid.UUID
     kind: str
-
-
-def constant(value):
-    """SQL literal of a value from code (None, an int, or an enum's value), written into
-    the statement rather than bound: the pass's statements then carry a dozen
-    parameters, not sixty, and less text for psycopg and the server to parse."""
-    if value is None:
-        return sa.null()
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, int):
-        return sa.literal_column(str(int(value)))
-    return sa.literal_column("'" + str(value).replace("'", "''") + "'")
-
-
-def rule(name: str, priority=Visit.priority):
-    """SQL expression: the tolerance `name` for the visit's contract and priority.
-
-    `priority`: the visit's priority column (another FROM's copy of it, if not visits').
-    """
-    default = sa.case(
-        (priority == constant(Priority.CRITICAL),
-         constant(DEFAULT_RULES[Priority.CRITICAL][name])),
-        else_=constant(DEFAULT_RULES[Priority.NORMAL][name]))
-    return sa.case((MonitoringRule.id.is_(None), default), else_=getattr(MonitoringRule, name))
 
 
 def default_tolerances() -> dict[str, set]:
@@ -100,8 +76,21 @@ def tolerance_values() -> dict[str, set]:
     return values
 
 
-def _minutes(values) -> list[int]:
-    return sorted(v for v in values if v is not None)
+def values_key(values: dict) -> tuple:
+    """The tolerance values as a hashable key: the statements they shape are cached by it."""
+    return tuple((name, frozenset(values[name])) for name in RULE_COLUMNS)
+
+
+def _values(key: tuple) -> dict:
+    return {name: set(found) for name, found in key}
+
+
+NOW = sa.bindparam("now", type_=UTCDateTime())  # the pass's instant (time_params)
+
+
+def now_clock(values: dict) -> Bound:
+    """The pass's clock at its instant: `upto_{v}` = now - v minutes (time_params)."""
+    return Bound(values, "upto")
 
 
 def _after(v: int):
@@ -117,201 +106,138 @@ def _upto(v: int):
     return sa.bindparam(f"upto_{v}")  # now - v minutes
 
 
-def _window(instant, v: int):
-    return sa.and_(instant > _after(v), instant <= _upto(v))
+def status_is(column, status: VisitStatus):
+    """SQL: the visit's status column holds `status`."""
+    return column == fixed(status, column.type)
 
 
-def _covering(instant, values, after=_after):
-    """SQL: `instant` in the one range that holds every value's window (an index range)."""
-    minutes = _minutes(values)
-    return sa.and_(instant >= sa.bindparam("lookback"), instant > after(minutes[-1]),
-                   instant <= _upto(minutes[0]))
+def _deadlines(values: dict) -> list[tuple]:
+    """(visit status, instant column, tolerance values) of each deadline the clock can
+    pass: late and missed after the planned start, missed at the planned end, no
+    check-out after the planned end."""
+    return [(VisitStatus.SCHEDULED, Visit.planned_start,
+             values["late_after_min"] | values["missed_after_min"]),
+            (VisitStatus.SCHEDULED, Visit.planned_end, {0}),
+            (VisitStatus.IN_PROGRESS, Visit.planned_end, values["no_checkout_after_min"])]
 
 
 def crossing_ranges(values: dict, after=_after) -> list[tuple]:
     """(instant column, SQL condition) of the index ranges that cover every tolerance's
     window since the last pass: a visit in one of them may have crossed a tolerance
     (`after`: floor_param for ranges from an instant not after `since`)."""
-    scheduled = Visit.status == constant(VisitStatus.SCHEDULED)
-    return [
-        (Visit.planned_start, sa.and_(scheduled, _covering(
-            Visit.planned_start, values["late_after_min"] | values["missed_after_min"], after))),
-        (Visit.planned_end, sa.and_(scheduled, _covering(Visit.planned_end, {0}, after))),
-        (Visit.planned_end, sa.and_(Visit.status == constant(VisitStatus.IN_PROGRESS),
-                                    _covering(Visit.planned_end,
-                                              values["no_checkout_after_min"], after)))]
+    ranges = []
+    for status, instant, tolerances in _deadlines(values):
+        minutes = minutes_of(tolerances)
+        ranges.append((instant, sa.and_(
+            status_is(Visit.status, status), instant >= sa.bindparam("lookback"),
+            instant >= after(minutes[-1]), instant < _upto(minutes[0]))))
+    return ranges
 
 
 def crossing_windows(values: dict):
-    """SQL: the visit may have crossed one of its tolerances since the last pass, a
+    """SQL: the visit may have crossed one of its deadlines since the last pass, a
     one-minute index range per tolerance value (narrower than crossing_ranges' covering
-    ranges, which span from the largest value's window to the smallest's: 26 minutes of
-    a national day's visits where these read 4)."""
+    ranges, which span from the largest value's window to the smallest's)."""
     lookback = sa.bindparam("lookback")
-    scheduled = Visit.status == constant(VisitStatus.SCHEDULED)
-
-    def windows(instant, tolerances):
-        return sa.and_(instant >= lookback, sa.or_(
-            *(_window(instant, v) for v in _minutes(tolerances))))
-
-    return sa.or_(
-        sa.and_(scheduled, windows(Visit.planned_start,
-                                   values["late_after_min"] | values["missed_after_min"])),
-        sa.and_(scheduled, windows(Visit.planned_end, {0})),
-        sa.and_(Visit.status == constant(VisitStatus.IN_PROGRESS),
-                windows(Visit.planned_end, values["no_checkout_after_min"])))
+    return sa.or_(*(
+        sa.and_(status_is(Visit.status, status), instant >= lookback, sa.or_(
+            *(sa.and_(instant >= _after(v), instant < _upto(v)) for v in minutes_of(tolerances))))
+        for status, instant, tolerances in _deadlines(values)))
 
 
 def time_params(scope: Scope, values: dict, floor: datetime | None = None) -> dict:
     """The instants the cached statements take as bind parameters, for this pass
     (`floor`: an instant known not to be after the pass's `since`)."""
-    params = {"lookback": scope.lookback_start}
-    for v in {0}.union(*(_minutes(vs) for vs in values.values())):
-        if scope.since is not None:
-            params[f"after_{v}"] = scope.since - timedelta(minutes=v)
-        if floor is not None:
-            params[f"floor_{v}"] = floor - timedelta(minutes=v)
-        params[f"upto_{v}"] = scope.now - timedelta(minutes=v)
+    params = {"lookback": scope.lookback_start, "now": scope.now,
+              **now_clock(values).params(scope.now)}
+    if scope.since is not None:
+        params.update(Bound(values, "after").params(scope.since))
+    if floor is not None:
+        params.update(Bound(values, "floor").params(floor))
     return params
 
 
-def values_key(values: dict) -> tuple:
-    return tuple((name, tuple(_minutes(values[name])), None in values[name])
-                 for name in RULE_COLUMNS)
-
-
-def with_rules(query):
-    """Outer-join a query on Visit to the monitoring rule of its contract and priority."""
-    return query.outerjoin(MonitoringRule, sa.and_(
-        MonitoringRule.contract_id == Visit.contract_id,
-        MonitoringRule.priority == Visit.priority))
-
-
-def _base(kind: AlertKind):
-    no_alert = ~sa.exists().where(Alert.visit_id == Visit.id, Alert.kind == kind)
-    return with_rules(
-        sa.select(Visit.id.label("visit_id"), sa.literal(kind.value).label("kind"))
-        .select_from(Visit)).where(no_alert)
+def _in_lookback(c, kind: AlertKind):
+    """SQL: the visit is recent enough for the pass to judge this kind."""
+    if kind in rules.CLOCK_KINDS:
+        return c.planned_end >= sa.bindparam("lookback")
+    return sa.true()
 
 
 CHUNK = 2000  # visit ids per query (well inside every driver's parameter limit)
 
 
-_CROSSED: dict = {}  # crossed_query statements by tolerance values: built once
-
-
 def crossed_query(values: dict):
-    """(visit_id, kind) of the late, missed and no-check-out alerts due since the last pass.
+    """(visit_id, kind) of the late, missed and no-check-out alerts due since the last
+    pass, and not yet raised (the statement for these tolerance values)."""
+    return _crossed(values_key(values))
 
-    For each tolerance value v, a visit crossed it when `since - v < instant <= now - v`.
-    One scan: the visits in the index ranges covering every value's window (a
-    materialised CTE, so the planner weighs only those ranges), then their rule
-    decides the value and the kind (a visit can be due for one kind at most: late
-    only before missed is due, no check-out only once started). Planning the
-    statement as one OR of (rule = v and window) per kind and value cost more than
-    running it. Built once per set of tolerance values; the instants are bind
+
+@lru_cache(maxsize=32)
+def _crossed(key: tuple):
+    """crossed_query, built once per set of tolerance values; the instants are bind
     parameters (time_params).
+
+    One scan: the visits in the index ranges where some deadline fell since the last
+    pass (a materialised CTE, so the planner weighs only those ranges); then the
+    rulebook, with each visit's rule, decides which alert is due now, if any (a visit is
+    due for one clock-driven kind at most: late only while not yet missed, no check-out
+    only once started). Judging the tolerances in the scan's WHERE instead, as one OR
+    of (rule = value and window) per kind and value, cost more to plan than to run.
     """
-    key = values_key(values)
-    if key in _CROSSED:
-        return _CROSSED[key]
+    values = _values(key)
     candidates = sa.select(Visit.id, Visit.status, Visit.planned_start, Visit.planned_end,
                            Visit.contract_id, Visit.priority).where(crossing_windows(values)
     ).cte("candidates").prefix_with("MATERIALIZED")
     c = candidates.c
-
-    def tolerance(name):
-        return rule(name, priority=c.priority)
-
-    def crossed(instant, name):
-        return sa.or_(*(sa.and_(tolerance(name) == constant(v), _window(instant, v))
-                        for v in _minutes(values[name])))
-
-    # NOT of this must be true or false, never NULL: hence the IS NOT NULL guards.
-    missed_after = tolerance("missed_after_min")
-    missed_due = sa.or_(
-        sa.and_(missed_after.is_(None), c.planned_end <= _upto(0)),
-        *(sa.and_(missed_after.is_not(None), missed_after == constant(v),
-                  c.planned_start <= _upto(v))
-          for v in _minutes(values["missed_after_min"])))
-    lookback = sa.bindparam("lookback")
-    scheduled = c.status == constant(VisitStatus.SCHEDULED)
-    kind = sa.case(
-        (sa.and_(scheduled, sa.or_(
-            sa.and_(missed_after.is_(None), c.planned_end >= lookback,
-                    _window(c.planned_end, 0)),
-            sa.and_(c.planned_start >= lookback, crossed(c.planned_start, "missed_after_min")))),
-         constant(AlertKind.MISSED)),
-        (sa.and_(scheduled, c.planned_start >= lookback,
-                 crossed(c.planned_start, "late_after_min"), ~missed_due),
-         constant(AlertKind.LATE)),
-        (sa.and_(c.status == constant(VisitStatus.IN_PROGRESS), c.planned_end >= lookback,
-                 crossed(c.planned_end, "no_checkout_after_min")),
-         constant(AlertKind.NO_CHECKOUT)))
-    judged = sa.select(c.id, kind.label("kind")).select_from(candidates.outerjoin(
-        MonitoringRule, sa.and_(MonitoringRule.contract_id == c.contract_id,
-                                MonitoringRule.priority == c.priority)
-    )).cte("judged").prefix_with("MATERIALIZED")  # the alert probe then compares a column
+    judge = Judgements(c, lambda name: rules.tolerance(name, c.priority))
+    clock = now_clock(values)
+    kind = sa.case(*((sa.and_(_in_lookback(c, due), judge.alert_due(due, clock)),
+                      fixed(due.value)) for due in rules.CLOCK_KINDS))
+    judged = rules.with_rule(sa.select(c.id, kind.label("kind")).select_from(candidates),
+                             c.contract_id, c.priority
+                             ).cte("judged").prefix_with("MATERIALIZED")
     # A probe of the (visit_id, kind) index per judged visit, as a scalar subquery with
     # LIMIT, which PostgreSQL runs as it is written: as NOT EXISTS it became a hash
-    # anti-join that read every alert of the day (12,000 by 14:00 on the national day,
-    # two thirds of this statement) to exclude a few dozen.
+    # anti-join that read every alert of the day to exclude the few already raised.
     existing = (sa.select(sa.literal(1)).where(Alert.visit_id == judged.c.id,
                                                 Alert.kind == judged.c.kind)
                 .limit(1).scalar_subquery())
-    _CROSSED[key] = sa.select(judged.c.id.label("visit_id"), judged.c.kind).where(
+    return sa.select(judged.c.id.label("visit_id"), judged.c.kind).where(
         judged.c.kind.is_not(None), existing.is_(None))
-    return _CROSSED[key]
-
-
-_CHANGED: dict = {}  # changed_query statements by dialect and tolerance values
 
 
 def changed_query(values: dict):
-    """(visit_id, kind) of every alert due and not yet raised for the visits bound as "ids".
+    """(visit_id, kind) of every alert due and not yet raised for the visits bound as "ids"."""
+    return _changed(dialect_name(), values_key(values))
+
+
+@lru_cache(maxsize=32)
+def _changed(dialect: str, key: tuple):
+    """changed_query, built once per database and set of tolerance values (a reaction
+    runs it on a check-in that may raise something).
 
     The visits and their tolerances are read once (a CTE: one primary-key probe per
-    id); each kind then filters those rows, and only its due ones probe the alerts.
-    Built once per dialect and set of tolerance values (react runs it per check-in).
+    id); each kind then filters those rows by the rulebook, and only its due ones probe
+    the alerts.
     """
-    key = (dialect_name(), values_key(values))
-    if key in _CHANGED:
-        return _CHANGED[key]
-    judged = with_rules(sa.select(
+    values = _values(key)
+    judged = rules.with_rule(sa.select(
         Visit.id, Visit.status, Visit.planned_start, Visit.planned_end, Visit.duration_min,
-        Visit.delivered_minutes, Visit.actual_end, Visit.location_verified,
-        *(rule(name).label(name) for name in RULE_COLUMNS)).select_from(Visit)).where(
-        among_bound(Visit.id, "ids")).cte("judged")
+        Visit.carers_required, Visit.delivered_minutes, Visit.actual_start, Visit.actual_end,
+        Visit.location_verified, Visit.priority,
+        *(rules.tolerance(name).label(name) for name in RULE_COLUMNS)).select_from(Visit)
+    ).where(among_bound(Visit.id, "ids")).cte("judged")
     c = judged.c
+    judge = Judgements(c, lambda name: c[name])
+    clock = now_clock(values)
 
-    def due(kind: AlertKind, *conditions):
+    def due(kind: AlertKind):
         no_alert = ~sa.exists().where(Alert.visit_id == c.id, Alert.kind == kind)
         return sa.select(c.id.label("visit_id"), sa.literal(kind.value).label("kind")).where(
-            *conditions, no_alert)
+            _in_lookback(c, kind), judge.alert_due(kind, clock), no_alert)
 
-    def past(instant, name: str):  # never NULL (negated below): IS NOT NULL guards
-        return sa.or_(*(sa.and_(c[name].is_not(None), c[name] == v, instant <= _upto(v))
-                        for v in _minutes(values[name])))
-
-    missed_reached = sa.or_(sa.and_(c.missed_after_min.is_(None), c.planned_end <= _upto(0)),
-                            past(c.planned_start, "missed_after_min"))
-    not_started = sa.and_(c.status == VisitStatus.SCHEDULED,
-                          c.planned_start >= sa.bindparam("lookback"))
-    completed = c.status == VisitStatus.COMPLETED
-    _CHANGED[key] = sa.union_all(
-        due(AlertKind.LATE, not_started, past(c.planned_start, "late_after_min"),
-            ~missed_reached),
-        due(AlertKind.MISSED, not_started, c.planned_start <= _upto(0), missed_reached),
-        due(AlertKind.NO_CHECKOUT, c.status == VisitStatus.IN_PROGRESS,
-            c.planned_end >= sa.bindparam("lookback"),
-            past(c.planned_end, "no_checkout_after_min")),
-        due(AlertKind.SHORT, completed,
-            c.delivered_minutes < c.duration_min - c.short_margin_min),
-        due(AlertKind.EARLY_FINISH, completed, c.actual_end.is_not(None),
-            minutes_between(c.actual_end, c.planned_end) > c.early_finish_min),
-        due(AlertKind.LOCATION_UNVERIFIED, c.status != VisitStatus.CANCELLED,
-            c.location_verified == sa.false()))
-    return _CHANGED[key]
+    return sa.union_all(*(due(kind) for kind in rules.ALERT_KINDS))
 
 
 def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
@@ -320,9 +246,9 @@ def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
     `crossed_rows`: crossed_query's rows, read by the pass (none for a reaction).
     """
     values = scope.values
-    params = time_params(scope, values)
     found = list(crossed_rows)
     ids = scope.changed_ids
+    params = time_params(scope, values) if ids else {}
     for start in range(0, len(ids), CHUNK):
         found += db.session.execute(changed_query(values),
                                     dict(params, ids=list(ids[start:start + CHUNK]))).all()
@@ -330,7 +256,7 @@ def due_alerts(scope: Scope, crossed_rows: list = ()) -> list:
 
 
 class Raised(NamedTuple):
-    """The alerts a call created (rows of the alerts table: a national minute raises a
+    """The alerts a call created (rows of the alerts table: a busy minute raises a
     hundred, no ORM object is built for them), and what their messages say of their
     visits (notifications.about_visits rows by visit id)."""
 
@@ -338,10 +264,11 @@ class Raised(NamedTuple):
     about: dict
 
 
-# One read of the alerts' visits: what the detail line says (monitoring.describe; the
+# One read of the alerts' visits: what the detail line says (alert_lines.describe; the
 # planned start is among what the messages say) and what the messages say.
 _VISITS = about_visits(Visit.planned_end, Visit.local_date, Visit.delivered_minutes,
-                       Visit.duration_min, Visit.actual_start, Visit.actual_end)
+                       Visit.duration_min, Visit.carers_required, Visit.actual_start,
+                       Visit.actual_end)
 
 
 def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> Raised:

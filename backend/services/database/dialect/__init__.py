@@ -4,10 +4,12 @@ Everything else in the code is one portable path; what the embedded database
 (SQLite) and production's (PostgreSQL) spell differently is written here, behind
 names that say what is wanted rather than which database is asked:
 
-- current.py      which database the session talks to, and whether a WITH may write
+- current.py      which database the session talks to, whether a WITH may write, and
+                  a read that carries a write where one can
 - expressions.py  membership in a list of ids; whether a locked row is as it was read
-- arithmetic.py   minutes and days between instants, the month or week of a date,
-                  the greater or lesser of two values
+- arithmetic.py   minutes and days between instants, whether one instant is more than
+                  so many minutes after another, the month or week of a date, the
+                  greater or lesser of two values
 - writes.py       inserting many rows, skipping duplicates, loading a county, emptying tables
 - connections.py  how a SQLite connection is prepared and its write transaction opened
 
@@ -17,6 +19,7 @@ from backend.services.database.dialect.arithmetic import (
     days_between,
     greatest,
     least,
+    later_by_more_than,
     minutes_between,
     month_start,
     week_start,
@@ -28,7 +31,11 @@ from backend.services.database.dialect.connections import (
     prepare_connections,
     prepare_sqlite_connection,
 )
-from backend.services.database.dialect.current import dialect_name, writes_in_with
+from backend.services.database.dialect.current import (
+    dialect_name,
+    read_and_write,
+    writes_in_with,
+)
 from backend.services.database.dialect.expressions import among, among_bound, locked_as_seen
 from backend.services.database.dialect.writes import (
     empty_tables,
@@ -41,7 +48,8 @@ from backend.services.database.dialect.writes import (
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS", "among", "among_bound", "data_version", "days_between",
     "dialect_name", "empty_tables", "greatest", "insert_ignoring_duplicates", "insert_many",
-    "insert_rows_ignoring_duplicates", "least", "load_rows", "locked_as_seen",
-    "minutes_between", "month_start", "open_write_transaction", "prepare_connections",
-    "prepare_sqlite_connection", "week_start", "writes_in_with",
+    "insert_rows_ignoring_duplicates", "later_by_more_than", "least", "load_rows",
+    "locked_as_seen", "minutes_between", "month_start", "open_write_transaction",
+    "prepare_connections", "prepare_sqlite_connection", "read_and_write", "week_start",
+    "writes_in_with",
 ]

@@ -134,3 +134,31 @@ def _least_pg(element, compiler, **kw):
 @compiles(least, "sqlite")
 def _least_sqlite(element, compiler, **kw):
     return f"min({compiler.process(element.clauses, **kw)})"
+
+
+# --- Call monitoring's rulebook (backend/services/monitoring/rules.py) -------------------
+
+class later_by_more_than(FunctionElement):
+    """SQL: instant `later` is more than `minutes` minutes after instant `earlier`:
+    later_by_more_than(earlier, later, minutes). NULL when an operand is NULL.
+
+    Exact on PostgreSQL (interval arithmetic); to the millisecond on SQLite, whose date
+    functions keep instants in whole milliseconds.
+    """
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "later_by_more_than"
+
+
+@compiles(later_by_more_than, "postgresql")
+def _later_by_more_than_pg(element, compiler, **kw):
+    earlier, later, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({later}) - ({earlier}) > ({minutes}) * INTERVAL '1 minute')"
+
+
+@compiles(later_by_more_than, "sqlite")
+def _later_by_more_than_sqlite(element, compiler, **kw):
+    earlier, later, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"(CAST(round((julianday({later}) - julianday({earlier})) * 86400000.0) "
+            f"AS INTEGER) > ({minutes}) * 60000)")
