@@ -202,18 +202,14 @@ def _store(worker, visit_id, kind, data, now, strict, device_clock, isolated) ->
         judging.check_state(worker.id, visit.visit_status, kind, strict, visit.events)
         after_event.check_payload(worker, visit, kind, data)
         if not event_log.append([event]):
-            raise _already_recorded(kind)
+            # A unique index holds the same event: this device's replay (store() answers
+            # it as a duplicate), or the worker's second check-in or check-out.
+            raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
+                           "recorded.", code="already_recorded")
         state = apply(visit, event, now)
     return Outcome("accepted", SimpleNamespace(**event), SimpleNamespace(
         id=visit_id, status=state.status, location_verified=state.location_verified,
         flags=state.flags))
-
-
-def _already_recorded(kind: EventKind) -> DomainError:
-    """A unique index holds the same event: this device's replay (store() answers it as
-    a duplicate), or the worker's second check-in or check-out of the visit."""
-    return Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
-                    "recorded.", code="already_recorded")
 
 
 def apply(visit, event: dict, now: datetime) -> visit_state.VisitState:
