@@ -3,9 +3,12 @@ from backend.models.alerts import (
     Alert, AlertKind, AlertStatus, Channel, DeliveryStatus, Notification,
 )
 from backend.models.audit import AuditEntry, SchedulerJobRun, SchedulerLease
+from backend.models.carers import (
+    CarerArea, CarerAvailability, CarerLeave, CarerSkill, LeaveKind, Skill, TravelMode,
+)
 from backend.models.contracts import (
-    DEFAULT_RULES, BillingBasis, CallRate, Contract, DoubleUpRule, MonitoringRule, Priority,
-    Rounding,
+    DEFAULT_RULES, BillingBasis, CallRate, Contract, ContractFunder, DoubleUpRule,
+    MonitoringRule, Priority, Rounding,
 )
 from backend.models.feedback import (
     DEFAULT_FEEDBACK_SETTINGS, QUESTIONS, Feedback, FeedbackLink, FeedbackSettings,
@@ -32,7 +35,8 @@ from backend.models.visits import (
 
 __all__ = [
     "Alert", "AlertKind", "AlertStatus", "Area", "AuditEntry", "BillingBasis", "CallRate",
-    "CarePackage", "Channel", "Contract", "DEFAULT_RULES", "DeliveryStatus", "DoubleUpRule",
+    "CarePackage", "CarerArea", "CarerAvailability", "CarerLeave", "CarerSkill", "Channel",
+    "ContractFunder", "LeaveKind", "Skill", "TravelMode", "Contract", "DEFAULT_RULES", "DeliveryStatus", "DoubleUpRule",
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
     "DEFAULT_FEEDBACK_SETTINGS", "QUESTIONS", "FeedbackLink", "FeedbackSettings",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",

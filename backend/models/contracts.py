@@ -6,6 +6,7 @@ constant in code. Money is integer pence.
 import enum
 import uuid
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,6 +81,8 @@ class Contract(IdMixin, CreatedMixin, db.Model):
         back_populates="contract", cascade="all, delete-orphan")
     call_rates: Mapped[list["CallRate"]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="CallRate.duration_min")
+    funders: Mapped[list["ContractFunder"]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan")
 
 
 class MonitoringRule(IdMixin, db.Model):
@@ -121,3 +124,21 @@ class CallRate(IdMixin, db.Model):
     amount_pence: Mapped[int]
 
     contract: Mapped[Contract] = relationship(back_populates="call_rates")
+
+
+class ContractFunder(IdMixin, db.Model):
+    """A funder's share of a jointly funded contract (e.g. council 70%, NHS 30%).
+
+    A contract with no rows here is paid wholly by its funder_id; with rows, the
+    shares (percentages summing to 100) split every hour, pound and count reported.
+    """
+
+    __tablename__ = "contract_funders"
+    __table_args__ = (sa.UniqueConstraint("contract_id", "funder_id"),)
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    funder_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"))
+    share_pct: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+
+    contract: Mapped[Contract] = relationship(back_populates="funders")

@@ -40,6 +40,8 @@ class Organisation(IdMixin, CreatedMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind))
     cqc_id: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    # NHS Organisation Data Service code (councils, ICBs and many providers have one).
+    ods_code: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     framework_status: Mapped[FrameworkStatus | None] = mapped_column(enum_type(FrameworkStatus))
     email: Mapped[str | None] = mapped_column(sa.String(200))
     webhook_url: Mapped[str | None] = mapped_column(sa.String(500))

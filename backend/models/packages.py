@@ -68,6 +68,10 @@ class ScheduleLine(IdMixin, db.Model):
     carers_required: Mapped[int] = mapped_column(default=1)
     priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
     tasks: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Skills the carers need (values of models.carers.Skill).
+    required_skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # NICE QS123 statement 4: a call shorter than 30 minutes agreed in the person's plan.
+    short_call_agreed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     package: Mapped[CarePackage] = relationship(back_populates="schedule")
 

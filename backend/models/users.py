@@ -38,6 +38,14 @@ class User(IdMixin, CreatedMixin, db.Model):
     home_lat: Mapped[float | None]
     home_lon: Mapped[float | None]
     max_daily_minutes: Mapped[int | None]
+    # Care workers: the provider's own staff reference, weekly contracted time, how
+    # they travel between homes and their hourly pay (for the minimum-wage check).
+    staff_ref: Mapped[str | None] = mapped_column(sa.String(40))
+    contracted_weekly_minutes: Mapped[int | None]
+    max_weekly_minutes: Mapped[int | None]
+    travel_mode: Mapped[str | None] = mapped_column(sa.String(32))
+    hourly_pay_pence: Mapped[int | None]
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

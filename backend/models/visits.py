@@ -82,6 +82,8 @@ class Visit(IdMixin, CreatedMixin, db.Model):
     duration_min: Mapped[int]
     carers_required: Mapped[int] = mapped_column(default=1)
     priority: Mapped[Priority] = mapped_column(enum_type(Priority), default=Priority.NORMAL)
+    # Copied from the pattern line (NICE QS123 statement 4: a short call agreed in the plan).
+    short_call_agreed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[VisitStatus] = mapped_column(
         enum_type(VisitStatus), default=VisitStatus.SCHEDULED)
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(100))
