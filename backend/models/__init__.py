@@ -36,7 +36,8 @@ from backend.models.visits import (
 __all__ = [
     "Alert", "AlertKind", "AlertStatus", "Area", "AuditEntry", "BillingBasis", "CallRate",
     "CarePackage", "CarerArea", "CarerAvailability", "CarerLeave", "CarerSkill", "Channel",
-    "ContractFunder", "LeaveKind", "Skill", "TravelMode", "Contract", "DEFAULT_RULES", "DeliveryStatus", "DoubleUpRule",
+    "ContractFunder", "LeaveKind", "Skill", "TravelMode", "Contract", "DEFAULT_RULES",
+    "DeliveryStatus", "DoubleUpRule",
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
     "DEFAULT_FEEDBACK_SETTINGS", "QUESTIONS", "FeedbackLink", "FeedbackSettings",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
