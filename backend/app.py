@@ -115,7 +115,8 @@ def register_errorhandlers(app: Flask) -> None:
             if fields:
                 body["fields"] = fields
             return make_response(jsonify(error=body), status)
-        return make_response(render_template("error.html", status=status, message=message), status)
+        return make_response(render_template("error.html", status=status, message=message,
+                                             fields=fields), status)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
