@@ -7,6 +7,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from backend import config as settings
+from backend import http_security
 from backend.errors import DomainError
 from backend.extensions import api, csrf, db, limiter, migrate
 from backend.services.database import dialect
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     register_extensions(app)
+    http_security.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
