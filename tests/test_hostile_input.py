@@ -186,3 +186,15 @@ def test_dates_within_the_calendar_still_work(client, make, bearer):
     for day in ("1900-01-01", "2999-12-31"):
         response = client.get(f"/api/v1/me/rota?date={day}", headers=bearer(w.worker))
         assert response.status_code == 200, response.get_json()
+
+
+def test_every_api_blueprint_applies_the_limits(app):
+    """A new API module must use mobile_api.blueprint.Blueprint, or its fields go unchecked."""
+    import flask_smorest
+
+    from mobile_api.blueprint import Blueprint
+
+    api_blueprints = [bp for bp in app.blueprints.values()
+                      if isinstance(bp, flask_smorest.Blueprint)]
+    assert len(api_blueprints) >= 14
+    assert [bp.name for bp in api_blueprints if not isinstance(bp, Blueprint)] == []
