@@ -136,3 +136,33 @@ def test_gunicorn_in_production_names_no_version_and_asks_for_https(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_signing_in_over_https_in_production_works(production):
+    import re
+
+    from backend.extensions import db
+    from tests.factories import Factory
+
+    app = production()
+    with app.app_context():
+        db.create_all()
+        make = Factory()
+        user = make.user()
+        make.commit()
+        client = app.test_client()
+        base = "https://care.example"
+        form = client.get("/login", base_url=base).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                          r'name="csrf_token" value="([^"]+)"', form)
+        data = {"username": user.username, "password": make.PASSWORD,
+                "csrf_token": next(t for t in token.groups() if t)}
+        # Flask-WTF checks over HTTPS that the form came from this site (the Referer the
+        # pages' Referrer-Policy "same-origin" lets the browser send).
+        refused = client.post("/login", base_url=base, data=data)
+        assert refused.status_code == 400 and "referrer" in refused.get_data(as_text=True)
+        signed_in = client.post("/login", base_url=base, data=data,
+                                headers={"Referer": f"{base}/login"})
+        assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-400:]
+        assert "Secure" in signed_in.headers["Set-Cookie"]
+        db.session.remove()
