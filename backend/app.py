@@ -7,6 +7,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from backend import config as settings
+from backend import http_security
 from backend.errors import DomainError
 from backend.extensions import api, csrf, db, limiter, migrate
 from backend.services.database import dialect
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     register_extensions(app)
+    http_security.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -115,7 +117,8 @@ def register_errorhandlers(app: Flask) -> None:
             if fields:
                 body["fields"] = fields
             return make_response(jsonify(error=body), status)
-        return make_response(render_template("error.html", status=status, message=message), status)
+        return make_response(render_template("error.html", status=status, message=message,
+                                             fields=fields), status)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

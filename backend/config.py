@@ -38,6 +38,17 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no setting: 1 or 0 (unset: the default)."""
+    return os.environ.get(name, "1" if default else "0") == "1"
+
+
+def _proxy_fix() -> dict:
+    """How many proxies in front set each X-Forwarded-* header (0: trust none)."""
+    return {f"PROXY_FIX_{name}": int(os.environ.get(f"PROXY_FIX_{name}", 0))
+            for name in ("X_FOR", "X_PROTO", "X_HOST", "X_PORT", "X_PREFIX")}
+
+
 def load(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
     env = os.environ.get("ECM_ENV", "development")
@@ -48,7 +59,11 @@ def load(instance_path: str) -> dict:
         "ECM_ENV": env,
         "SECRET_KEY": _secret_key(env, path),
         "SQLALCHEMY_DATABASE_URI": _database_url(path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Production logs never show SQL parameters: they hold homes' coordinates,
+        # feedback text and goal descriptions.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
+                                      "hide_parameters": _flag("SQL_HIDE_PARAMETERS",
+                                                               env == "production")},
         "ECM_TIMEZONE": os.environ.get("ECM_TIMEZONE", "Europe/London"),
         "ECM_PUBLIC_URL": os.environ.get("ECM_PUBLIC_URL", "http://127.0.0.1:5000"),
         "JWT_ISSUER": os.environ.get("JWT_ISSUER", "homecare-ecm"),
@@ -64,7 +79,9 @@ def load(instance_path: str) -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alerts@homecare.invalid"),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
-        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "0") == "1",
+        # Alerts name people and places: encrypted to the mail server unless told not to.
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
         # Scheduler and outbox (see README, "Running in production").
         "VISIT_HORIZON_DAYS": int(os.environ.get("VISIT_HORIZON_DAYS", 14)),
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 90)),
@@ -76,6 +93,10 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
+        "HSTS_MAX_AGE": int(os.environ.get("HSTS_MAX_AGE",
+                                           365 * 24 * 3600 if env == "production" else 0)),
+        **_proxy_fix(),
+        "REPORT_MAX_DAYS": int(os.environ.get("REPORT_MAX_DAYS", 400)),
         "API_TITLE": "Home care ECM API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -1,4 +1,5 @@
 """Domain exceptions that services raise; mapped to responses in one place (app.py)."""
+from marshmallow import Schema, fields
 
 
 class DomainError(Exception):
@@ -72,3 +73,20 @@ class Invalid(DomainError):
 
 class Unavailable(DomainError):
     status, code = 503, "unavailable"
+
+
+class ErrorDetailSchema(Schema):
+    """What went wrong: a code for programs, a message for people, the fields at fault."""
+
+    code = fields.String(required=True, metadata={"example": "invalid"})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), metadata={
+        "description": "field name -> messages (a list), or -> the same shape for the "
+                       "fields inside it"})
+
+
+class ErrorSchema(Schema):
+    """The one machine error shape, {"error": {...}} (DomainError.to_dict), documented in
+    the OpenAPI document for every error answer."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)

@@ -7,13 +7,21 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from backend.errors import ErrorSchema
+
 
 class Base(DeclarativeBase):
     """Declarative base for all models."""
 
 
+class ServiceApi(Api):
+    """flask-smorest's Api, documenting error answers in the service's own shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = ServiceApi()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,5 +1,5 @@
 """Alerts API: managers and commissioners list, acknowledge and resolve alerts."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.monitoring import alerts as alert_service

@@ -1,5 +1,5 @@
 """Corrections to a visit's times by provider managers and commissioners."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.attendance import corrections as service

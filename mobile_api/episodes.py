@@ -1,5 +1,5 @@
 """Reablement episodes: start, discharge, and the 91-day follow-up."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.outcomes import reablement

@@ -12,16 +12,6 @@ NO_ACCESS_REASONS = ["no_answer", "refused", "in_hospital", "not_at_home", "unsa
 EVENT_KINDS = [EventKind.CHECK_IN, EventKind.CHECK_OUT, EventKind.NO_ACCESS]
 
 
-class Text(fields.String):
-    """A string without NUL characters (PostgreSQL cannot store them)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Text may not contain NUL characters.")
-        return text
-
-
 class Instant(fields.AwareDateTime):
     """An ISO 8601 time with its UTC offset, returned as aware UTC."""
 
@@ -36,7 +26,7 @@ class Instant(fields.AwareDateTime):
 class TaskOutcomeSchema(Schema):
     task_id = fields.UUID(required=True)
     done = fields.Boolean(required=True)
-    reason = Text(validate=validate.Length(max=300), allow_none=True)
+    reason = fields.String(validate=validate.Length(max=300), allow_none=True)
 
     @validates_schema
     def reason_when_not_done(self, data, **kwargs):
@@ -48,12 +38,12 @@ class TaskOutcomeSchema(Schema):
 class GoalProgressInSchema(Schema):
     goal_id = fields.UUID(required=True)
     score = fields.Integer(required=True, strict=True, validate=validate.Range(-1000, 1000))
-    note = Text(validate=validate.Length(max=2000), allow_none=True)
+    note = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
 class ConcernSchema(Schema):
     flag = fields.Boolean(required=True)
-    text = Text(validate=validate.Length(max=2000), allow_none=True)
+    text = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
     @validates_schema
     def text_when_flagged(self, data, **kwargs):
@@ -70,11 +60,11 @@ class EventInSchema(Schema):
     lon = fields.Float(validate=validate.Range(-180, 180), allow_none=True)
     accuracy_m = fields.Float(validate=validate.Range(0, 100_000), allow_none=True)
     method = fields.String(validate=validate.OneOf([m.value for m in METHODS]), allow_none=True)
-    manual_reason = Text(validate=validate.Length(max=300), allow_none=True,
+    manual_reason = fields.String(validate=validate.Length(max=300), allow_none=True,
                          metadata={"description": "required when method is manual"})
     mock_location = fields.Boolean(load_default=False)
-    device_id = Text(validate=validate.Length(min=1, max=100), allow_none=True)
-    client_event_id = Text(validate=validate.Length(min=1, max=100), allow_none=True)
+    device_id = fields.String(validate=validate.Length(min=1, max=100), allow_none=True)
+    client_event_id = fields.String(validate=validate.Length(min=1, max=100), allow_none=True)
 
     @validates_schema
     def location_and_method(self, data, **kwargs):
@@ -102,7 +92,7 @@ class CheckOutSchema(EventInSchema):
     """Leaving: tasks, a note, goal progress and any concern."""
 
     tasks = fields.List(fields.Nested(TaskOutcomeSchema), validate=validate.Length(max=100))
-    note = Text(validate=validate.Length(max=4000), allow_none=True)
+    note = fields.String(validate=validate.Length(max=4000), allow_none=True)
     goal_progress = fields.List(fields.Nested(GoalProgressInSchema),
                                 validate=validate.Length(max=50))
     concern = fields.Nested(ConcernSchema, allow_none=True)
@@ -112,7 +102,7 @@ class NoAccessSchema(EventInSchema):
     """Could not get in, or the person refused care."""
 
     reason = fields.String(required=True, validate=validate.OneOf(NO_ACCESS_REASONS))
-    note = Text(validate=validate.Length(max=4000), allow_none=True)
+    note = fields.String(validate=validate.Length(max=4000), allow_none=True)
 
 
 class SyncEventSchema(CheckOutSchema):
@@ -120,8 +110,8 @@ class SyncEventSchema(CheckOutSchema):
 
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EVENT_KINDS]))
     visit_id = fields.UUID(required=True)
-    device_id = Text(required=True, validate=validate.Length(min=1, max=100))
-    client_event_id = Text(required=True, validate=validate.Length(min=1, max=100))
+    device_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    client_event_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     reason = fields.String(validate=validate.OneOf(NO_ACCESS_REASONS), allow_none=True)
 
     @validates_schema

@@ -1,6 +1,6 @@
 """Feedback API: panel members submit, link holders redeem, commissioners moderate, read figures."""
 from flask import url_for
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.extensions import limiter
 from backend.models import Role

@@ -1,5 +1,5 @@
 """Outcome goals: set and reviewed by provider managers, read by the care team."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.outcomes import goals

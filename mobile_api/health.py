@@ -1,6 +1,6 @@
 """Liveness and readiness for load balancers and the demo script."""
 import sqlalchemy as sa
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.errors import Unavailable
 from backend.extensions import db

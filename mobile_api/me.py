@@ -1,5 +1,5 @@
 """The signed-in user: who am I, and (for care workers) my rota."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.dates import clock

@@ -1,5 +1,5 @@
 """The caller's inbox, and failed deliveries for admins."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.monitoring import notifications as inbox_service

@@ -1,5 +1,5 @@
 """Outcome measures for commissioners and providers, and a person's outcome timeline."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.outcomes.measures import outcome_measures

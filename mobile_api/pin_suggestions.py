@@ -1,5 +1,5 @@
 """A manager's decision on a suggested corrected home pin."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.attendance import pins

@@ -1,6 +1,6 @@
 """Commissioner audit and payment reports, JSON and CSV (issue 6)."""
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.audit import reports

@@ -1,6 +1,6 @@
 """Signing in from a phone: token pairs, rotation, sign-out."""
 from flask import current_app
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.extensions import limiter
 from backend.services.identity import sessions

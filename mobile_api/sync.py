@@ -1,5 +1,5 @@
 """Offline sync: the phone's queue of events in one request."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.attendance import sync

@@ -1,5 +1,5 @@
 """Check-in, check-out and no-access for one visit, sent live from the phone."""
-from flask_smorest import Blueprint
+from mobile_api.blueprint import Blueprint
 
 from backend.models import EventKind, Role
 from backend.services.attendance import pipeline

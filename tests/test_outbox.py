@@ -43,6 +43,7 @@ def smtp_server(app, monkeypatch):
     controller.start()
     monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)  # a loopback relay without TLS
     yield handler
     controller.stop()
 

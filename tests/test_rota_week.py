@@ -39,4 +39,5 @@ def test_rota_page_scoped_and_rendered(make, client, auth):
     page = client.get("/rota").get_data(as_text=True)
     assert w.worker.display_name in page and w.person.name in page
     assert w.other_person.name not in page and w.foreign_worker.display_name not in page
-    assert client.get("/rota?week=not-a-date").status_code == 404
+    response = client.get("/rota?week=not-a-date")
+    assert response.status_code == 422 and b"week" in response.data

@@ -47,7 +47,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: str) -> Markup:
     uid = abs(hash((title, desc))) % 10**8
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" font-size="13" '
+        f'width="{width}" font-size="13" '
         f'font-family="system-ui, sans-serif" '
         f'role="img" aria-labelledby="t{uid} d{uid}" class="chart">'
         f'<title id="t{uid}">{escape(title)}</title><desc id="d{uid}">{escape(desc)}</desc>'

@@ -1,7 +1,8 @@
 """Commissioner pages: the overview with its drill-down, payment and outcomes, with charts
 and the tables (and CSV) behind them."""
-from flask import Blueprint, Response, abort, render_template, stream_with_context
+from flask import Blueprint, Response, render_template, stream_with_context
 
+from backend.errors import Invalid
 from backend.models import Role
 from backend.services.dates import clock
 from backend.services.audit.drilldown import package_visits, provider_packages
@@ -29,8 +30,8 @@ def _download_period(default: tuple):
     """The period a CSV is asked for; a bad one is refused (422) with what is wrong."""
     form, period, ok = read_period(*default)
     if not ok:
-        abort(422, description="Choose a valid period: " + "; ".join(
-            e for f in (form.first, form.last) for e in f.errors))
+        raise Invalid("Choose a valid period.", fields={
+            f.name: list(f.errors) for f in (form.first, form.last) if f.errors})
     return period
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from backend.errors import Invalid
 from backend.models import Role
+from backend.services.dates import days
 from backend.services.feedback.providers import providers_for
 from backend.services.feedback.figures import satisfaction_report
 from backend.services.feedback.links import issue_link, link_qr_svg, links_issued_by
@@ -68,10 +69,8 @@ def detail(feedback_id):
 
 
 def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    """A day from the query string, None when absent; a bad or far one is refused naming it."""
+    return days.parse(request.args.get(name), name)
 
 
 @bp.route("/satisfaction", methods=["GET", "POST"])

@@ -2,12 +2,12 @@
 import uuid
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from backend.errors import DomainError
 from backend.models import MEASURE_RANGES, Role
 from backend.services.attendance import pins
-from backend.services.dates import clock
+from backend.services.dates import clock, days
 from backend.services.identity import access
 from backend.services.rota.assignments import assign_worker, care_workers, preview_assignment
 from backend.services.monitoring.board import today_board
@@ -25,12 +25,8 @@ bp = Blueprint("manager", __name__)
 
 
 def _day_arg(name: str) -> date:
-    """A date from the query string, today when absent; a bad one is a 404 page."""
-    raw = request.args.get(name)
-    try:
-        return date.fromisoformat(raw) if raw else clock.today()
-    except ValueError:
-        abort(404)
+    """A date from the query string, today when absent; a bad one is refused naming it."""
+    return days.parse(request.args.get(name), name, default=clock.today())
 
 
 @bp.get("/board")

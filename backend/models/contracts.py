@@ -60,6 +60,9 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     # A carer's concern goes to the provider's managers at once, and to the funder's
     # commissioners if no manager acknowledges it within this many minutes.
     concern_escalate_after_min: Mapped[int] = mapped_column(default=60, server_default="60")
+    # Email subjects pass through mail servers' logs: they name the person visited only
+    # when the contract says so (the body, behind the sign-in link, always can).
+    names_in_email_subjects: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Edits
     lock_after_days: Mapped[int] = mapped_column(default=7)
     # Travel checks between consecutive visits

@@ -4,6 +4,7 @@ two decimals. The per-visit actuals stream row by row with constant memory.
 """
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,8 +21,21 @@ GROUP_HEADERS = {"provider": "Provider", "funder": "Funder", "package": "Package
                  "week": "Week starting", "month": "Month starting"}
 
 
-def cell(value) -> str:
-    """One value as spreadsheet text."""
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV
+# injection"): a correction note "=HYPERLINK(...)" would become a link in the
+# commissioner's spreadsheet. Such text is kept, behind a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula; numbers stay numbers."""
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -29,10 +43,15 @@ def cell(value) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return "; ".join(cell(v) for v in value)
+        return "; ".join(_text(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {cell(v)}" for k, v in sorted(value.items()))
+        return "; ".join(f"{k}: {_text(v)}" for k, v in sorted(value.items()))
     return str(value)
+
+
+def cell(value) -> str:
+    """One value as spreadsheet text (every cell of every export goes through here)."""
+    return inert(_text(value))
 
 
 def pounds(pence: int) -> str:
@@ -44,7 +63,7 @@ def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     """The CSV text, a line at a time, starting with the byte-order mark."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([cell(title) for title in header])
     yield BOM + buffer.getvalue()
     for row in rows:
         buffer.seek(0)

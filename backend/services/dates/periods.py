@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, has_app_context
 
 from backend.errors import Invalid
+from backend.services.dates import days
 from backend.services.dates.clock import local_day_bounds, zone
 
 PERIOD_KINDS = ("day", "week", "month", "quarter", "custom")
@@ -45,6 +46,9 @@ def _month_last(first: date) -> date:
 def resolve(kind: str = "custom", on: date | None = None, first: date | None = None,
             last: date | None = None) -> Period:
     """A Period from a kind and an anchor date, or from custom first/last dates."""
+    days.checked(on, "date")
+    days.checked(first, "from")
+    days.checked(last, "to")
     if kind not in PERIOD_KINDS:
         raise Invalid(f"Unknown period {kind!r}; expected one of: {', '.join(PERIOD_KINDS)}.",
                       field="period")

@@ -17,8 +17,8 @@ from flask import current_app
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.models import (
-    AlertKind, CarePackage, Channel, DeliveryStatus, Notification, Organisation, Role,
-    ServiceUser, User, Visit,
+    AlertKind, CarePackage, Channel, Contract, DeliveryStatus, Notification, Organisation,
+    Role, ServiceUser, User, Visit,
 )
 from backend.services.dates import clock
 from backend.services.identity import access
@@ -62,15 +62,26 @@ def _row(key: str, alert, channel: Channel, subject: str, body: str, now: dateti
                 sent_at=now if inbox else None)
 
 
-def _staff_rows(prefix: str, alert, users: list, subject: str, body: str, now) -> list:
+def _staff_rows(prefix: str, alert, users: list, subject: str, body: str, now,
+                email_subject: str | None = None) -> list:
     rows = []
     for user in users:
         rows.append(_row(f"{prefix}:{user.id}:inbox", alert, Channel.INBOX, subject, body, now,
                          user))
         if _smtp_configured() and user.email:
-            rows.append(_row(f"{prefix}:{user.id}:email", alert, Channel.EMAIL, subject, body,
-                             now, user, user.email))
+            rows.append(_row(f"{prefix}:{user.id}:email", alert, Channel.EMAIL,
+                             email_subject or subject, body, now, user, user.email))
     return rows
+
+
+def _when(about: sa.Row) -> str:
+    return about.planned_start.astimezone(clock.zone()).strftime("%H:%M on %d %B")
+
+
+def _email_subject(about: sa.Row, named: str, unnamed: str) -> str:
+    """An email's subject: naming the person only when their contract allows it (email
+    subjects are kept in mail servers' logs; the inbox, behind a sign-in, always names)."""
+    return named if about.names_in_email_subjects else unnamed
 
 
 def _webhook_body(alert, about: sa.Row, event: str) -> str:
@@ -83,12 +94,13 @@ def _webhook_body(alert, about: sa.Row, event: str) -> str:
 
 def _family_row(alert, about: sa.Row, now):
     word = "is running late" if alert.kind == AlertKind.LATE else "has been missed"
-    when = about.planned_start.astimezone(clock.zone()).strftime("%H:%M on %d %B")
+    when = _when(about)
     body = (f"Dear {about.contact_name or 'family member'},\n\nThe care visit to "
             f"{about.first_name} planned for {when} {word}. {about.provider_name} has been "
             f"told and is dealing with it.\n")
-    return _row(f"alert:{alert.id}:family:email", alert, Channel.EMAIL,
-                f"Care visit for {about.first_name} {word}", body, now,
+    subject = _email_subject(about, f"Care visit for {about.first_name} {word}",
+                             f"The care visit planned for {when} {word}")
+    return _row(f"alert:{alert.id}:family:email", alert, Channel.EMAIL, subject, body, now,
                 address=about.contact_email)
 
 
@@ -98,7 +110,8 @@ ABOUT_VISIT = (
     Visit.planned_start, CarePackage.provider_id, CarePackage.funder_id,
     ServiceUser.first_name, ServiceUser.last_name, ServiceUser.contact_name,
     ServiceUser.contact_opted_in, ServiceUser.contact_email,
-    Organisation.name.label("provider_name"), Organisation.webhook_url)
+    Organisation.name.label("provider_name"), Organisation.webhook_url,
+    Contract.names_in_email_subjects)
 
 
 def about_visits(*columns) -> sa.Select:
@@ -106,7 +119,8 @@ def about_visits(*columns) -> sa.Select:
     return sa.select(Visit.id.label("visit_id"), *columns, *ABOUT_VISIT).join(
         CarePackage, CarePackage.id == Visit.package_id).join(
         ServiceUser, ServiceUser.id == CarePackage.service_user_id).join(
-        Organisation, Organisation.id == CarePackage.provider_id)
+        Organisation, Organisation.id == CarePackage.provider_id).join(
+        Contract, Contract.id == Visit.contract_id)
 
 
 _ABOUT = about_visits()
@@ -129,12 +143,14 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None,
     for alert in alerts:
         about = by_visit[alert.visit_id]
         name = ServiceUser.name_of(about.first_name, about.last_name)
-        subject = f"{alert.kind.value.replace('_', ' ').title()}: {name}"
+        kind = alert.kind.value.replace('_', ' ').title()
+        subject = f"{kind}: {name}"
+        email_subject = _email_subject(about, subject, f"{kind}: visit at {_when(about)}")
         body = f"{alert.detail}\n\n{base_url}/alerts/{alert.id}\n"
         prefix = f"alert:{alert.id}"
         if audience == Audience.RAISED:
             rows += _staff_rows(f"{prefix}:provider", alert, managers.get(about.provider_id, []),
-                                subject, body, now)
+                                subject, body, now, email_subject)
             if about.webhook_url:
                 rows.append(_row(f"{prefix}:raised:webhook:{about.provider_id}", alert,
                                  Channel.WEBHOOK, "alert.raised",
@@ -147,7 +163,8 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None,
             why = "Escalated: not acknowledged in time." if audience == Audience.ESCALATED \
                 else "Missed call confirmed."
             rows += _staff_rows(f"{prefix}:funder", alert, commissioners.get(about.funder_id, []),
-                                f"[{about.provider_name}] {subject}", f"{why}\n{body}", now)
+                                f"[{about.provider_name}] {subject}", f"{why}\n{body}", now,
+                                f"[{about.provider_name}] {email_subject}")
     if not rows:
         return 0
     # Only the rows actually inserted come back (duplicates are skipped).

@@ -7,6 +7,7 @@ error, for an admin to see. Delivery is at-least-once: a process killed after
 sending but before its commit sends that message again.
 """
 import smtplib
+import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ def send_email(to: str, subject: str, body: str) -> None:
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"],
                       timeout=config.get("OUTBOX_TIMEOUT_SECONDS", 10)) as smtp:
         if config.get("SMTP_STARTTLS"):
-            smtp.starttls()
+            # The server's certificate is checked (smtplib alone would not check it).
+            smtp.starttls(context=ssl.create_default_context(
+                cafile=config.get("SMTP_CA_FILE") or None))
         if config.get("SMTP_USERNAME"):
             smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD", ""))
         smtp.send_message(message)
