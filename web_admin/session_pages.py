@@ -1,5 +1,5 @@
 """Sign in, sign out, and each role's landing page."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from backend.errors import Invalid, SignInRefused
 from backend.extensions import limiter
@@ -10,6 +10,13 @@ from web_admin.auth import current_user, login_required, safe_next, sign_in, sig
 from web_admin.forms import PasswordChangeForm, SignInForm
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.before_app_request
+def forget_last_requests_user() -> None:
+    """Each request finds its user afresh from its own cookie (an app context, and so `g`,
+    may outlive one request: the test client reuses the test's)."""
+    g.pop("user", None)
 
 
 def inject_user() -> dict:
