@@ -56,7 +56,8 @@ def record_read(user: User, what: str, object_id, person_id: uuid.UUID | None = 
 
 def record_download(user: User, export: str, **parameters) -> None:
     """Log that `user` downloaded an export (its name and the parameters asked for)."""
-    record_read(user, "export", export, **{k: v for k, v in parameters.items()
+    # Parameter names as the caller typed them ("from", not the schema's "from_").
+    record_read(user, "export", export, **{k.rstrip("_"): v for k, v in parameters.items()
                                            if v is not None})
 
 
