@@ -14,6 +14,7 @@ from backend.services.audit import access_log
 from backend.services.dates import clock
 from backend.services.reference.person_record import person_record
 from backend.unit_of_work import unit_of_work
+from tests.factories import Factory
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_reads_wait_for_the_commit_and_go_with_a_rollback(w):
 
 def test_an_admin_sees_who_looked_at_a_person(app, client, auth, w):
     manager = app.test_client()
-    manager.post("/login", data={"username": w.manager.username, "password": "correct-horse-battery"})
+    manager.post("/login", data={"username": w.manager.username, "password": Factory.PASSWORD})
     manager.get(f"/people/{w.person.id}")
     manager.get(f"/visits/{w.visit.id}")
     manager.get(f"/people/{w.person.id}/readers")  # not theirs to see
@@ -160,7 +161,7 @@ def test_housekeeping_prunes_reads_past_the_keeping_period(app, w):
 
 def test_changes_stay_in_the_change_trail(client, auth, w):
     auth.login(w.manager.username)
-    client.post("/account/password", data={"current_password": "correct-horse-battery",
+    client.post("/account/password", data={"current_password": Factory.PASSWORD,
                                             "new_password": "another-long-one",
                                             "repeat_password": "another-long-one"})
     db.session.expire_all()
