@@ -1,7 +1,8 @@
 """Benchmark (issue 7): server-side rendering against the service calls it shows.
 
 Two pages, each measured two ways in the same run, interleaved so the shared machine's
-load falls on both:
+load falls on both (and, `--only read-audit`, the rota week and visit pages with the
+read audit of issue 16 and without it: target audited <= 1.1x unaudited):
   (a) the service call alone (`rota_week`, `provider_overview`) in a fresh app context;
   (b) the full page request through the Flask test client (session sign-in cookie,
       access rules, the same service call, SVG charts and the Jinja template).
@@ -106,6 +107,15 @@ def build_rota(app) -> tuple[uuid.UUID, int]:
         return manager.id, len(visits)
 
 
+def _manager_id():
+    import sqlalchemy as sa
+
+    from backend.extensions import db
+    from backend.models import User
+
+    return db.session.scalar(sa.select(User.id).where(User.username == "bench-manager"))
+
+
 def ensure_commissioner(app) -> tuple[uuid.UUID, date, date]:
     """A commissioner of the county's main council, and the county-year's first and last day."""
     import sqlalchemy as sa
@@ -163,10 +173,66 @@ def page_seconds(client, path: str, must_contain: str) -> tuple[float, int]:
 
 
 def signed_in_client(app, user_id):
+    """A client carrying the cookie of a real web session (held on the server)."""
+    from backend.extensions import db
+    from backend.models import User
+    from backend.services.identity import web_sessions
+
+    with app.app_context():
+        session_id = str(web_sessions.start(db.session.get(User, user_id)).id)
+        db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["user_id"] = str(user_id)
+        session["sid"] = session_id
     return client
+
+
+def compare_read_audit(name: str, app, user_id, path: str, must_contain: str,
+                       repeat: int) -> dict:
+    """The same page with the read audit (its access-log row queued and written at commit)
+    and without it (record_read made a no-op), in adjacent pairs whose order alternates;
+    the figure is the median of the pairs' ratios, so the shared machine's drifting load
+    falls on both halves of each pair alike."""
+    from backend.services.audit import access_log
+
+    client = signed_in_client(app, user_id)
+    real = access_log.record_read
+
+    def without(*args, **kwargs):
+        return None
+
+    def timed(audited: bool) -> float:
+        access_log.record_read = real if audited else without
+        try:
+            return page_seconds(client, path, must_contain)[0]
+        finally:
+            access_log.record_read = real
+
+    timed(True)
+    timed(False)
+    on, off = [], []
+    for i in range(repeat):
+        for audited in ((True, False) if i % 2 == 0 else (False, True)):
+            (on if audited else off).append(timed(audited))
+    ratio = statistics.median(a / b for a, b in zip(on, off, strict=True))
+    a, b = statistics.median(on), statistics.median(off)
+    print(f"{name}, read audit on and off ({repeat} pairs)")
+    print(f"  audited   median {a * 1000:7.1f} ms  fastest {min(on) * 1000:7.1f} ms")
+    print(f"  unaudited median {b * 1000:7.1f} ms  fastest {min(off) * 1000:7.1f} ms")
+    print(f"  ratio audited/unaudited, median of pairs {ratio:.3f} (target <= 1.10)")
+    return {"audited": a, "unaudited": b, "ratio": ratio}
+
+
+def a_visit_of_the_week(app):
+    """A double-up visit of the rota world (the visit page with the most on it)."""
+    import sqlalchemy as sa
+
+    from backend.extensions import db
+    from backend.models import Visit
+
+    with app.app_context():
+        return db.session.scalar(sa.select(Visit.id).where(Visit.carers_required == 2)
+                                 .order_by(Visit.planned_start).limit(1))
 
 
 def compare(name: str, app, user_id, call, path: str, must_contain: str, repeat: int) -> dict:
@@ -193,7 +259,7 @@ def main() -> int:
     parser.add_argument("--rota-db", default="sqlite:////tmp/ecm_bench_browser_rota.sqlite3")
     parser.add_argument("--county-db", help="PostgreSQL URL of a bench/audit_county.py county")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=("rota", "overview"))
+    parser.add_argument("--only", choices=("rota", "overview", "read-audit"))
     args = parser.parse_args()
     print(f"{datetime.now():%Y-%m-%d %H:%M} load average {os.getloadavg()[0]:.1f} "
           f"{os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
@@ -208,6 +274,23 @@ def main() -> int:
               f"({args.rota_db.split('://')[0]}, built in {time.perf_counter() - started:.0f} s)")
         compare("rota week page", app, manager_id, lambda user: rota_week(user, WEEK),
                 f"/rota?week={WEEK}", "Carer 79", args.repeat)
+
+    if args.only in (None, "read-audit"):
+        app = _app(args.rota_db)
+        if args.only == "read-audit":
+            started = time.perf_counter()
+            manager_id, visits = build_rota(app)
+            print(f"rota world: {WORKERS} workers, {visits} visits in the week of {WEEK} "
+                  f"({args.rota_db.split('://')[0]}, built in "
+                  f"{time.perf_counter() - started:.0f} s)")
+        else:
+            with app.app_context():
+                manager_id = _manager_id()
+        compare_read_audit("rota week page", app, manager_id, f"/rota?week={WEEK}",
+                           "Carer 79", args.repeat)
+        # The visit page takes milliseconds: ten times the runs, for a steady median.
+        compare_read_audit("visit page", app, manager_id,
+                           f"/visits/{a_visit_of_the_week(app)}", "Planned", args.repeat * 10)
 
     if args.only in (None, "overview") and args.county_db:
         from backend.services.audit.overview import provider_overview

@@ -6,12 +6,17 @@ write lock, and holding it while a rota renders would make every check-in wait. 
 rows are queued here and written just before the unit of work commits, one executemany
 per statement; when the unit of work rolls back (the page failed), they are dropped
 with it. Nothing here commits.
+
+Only bookkeeping belongs here: rows whose loss in a database crash's last instant harms
+nothing, because a transaction that wrote nothing else commits them without waiting for
+the disk (dialect.commit_lightly_if_nothing_written).
 """
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from backend.extensions import db
+from backend.services.database.dialect import commit_lightly_if_nothing_written
 
 _QUEUE = "deferred_writes"
 
@@ -30,7 +35,11 @@ def pending(statement: sa.Executable) -> list[dict]:
 @event.listens_for(Session, "before_commit")
 def _write_queued(session: Session) -> None:
     queued = session.info.pop(_QUEUE, None)
-    for statement, rows in (queued or {}).items():
+    if not queued:
+        return
+    # A page view that wrote nothing else need not wait for the disk for these rows.
+    commit_lightly_if_nothing_written(session)
+    for statement, rows in queued.items():
         session.execute(statement, rows)
 
 
