@@ -179,3 +179,21 @@ def test_old_sessions_are_purged(manager):
     live = web_sessions.start(manager)
     assert web_sessions.purge_ended() == 1
     assert db.session.get(WebSession, live.id) is not None
+
+
+def test_an_administrators_reset_from_the_command_line_signs_out_everywhere(
+        runner, client, auth, manager):
+    auth.login(manager.username)
+    phone = sessions.start_session(manager, device_id="phone-1")
+    db.session.commit()
+    result = runner.invoke(args=["users", "set-password", manager.username],
+                           input="reset-by-the-office\nreset-by-the-office\n")
+    assert result.exit_code == 0, result.output
+    assert "ended 1 web sessions and 1 phone sign-in tokens" in result.output
+    assert not opens_board(client)
+    assert client.post("/api/v1/auth/refresh",
+                       json={"refresh_token": phone.refresh_token}).status_code == 401
+    assert auth.login(manager.username, "reset-by-the-office").status_code == 302
+    refused = runner.invoke(args=["users", "set-password", manager.username],
+                            input="short\nshort\n")
+    assert refused.exit_code != 0 and "at least 8 characters" in refused.output
