@@ -67,7 +67,8 @@ def authenticate(username: str, password: str, address: str | None = None,
     """
     now = now or clock.now()
     pair = throttle.key(username, address)
-    user = db.session.scalar(sa.select(User).where(User.username == pair["pair_name"]))
+    user = db.session.scalar(
+        sa.select(User).where(User.username == (username or "").strip().lower()))
     waiting = throttle.must_wait(pair, now)
     # The check runs even when the answer is already known, so that every path costs it.
     matched = verify_password(user.password_hash if user else _dummy_hash(), password or "")
