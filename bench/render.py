@@ -44,8 +44,25 @@ def _url(raw: str) -> str:
     return raw.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+def _ensure_database(url: str) -> None:
+    """Create a PostgreSQL bench database named in the URL if it is not there yet."""
+    import sqlalchemy as sa
+
+    target = sa.engine.make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                             {"name": target.database}) is None:
+            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
 def _app(url: str):
     from backend.app import create_app
+
+    _ensure_database(_url(url))
 
     return create_app({"SQLALCHEMY_DATABASE_URI": _url(url), "RATELIMIT_ENABLED": False})
 
