@@ -64,6 +64,7 @@ class WebSessions(SecureCookieSessionInterface):
 def register_extensions(app: Flask) -> None:
     """Initialise the extension singletons."""
     import backend.models  # noqa: F401  (every table known to Alembic)
+    import backend.rate_limits  # noqa: F401  (registers the "ecm-database://" limiter storage)
 
     app.session_interface = WebSessions()
 

@@ -34,6 +34,30 @@ def create_user_command(username, role, organisation_name, password):
     click.echo(f"Created {username}.")
 
 
+@users_cli.command("set-password")
+@click.argument("username")
+@click.password_option()
+def set_password_command(username, password):
+    """Set a user's password (a reset by an administrator); signs them out everywhere."""
+    import sqlalchemy as sa
+
+    from backend.errors import DomainError
+    from backend.models import User
+    from backend.services.identity.password_change import set_password
+
+    try:
+        with unit_of_work():
+            user = db.session.scalar(
+                sa.select(User).where(User.username == username.strip().lower()))
+            if user is None:
+                raise click.ClickException(f"No user named {username!r}.")
+            ended = set_password(user, password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Password set for {username}; ended {ended['web_sessions']} web sessions "
+               f"and {ended['phone_tokens']} phone sign-in tokens.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     from backend.demo.cli import demo_cli

@@ -1,6 +1,7 @@
 """Settings read from environment variables, in one place."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "production", "testing")
@@ -55,6 +56,7 @@ def load(instance_path: str) -> dict:
     if env not in ENVIRONMENTS:
         raise ConfigError(f"ECM_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
     path = Path(instance_path)
+    _max_hours = int(os.environ.get("WEB_SESSION_MAX_HOURS", 12))
     return {
         "ECM_ENV": env,
         "SECRET_KEY": _secret_key(env, path),
@@ -69,11 +71,25 @@ def load(instance_path: str) -> dict:
         "JWT_ISSUER": os.environ.get("JWT_ISSUER", "homecare-ecm"),
         "JWT_AUDIENCE": os.environ.get("JWT_AUDIENCE", "homecare-ecm-mobile"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024)),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Shared by every web worker: the database by default, or redis://host:6379
+        # (see docs/operations.md, "Sign-in and sessions").
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "ecm-database://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         # Failed API sign-ins allowed per remote address (Flask-Limiter syntax).
         "RATELIMIT_SIGN_IN_FAILURES": os.environ.get("RATELIMIT_SIGN_IN_FAILURES",
                                                      "20 per 10 minutes"),
+        # Failed sign-ins per username and address: free ones, then a doubling wait.
+        "SIGN_IN_FREE_FAILURES": int(os.environ.get("SIGN_IN_FREE_FAILURES", 5)),
+        "SIGN_IN_FIRST_WAIT_SECONDS": int(os.environ.get("SIGN_IN_FIRST_WAIT_SECONDS", 30)),
+        "SIGN_IN_MAX_WAIT_SECONDS": int(os.environ.get("SIGN_IN_MAX_WAIT_SECONDS", 900)),
+        "SIGN_IN_FORGET_HOURS": int(os.environ.get("SIGN_IN_FORGET_HOURS", 24)),
+        # Web sessions end after this long without a page, and at most this long after
+        # sign-in (the cookie's own lifetime is the same).
+        "WEB_SESSION_IDLE_MINUTES": int(os.environ.get("WEB_SESSION_IDLE_MINUTES", 30)),
+        "WEB_SESSION_MAX_HOURS": _max_hours,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_max_hours),
+        # Reads of people's records are kept this long, then pruned by housekeeping.
+        "ACCESS_LOG_RETENTION_DAYS": int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", 730)),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", 25)),
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alerts@homecare.invalid"),

@@ -1,7 +1,8 @@
 """Benchmark (issue 7): server-side rendering against the service calls it shows.
 
 Two pages, each measured two ways in the same run, interleaved so the shared machine's
-load falls on both:
+load falls on both (and, `--only read-audit`, the rota week and visit pages with the
+read audit of issue 16 and without it: target audited <= 1.1x unaudited):
   (a) the service call alone (`rota_week`, `provider_overview`) in a fresh app context;
   (b) the full page request through the Flask test client (session sign-in cookie,
       access rules, the same service call, SVG charts and the Jinja template).
@@ -43,8 +44,25 @@ def _url(raw: str) -> str:
     return raw.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+def _ensure_database(url: str) -> None:
+    """Create a PostgreSQL bench database named in the URL if it is not there yet."""
+    import sqlalchemy as sa
+
+    target = sa.engine.make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                             {"name": target.database}) is None:
+            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
 def _app(url: str):
     from backend.app import create_app
+
+    _ensure_database(_url(url))
 
     return create_app({"SQLALCHEMY_DATABASE_URI": _url(url), "RATELIMIT_ENABLED": False})
 
@@ -106,6 +124,15 @@ def build_rota(app) -> tuple[uuid.UUID, int]:
         return manager.id, len(visits)
 
 
+def _manager_id():
+    import sqlalchemy as sa
+
+    from backend.extensions import db
+    from backend.models import User
+
+    return db.session.scalar(sa.select(User.id).where(User.username == "bench-manager"))
+
+
 def ensure_commissioner(app) -> tuple[uuid.UUID, date, date]:
     """A commissioner of the county's main council, and the county-year's first and last day."""
     import sqlalchemy as sa
@@ -163,10 +190,74 @@ def page_seconds(client, path: str, must_contain: str) -> tuple[float, int]:
 
 
 def signed_in_client(app, user_id):
+    """A client carrying the cookie of a real web session (held on the server)."""
+    from backend.extensions import db
+    from backend.models import User
+    from backend.services.identity import web_sessions
+
+    with app.app_context():
+        session_id = str(web_sessions.start(db.session.get(User, user_id)).id)
+        db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["user_id"] = str(user_id)
+        session["sid"] = session_id
     return client
+
+
+def compare_read_audit(name: str, app, user_id, path: str, must_contain: str,
+                       repeat: int) -> dict:
+    """The same page with the read audit (its access-log row queued and written at commit)
+    and without it (record_read made a no-op), in adjacent pairs whose order alternates;
+    the figure is the median of the pairs' ratios, so the shared machine's drifting load
+    falls on both halves of each pair alike. Wall time, and this process's CPU time
+    (which the machine's other work disturbs less; on PostgreSQL it leaves out the
+    server's own work and any wait for its disk, which the wall time includes)."""
+    from backend.services.audit import access_log
+
+    client = signed_in_client(app, user_id)
+    real = access_log.record_read
+
+    def without(*args, **kwargs):
+        return None
+
+    def timed(audited: bool) -> tuple[float, float]:
+        access_log.record_read = real if audited else without
+        try:
+            cpu = time.process_time()
+            wall = page_seconds(client, path, must_contain)[0]
+            return wall, time.process_time() - cpu
+        finally:
+            access_log.record_read = real
+
+    timed(True)
+    timed(False)
+    on, off = [], []
+    for i in range(repeat):
+        for audited in ((True, False) if i % 2 == 0 else (False, True)):
+            (on if audited else off).append(timed(audited))
+    figures = {}
+    print(f"{name}, read audit on and off ({repeat} pairs)")
+    for k, clock_name in enumerate(("wall", "cpu")):
+        a = [run[k] for run in on]
+        b = [run[k] for run in off]
+        ratio = statistics.median(x / y for x, y in zip(a, b, strict=True) if y > 0)
+        print(f"  {clock_name:4} audited median {statistics.median(a) * 1000:7.1f} ms, "
+              f"unaudited {statistics.median(b) * 1000:7.1f} ms; "
+              f"median of pair ratios {ratio:.3f} (target <= 1.10)")
+        figures[clock_name] = ratio
+    return figures
+
+
+def a_visit_of_the_week(app):
+    """A double-up visit of the rota world (the visit page with the most on it)."""
+    import sqlalchemy as sa
+
+    from backend.extensions import db
+    from backend.models import Visit
+
+    with app.app_context():
+        return db.session.scalar(sa.select(Visit.id).where(Visit.carers_required == 2)
+                                 .order_by(Visit.planned_start).limit(1))
 
 
 def compare(name: str, app, user_id, call, path: str, must_contain: str, repeat: int) -> dict:
@@ -193,7 +284,7 @@ def main() -> int:
     parser.add_argument("--rota-db", default="sqlite:////tmp/ecm_bench_browser_rota.sqlite3")
     parser.add_argument("--county-db", help="PostgreSQL URL of a bench/audit_county.py county")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=("rota", "overview"))
+    parser.add_argument("--only", choices=("rota", "overview", "read-audit"))
     args = parser.parse_args()
     print(f"{datetime.now():%Y-%m-%d %H:%M} load average {os.getloadavg()[0]:.1f} "
           f"{os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
@@ -208,6 +299,23 @@ def main() -> int:
               f"({args.rota_db.split('://')[0]}, built in {time.perf_counter() - started:.0f} s)")
         compare("rota week page", app, manager_id, lambda user: rota_week(user, WEEK),
                 f"/rota?week={WEEK}", "Carer 79", args.repeat)
+
+    if args.only in (None, "read-audit"):
+        app = _app(args.rota_db)
+        if args.only == "read-audit":
+            started = time.perf_counter()
+            manager_id, visits = build_rota(app)
+            print(f"rota world: {WORKERS} workers, {visits} visits in the week of {WEEK} "
+                  f"({args.rota_db.split('://')[0]}, built in "
+                  f"{time.perf_counter() - started:.0f} s)")
+        else:
+            with app.app_context():
+                manager_id = _manager_id()
+        compare_read_audit("rota week page", app, manager_id, f"/rota?week={WEEK}",
+                           "Carer 79", args.repeat)
+        # The visit page takes milliseconds: ten times the runs, for a steady median.
+        compare_read_audit("visit page", app, manager_id,
+                           f"/visits/{a_visit_of_the_week(app)}", "Planned", args.repeat * 10)
 
     if args.only in (None, "overview") and args.county_db:
         from backend.services.audit.overview import provider_overview

@@ -3,7 +3,7 @@ from flask import Response, stream_with_context
 from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
-from backend.services.audit import reports
+from backend.services.audit import access_log, reports
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.report_schemas import (
     CorrectionsReportSchema, HoursReportSchema, PageQuerySchema, PaymentReportSchema,
@@ -15,8 +15,9 @@ blp = Blueprint("reports", __name__,
 READERS = (Role.COMMISSIONER, Role.PROVIDER_MANAGER)
 
 
-def csv_response(lines, name: str) -> Response:
-    """A streamed CSV download."""
+def csv_response(lines, name: str, query: dict) -> Response:
+    """A streamed CSV download, logged (who downloaded which export, asking for what)."""
+    access_log.record_download(current_user(), f"{name}.csv", **query)
     return Response(stream_with_context(lines), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
@@ -24,7 +25,7 @@ def csv_response(lines, name: str) -> Response:
 def _report(report, query: dict, name: str):
     user = current_user()
     if query.get("format") == "csv":
-        return csv_response(reports.as_csv(report, user, query), name)
+        return csv_response(reports.as_csv(report, user, query), name, query)
     return report(user, query)
 
 
@@ -86,4 +87,4 @@ def corrections(query):
 @blp.doc(security=[BEARER])
 def actuals(query):
     """Per-visit actuals for a council finance system (streamed CSV)."""
-    return csv_response(reports.actuals_csv(current_user(), query), "actuals")
+    return csv_response(reports.actuals_csv(current_user(), query), "actuals", query)

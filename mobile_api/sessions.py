@@ -1,5 +1,5 @@
 """Signing in from a phone: token pairs, rotation, sign-out."""
-from flask import current_app
+from flask import current_app, request
 from mobile_api.blueprint import Blueprint
 
 from backend.extensions import limiter
@@ -26,7 +26,7 @@ def _refused(response) -> bool:
 def sign_in(credentials):
     """Sign in with username and password: an access token (15 min) and a refresh token."""
     return sessions.sign_in(credentials["username"], credentials["password"],
-                            credentials["device_id"])
+                            credentials["device_id"], address=request.remote_addr)
 
 
 @blp.post("/auth/refresh")

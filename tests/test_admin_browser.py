@@ -20,6 +20,7 @@ from backend.models import Alert, AlertKind, EventKind, Role, Visit, VisitEvent
 from backend.scheduler.jobs import run_job
 from backend.services.dates import clock
 from backend.services.audit.overview import last_full_week
+from backend.services.identity.accounts import REFUSAL
 from tests.browser_fixtures import screenshot
 from tests.factories import Factory
 from tests.monitoring_helpers import check_in, check_out
@@ -85,7 +86,7 @@ def test_wrong_password_shows_the_error_and_keeps_the_username(make, live_server
     w = make.world()
     make.commit()
     sign_in(page, live_server, w.manager.username, "not-the-password")
-    expect(page.locator("p.error[role=alert]")).to_have_text("Wrong username or password.")
+    expect(page.locator("p.error[role=alert]")).to_have_text(REFUSAL)
     assert page.url.startswith(f"{live_server}/login")
     assert page.input_value("#username") == w.manager.username
     assert page.input_value("#password") == ""

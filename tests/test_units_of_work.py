@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from backend.errors import Invalid, SignInRefused
 from backend.extensions import db
-from backend.models import GoalProgress, ReablementEpisode, Role, User
+from backend.models import GoalProgress, ReablementEpisode, Role, SignInThrottle, User
 from backend.services.outcomes.goal_progress import record_progress
 from backend.services.outcomes.goals import correct_progress
 from backend.services.outcomes.reablement import start_episode
@@ -86,15 +86,17 @@ def test_the_sign_in_page_counts_a_wrong_password_and_keeps_the_username(make, a
     assert db.session.get(User, user.id).failed_sign_ins == 1
 
 
-def test_the_sign_in_page_refuses_a_locked_account_politely(make, auth):
+def test_the_sign_in_page_keeps_the_wait_it_owes_after_repeated_failures(make, auth):
     user = make.user(Role.PROVIDER_MANAGER)
     make.commit()
-    for _ in range(5):
+    for _ in range(6):
         assert auth.login(user.username, "not-the-password").status_code == 401
     page = auth.login(user.username)
-    assert page.status_code == 401 and b"Too many failed sign-ins" in page.data
+    assert page.status_code == 401 and b"wait a few minutes" in page.data
     db.session.expire_all()
-    assert db.session.get(User, user.id).locked_until is not None
+    throttled = db.session.scalar(sa.select(SignInThrottle))
+    assert throttled.username == user.username and throttled.failures == 7
+    assert throttled.wait_until is not None
 
 
 def test_a_refused_command_writes_nothing(runner, make):

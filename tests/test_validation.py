@@ -53,12 +53,15 @@ def test_duplicate_username_conflicts(make):
         create_user("SAM", "long-enough-password", "care_worker", provider)
 
 
-def test_account_locks_after_repeated_failures(make):
+def test_repeated_failures_make_that_address_wait_not_the_account(make):
     user = make.user(Role.CARE_WORKER)
-    for _ in range(5):
+    for _ in range(6):
         with pytest.raises(SignInRefused) as refused:
-            authenticate(user.username, "wrong")
+            authenticate(user.username, "wrong", "198.51.100.9")
         assert refused.value.code == "unauthorized"
     with pytest.raises(SignInRefused) as refused:
-        authenticate(user.username, make.PASSWORD)
-    assert refused.value.code == "account_locked"
+        authenticate(user.username, make.PASSWORD, "198.51.100.9")
+    assert refused.value.code == "unauthorized"
+    assert authenticate(user.username, make.PASSWORD, "203.0.113.5") == user
+
+

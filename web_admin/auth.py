@@ -1,25 +1,24 @@
-"""Who is signed in to the web pages (session cookie), and page guards."""
-import uuid
+"""Who is signed in to the web pages (a server-side session named by the cookie), and page
+guards."""
 from functools import wraps
 
 from urllib.parse import urlparse
 
 from flask import abort, g, redirect, request, session, url_for
 
-from backend.extensions import db
 from backend.models import Role, User
+from backend.services.identity import web_sessions
 
 
 def current_user() -> User | None:
-    """The signed-in user of this request, or None."""
+    """The signed-in user of this request, or None (no session, or one that has ended)."""
     if "user" not in g:
         user = None
-        raw = session.get("user_id")
-        if raw:
-            user = db.session.get(User, uuid.UUID(raw))
-            if user is None or not user.active:
+        session_id = session.get("sid")
+        if session_id:
+            user = web_sessions.user_of(session_id)
+            if user is None:
                 session.clear()
-                user = None
         g.user = user
     return g.user
 
@@ -27,8 +26,16 @@ def current_user() -> User | None:
 def sign_in(user: User) -> None:
     """Start a fresh session for the user (a new cookie, so no fixation)."""
     session.clear()
-    session["user_id"] = str(user.id)
-    session.permanent = True
+    session["sid"] = str(web_sessions.start(user).id)
+    session.permanent = True  # the cookie lasts the session's absolute lifetime at most
+    g.user = user
+
+
+def sign_out() -> None:
+    """End this browser's session on the server, then forget the cookie."""
+    web_sessions.end(session.get("sid"), "sign_out")
+    session.clear()
+    g.pop("user", None)
 
 
 def login_required(*roles: Role):

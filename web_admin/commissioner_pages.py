@@ -4,6 +4,7 @@ from flask import Blueprint, Response, render_template, stream_with_context
 
 from backend.errors import Invalid
 from backend.models import Role
+from backend.services.audit import access_log
 from backend.services.dates import clock
 from backend.services.audit.drilldown import package_visits, provider_packages
 from backend.services.audit.exports import actuals_csv, pounds
@@ -35,7 +36,9 @@ def _download_period(default: tuple):
     return period
 
 
-def _csv(lines, filename: str) -> Response:
+def _csv(lines, filename: str, period) -> Response:
+    """A streamed CSV download, logged (who downloaded which export, for which period)."""
+    access_log.record_download(current_user(), filename, first=period.first, last=period.last)
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -64,7 +67,7 @@ def overview_download(table):
     """The CSV behind a table of the overview, for the same period."""
     period = _download_period(last_full_week())
     return _csv(overview_csv(current_user(), table, period.first, period.last),
-                f"providers-{table}.csv")
+                f"providers-{table}.csv", period)
 
 
 @bp.get("/overview/providers/<uuid:provider_id>")
@@ -119,7 +122,7 @@ def payment_download(table):
     period = _download_period(last_full_week())
     lines = (actuals_csv(current_user(), period) if table == "visits"
              else payment_table_csv(current_user(), period, table))
-    return _csv(lines, f"payment-{table}-{period.first}.csv")
+    return _csv(lines, f"payment-{table}-{period.first}.csv", period)
 
 
 def _share(measure: dict) -> float | None:
@@ -162,4 +165,4 @@ def outcomes_download():
     """The outcomes table as CSV, with the all-providers row the page shows."""
     period = _download_period(default_period())
     return _csv(outcomes_csv(outcomes_overview(current_user(), period.first, period.last)),
-                f"outcomes-{period.first}.csv")
+                f"outcomes-{period.first}.csv", period)

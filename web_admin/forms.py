@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField, PasswordField, SelectField, StringField, TextAreaField, TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class SignInForm(FlaskForm):
@@ -11,6 +11,17 @@ class SignInForm(FlaskForm):
 
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordChangeForm(FlaskForm):
+    """The current password, and the new one twice."""
+
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField("New password", validators=[
+        DataRequired(), Length(min=8, max=200, message="Use 8 to 200 characters.")])
+    repeat_password = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new_password", message="The two new passwords differ.")])
 
 
 class AcknowledgeForm(FlaskForm):

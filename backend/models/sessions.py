@@ -28,5 +28,5 @@ class RefreshToken(IdMixin, db.Model):
     replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("refresh_tokens.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # sign_out, reuse_detected
+    # sign_out, reuse_detected, password_changed
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(30))

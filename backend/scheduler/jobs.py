@@ -40,12 +40,22 @@ def delivery() -> dict:
 
 
 def housekeeping() -> dict:
-    """Reminders for due 91-day follow-ups, and expired refresh tokens removed."""
+    """Reminders for due 91-day follow-ups; expired refresh tokens, ended web sessions,
+    quiet sign-in throttles, ended rate-limit windows and reads past their keeping
+    period (ACCESS_LOG_RETENTION_DAYS) removed."""
+    from backend.rate_limits import purge_ended_windows
+    from backend.services.audit import access_log
     from backend.services.outcomes.followups import remind_due_followups
+    from backend.services.identity import throttle, web_sessions
     from backend.services.identity.sessions import purge_expired
 
-    return {"followup_reminders": remind_due_followups(clock.now()),
-            "refresh_tokens_purged": purge_expired()}
+    now = clock.now()
+    return {"followup_reminders": remind_due_followups(now),
+            "refresh_tokens_purged": purge_expired(),
+            "web_sessions_purged": web_sessions.purge_ended(now),
+            "sign_in_throttles_forgotten": throttle.forget_quiet(now),
+            "rate_limit_windows_purged": purge_ended_windows(now.timestamp()),
+            "reads_pruned": access_log.prune(now)}
 
 
 JOBS: dict[str, Callable[[], dict]] = {

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import Alert, EventKind, Goal, GoalProgress, User, Visit, VisitEvent
+from backend.services.audit import access_log
 from backend.services.attendance import visit_state
 from backend.services.identity.access import get_visible
 from backend.services.attendance.geo import bearing_deg
@@ -46,6 +47,7 @@ def visit_record(user: User, visit_id) -> VisitRecord:
     """The visit if the user may see it (NotFound otherwise), with all that was recorded."""
     visit = get_visible(user, Visit, visit_id, "visit")
     person = visit.package.service_user
+    access_log.record_read(user, "visit", visit.id, person.id)
     home = (person.home_lat, person.home_lon)
     events = db.session.scalars(
         sa.select(VisitEvent).where(VisitEvent.visit_id == visit.id)

@@ -16,9 +16,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from backend.errors import Forbidden, NotFound
 from backend.extensions import db
 from backend.models import (
-    Alert, CarePackage, Contract, Feedback, FeedbackLink, FrameworkStatusChange, Goal, GoalProgress,
-    Notification, Organisation, PinSuggestion, ReablementEpisode, Role, ServiceUser, User, Visit,
-    VisitAssignment, VisitEvent,
+    AccessEntry, Alert, CarePackage, Contract, Feedback, FeedbackLink, FrameworkStatusChange, Goal,
+    GoalProgress, Notification, Organisation, PinSuggestion, ReablementEpisode, Role, ServiceUser,
+    User, Visit, VisitAssignment, VisitEvent,
 )
 
 NOTHING = sa.false()
@@ -126,6 +126,8 @@ _RULES: dict[type, Callable[[User], ColumnElement[bool]]] = {
     Notification: lambda u: Notification.recipient_user_id == u.id,
     FrameworkStatusChange: lambda u: FrameworkStatusChange.provider_id.in_(
         sa.select(Organisation.id).where(_organisations(u))),
+    # Who read whose record is for administrators only.
+    AccessEntry: lambda u: NOTHING,
 }
 
 # Which roles may change a visible object of each type (admins may change anything).

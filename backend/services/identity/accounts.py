@@ -1,5 +1,6 @@
 """Accounts: creating users and checking who is signing in."""
-from datetime import timedelta
+import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -7,11 +8,14 @@ from backend.errors import Conflict, Invalid, SignInRefused
 from backend.extensions import db
 from backend.models import Organisation, OrganisationKind, Role, User
 from backend.services.dates import clock
+from backend.services.identity import throttle
 from backend.services.identity.passwords import hash_password, needs_rehash, verify_password
 from backend.services.reference.validation import choice
 
-MAX_FAILED_SIGN_INS = 5
-LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+# The one answer to every failed sign-in, whatever the reason (see authenticate()).
+REFUSAL = ("Wrong username or password. After several failed tries from one place, "
+           "wait a few minutes before trying again.")
 # Which kinds of organisation each role may belong to.
 ROLE_ORGANISATIONS = {
     Role.CARE_WORKER: {OrganisationKind.PROVIDER},
@@ -23,6 +27,12 @@ ROLE_ORGANISATIONS = {
 _DUMMY_HASH = None
 
 
+def check_new_password(password: str | None, field: str) -> None:
+    """Invalid (naming the field) unless the password is long enough to set."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"A password has at least {MIN_PASSWORD_LENGTH} characters.", field=field)
+
+
 def create_user(username: str, password: str, role, organisation: Organisation,
                 display_name: str | None = None, email: str | None = None) -> User:
     """A new user with an argon2id password; the role must suit the organisation."""
@@ -30,8 +40,7 @@ def create_user(username: str, password: str, role, organisation: Organisation,
     username = (username or "").strip().lower()
     if not username or len(username) > 80:
         raise Invalid("A username is 1 to 80 characters.", field="username")
-    if len(password or "") < 8:
-        raise Invalid("A password has at least 8 characters.", field="password")
+    check_new_password(password, "password")
     if organisation.kind not in ROLE_ORGANISATIONS[role]:
         raise Invalid(f"A {role.value} cannot belong to a {organisation.kind.value}.",
                       field="organisation")
@@ -44,32 +53,40 @@ def create_user(username: str, password: str, role, organisation: Organisation,
     return user
 
 
-def authenticate(username: str, password: str) -> User:
+def authenticate(username: str, password: str, address: str | None = None,
+                 now: datetime | None = None) -> User:
     """The active user with these credentials; SignInRefused otherwise.
 
-    Failures are counted (and lock the account after too many), and the count stands
-    although the sign-in is refused: SignInRefused keeps its unit of work's changes.
+    Every refusal is the same answer (REFUSAL, code "unauthorized") after the same work,
+    one argon2 check, whatever the reason: an unknown name, a deactivated account, a
+    wrong password, or a username and address that must wait after repeated failures
+    (services/identity/throttle.py). So neither the answer nor its time tells a guesser
+    which names exist or which they have slowed down. The failure is counted, and the
+    count stands although the sign-in is refused: SignInRefused keeps its unit of work's
+    changes.
     """
-    global _DUMMY_HASH
+    now = now or clock.now()
+    pair = throttle.key(username, address)
     user = db.session.scalar(
         sa.select(User).where(User.username == (username or "").strip().lower()))
-    now = clock.now()
-    if user is None or not user.active:
-        # Spend the same time as a real check so timing does not reveal usernames.
-        _DUMMY_HASH = _DUMMY_HASH or hash_password("not-a-real-password")
-        verify_password(_DUMMY_HASH, password or "")
-        raise SignInRefused("Wrong username or password.")
-    if user.locked_until and user.locked_until > now:
-        raise SignInRefused("Too many failed sign-ins; try again in a few minutes.",
-                           code="account_locked")
-    if not verify_password(user.password_hash, password or ""):
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-            user.locked_until = now + LOCKOUT
-            user.failed_sign_ins = 0
-        raise SignInRefused("Wrong username or password.")
+    waiting = throttle.must_wait(pair, now)
+    # The check runs even when the answer is already known, so that every path costs it.
+    matched = verify_password(user.password_hash if user else _dummy_hash(), password or "")
+    if user is None or not user.active or waiting or not matched:
+        if user is not None:
+            user.failed_sign_ins += 1
+        throttle.record_failure(pair, now)
+        raise SignInRefused(REFUSAL)
+    throttle.clear(pair)
     user.failed_sign_ins = 0
-    user.locked_until = None
+    user.last_sign_in_at = now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _dummy_hash() -> str:
+    """A hash no password matches, made once, to check against for unknown names."""
+    global _DUMMY_HASH
+    _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASH

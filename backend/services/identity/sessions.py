@@ -66,9 +66,10 @@ def _signed_in(user: User, row: RefreshToken) -> SignedIn:
 
 
 def sign_in(username: str, password: str, device_id: str | None = None,
-            now: datetime | None = None) -> SignedIn:
-    """A new session (token pair) for valid credentials; SignInRefused otherwise."""
-    return start_session(authenticate(username, password), device_id, now)
+            now: datetime | None = None, address: str | None = None) -> SignedIn:
+    """A new session (token pair) for valid credentials from a client address;
+    SignInRefused otherwise."""
+    return start_session(authenticate(username, password, address, now), device_id, now)
 
 
 def start_session(user: User, device_id: str | None = None,
@@ -83,6 +84,16 @@ def revoke_family(family_id: uuid.UUID, reason: str, now: datetime | None = None
     result = db.session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now or clock.now(), revoke_reason=reason)
+        .execution_options(synchronize_session="fetch"))
+    return result.rowcount
+
+
+def revoke_all(user_id: uuid.UUID, reason: str, now: datetime | None = None) -> int:
+    """Revoke every sign-in of a user on every phone (a password change); returns rows changed."""
+    result = db.session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now or clock.now(), revoke_reason=reason)
         .execution_options(synchronize_session="fetch"))
     return result.rowcount

@@ -20,6 +20,7 @@ from backend.models import (
     Visit,
     VisitEvent,
 )
+from backend.services.audit import access_log
 from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity import access
@@ -119,6 +120,7 @@ def review_goal(user: User, goal_id, status=None, status_reason=_UNSET, review_d
 def list_goals(user: User, service_user_id) -> list[Goal]:
     """A person's goals the user may see, each with its current attainment."""
     person = access.get_visible(user, ServiceUser, service_user_id, "person")
+    access_log.record_read(user, "goals", person.id, person.id)
     goals = db.session.scalars(access.scoped(user, Goal).where(
         Goal.service_user_id == person.id).order_by(Goal.created_at, Goal.id)).all()
     scores = current_attainments([g.id for g in goals])

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import GoalProgress, ReablementEpisode, ServiceUser, User
+from backend.services.audit import access_log
 from backend.services.identity import access
 from backend.services.outcomes.gas import person_t_score
 from backend.services.outcomes.goals import list_goals
@@ -19,6 +20,7 @@ def _milestones(episode: ReablementEpisode) -> list[dict]:
 def outcome_timeline(user: User, service_user_id) -> dict:
     """Goals (each with every progress entry, corrections marked) and reablement episodes."""
     person = access.get_visible(user, ServiceUser, service_user_id, "person")
+    access_log.record_read(user, "outcome_timeline", person.id, person.id)
     goals = list_goals(user, person.id)
     entries = db.session.scalars(
         sa.select(GoalProgress).where(GoalProgress.goal_id.in_([g.id for g in goals]))

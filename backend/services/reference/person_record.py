@@ -6,6 +6,7 @@ from backend.extensions import db
 from backend.models import (
     Alert, AlertKind, CarePackage, PinStatus, PinSuggestion, ServiceUser, User, Visit,
 )
+from backend.services.audit import access_log
 from backend.services.identity import access
 from backend.services.outcomes.timeline import outcome_timeline
 
@@ -16,6 +17,7 @@ RECENT_CONCERNS = 20
 def person_record(user: User, service_user_id) -> dict:
     """The person (NotFound if not the user's to see) with what the people page shows."""
     person = access.get_visible(user, ServiceUser, service_user_id, "person")
+    access_log.record_read(user, "person", person.id, person.id)
     packages = db.session.scalars(access.scoped(user, CarePackage).where(
         CarePackage.service_user_id == person.id).order_by(CarePackage.start_date)).all()
     suggestions = db.session.scalars(access.scoped(user, PinSuggestion).where(

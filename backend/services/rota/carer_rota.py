@@ -27,6 +27,7 @@ from backend.models import (
     VisitEvent,
     VisitTask,
 )
+from backend.services.audit import access_log
 from backend.services.dates import clock
 from backend.services.identity import access
 
@@ -143,6 +144,8 @@ def _home(visit: Visit) -> Home:
 def rota_for(worker: User, day: date | None = None) -> list[RotaVisit]:
     """The worker's own visits starting on a local day (default today), in planned order."""
     visits = _visits_on(worker, day or clock.today())
+    for visit in visits:
+        access_log.record_read(worker, "rota_visit", visit.id, visit.package.service_user_id)
     events = _own_events(worker, [visit.id for visit in visits])
     goals = _active_goals(worker, {visit.package.service_user_id for visit in visits})
     rota = []

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.extensions import db
 from backend.models import CarePackage, User, Visit, VisitAssignment, VisitStatus
+from backend.services.audit import access_log
 from backend.services.dates import clock
 from backend.services.identity.access import visible
 from backend.services.rota.assignments import care_workers
@@ -65,6 +66,7 @@ def _annotate(blocks: list[RotaBlock]) -> None:
 def rota_week(user: User, any_day: date) -> RotaWeek:
     """The week containing any_day, for the visits the user may see (not cancelled)."""
     monday = week_start(any_day)
+    access_log.record_read(user, "rota_week", user.organisation_id, week=monday)
     days = [monday + timedelta(days=i) for i in range(7)]
     visits = db.session.scalars(
         sa.select(Visit).where(visible(user, Visit), Visit.local_date.between(days[0], days[-1]),

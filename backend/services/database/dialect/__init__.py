@@ -12,6 +12,7 @@ names that say what is wanted rather than which database is asked:
                   greater or lesser of two values
 - writes.py       inserting many rows, skipping duplicates, loading a county, emptying tables
 - connections.py  how a SQLite connection is prepared and its write transaction opened
+- durability.py   a commit of bookkeeping alone that need not wait for the disk
 
 Import the names from this package: `from backend.services.database.dialect import among`.
 """
@@ -36,6 +37,7 @@ from backend.services.database.dialect.current import (
     read_and_write,
     writes_in_with,
 )
+from backend.services.database.dialect.durability import commit_lightly_if_nothing_written
 from backend.services.database.dialect.expressions import among, among_bound, locked_as_seen
 from backend.services.database.dialect.writes import (
     empty_tables,
@@ -46,7 +48,8 @@ from backend.services.database.dialect.writes import (
 )
 
 __all__ = [
-    "SQLITE_BUSY_TIMEOUT_MS", "among", "among_bound", "data_version", "days_between",
+    "SQLITE_BUSY_TIMEOUT_MS", "among", "among_bound", "commit_lightly_if_nothing_written",
+    "data_version", "days_between",
     "dialect_name", "empty_tables", "greatest", "insert_ignoring_duplicates", "insert_many",
     "insert_rows_ignoring_duplicates", "later_by_more_than", "least", "load_rows",
     "locked_as_seen", "minutes_between", "month_start", "open_write_transaction",
