@@ -128,15 +128,18 @@ def _share(measure: dict) -> float | None:
 @bp.get("/outcomes")
 @login_required(Role.COMMISSIONER)
 def outcomes():
-    """ASCOF 2B and 2D, goals and GAS, Barthel gain and hours reduction, per provider."""
+    """ASCOF 2A, 2D, 2E and the earlier 2B, goals and GAS, Barthel and hours, per provider."""
     form, period, ok = read_period(*default_period())
     data = outcomes_overview(current_user(), period.first, period.last)
     rows = data["rows"]
     names = [r["provider"]["name"] for r in rows]
     ascof_chart = bar_chart(
-        "ASCOF 2B and 2D and goals achieved by provider", names,
-        [Series("2B at home at 91 days", [_share(r["ascof_2b"]) for r in rows]),
-         Series("2D no or low-level support", [_share(r["ascof_2d"]) for r in rows]),
+        "ASCOF measures and goals achieved by provider", names,
+        [Series("2A no request for ongoing support", [_share(r["ascof_2a"]) for r in rows]),
+         Series("2D in the community 12 weeks after discharge",
+                [_share(r["ascof_2d"]) for r in rows]),
+         Series("2E at home or with family", [_share(r["ascof_2e"]) for r in rows]),
+         Series("Earlier 2B at home at 91 days", [_share(r["ascof_2b_91_days"]) for r in rows]),
          Series("Goals achieved", [_share(r["goals_achieved"]) for r in rows])],
         unit="%", max_value=100)
     gas_chart = bar_chart(
