@@ -32,6 +32,7 @@ from backend.services.identity.passwords import verify_password
 from backend.services.attendance.visit_state import derive
 from backend.services.audit.payment import billed_visits
 from backend.services.dates import periods
+from backend.services.outcomes.measures import outcome_measures
 from tests.demo_county import built_county, read_only
 
 # The morning after the spring clock change (29 March 2026), so the window crosses it.
@@ -180,3 +181,10 @@ def test_complete_units_only_contracts_pay_no_unfinished_unit(county):
         unfinished += bill.raw_seconds % unit != 0
         assert bill.billed_minutes * 60 <= bill.raw_seconds, (row.id, bill.rule)
     assert billed and unfinished  # the case arises: most visits end inside a unit
+
+
+def test_national_measures_have_figures(county):
+    admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN))
+    m = outcome_measures(admin, today=NOW.date() + timedelta(days=200))
+    assert 0.8 < m["ascof_2e"]["value"] <= 1  # most people on home care live at home
+    assert m["ascof_2d"]["part_2"]["denominator"] > 0 and m["ascof_2a"]["denominator"] > 0
