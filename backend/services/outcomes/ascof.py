@@ -116,12 +116,14 @@ def _people(scope) -> sa.Select:
     return sa.select(CarePackage.service_user_id).where(scope)
 
 
-def _day(value):
+def as_date(value):
+    """A Python date as a SQL date literal; a column as it is."""
     return sa.literal(value, sa.Date()) if isinstance(value, date) else value
 
 
-def _aged_at_least(born, day, years: int) -> sa.ColumnElement[bool]:
-    return days_between(born, _day(day)) >= years * YEAR
+def aged_at_least(born, day, years: int) -> sa.ColumnElement[bool]:
+    """Whether someone born on `born` is `years` old on `day`, counted as DHSC counts."""
+    return days_between(born, as_date(day)) >= years * YEAR
 
 
 def ascof_2b_91_days(scope, start: date, end: date) -> dict:
@@ -206,7 +208,7 @@ def _eligible_discharge(stay, person) -> sa.ColumnElement[bool]:
     return sa.and_(
         stay.admitted_on < stay.discharged_on,
         person.date_of_birth.is_not(None),
-        _aged_at_least(person.date_of_birth, stay.discharged_on, 65),
+        aged_at_least(person.date_of_birth, stay.discharged_on, 65),
         sa.or_(person.date_of_death.is_(None), person.date_of_death > stay.discharged_on),
         sa.or_(person.care_home_admitted_on.is_(None),
                person.care_home_admitted_on > stay.admitted_on))
@@ -255,7 +257,7 @@ def ascof_2d(scope, start: date, end: date, today: date) -> dict:
 
     died = within_12_weeks(person.date_of_death)
     care_home = within_12_weeks(person.care_home_admitted_on)
-    over = days_between(linked.c.discharged_on, _day(today)) >= TWELVE_WEEKS
+    over = days_between(linked.c.discharged_on, as_date(today)) >= TWELVE_WEEKS
     part1 = db.session.execute(
         sa.select(sa.func.count(), count_if(over),
                   count_if(sa.and_(over, ~died, ~readmitted, ~care_home)),
@@ -263,7 +265,7 @@ def ascof_2d(scope, start: date, end: date, today: date) -> dict:
                   count_if(sa.and_(over, care_home)))
         .select_from(linked).join(person, person.id == linked.c.service_user_id)).one()
     into_reablement, followed, remained, n_died, n_readmitted, n_care_home = part1
-    aged = _aged_at_least(person.date_of_birth, stay.discharged_on, 65)
+    aged = aged_at_least(person.date_of_birth, stay.discharged_on, 65)
     part2 = db.session.execute(_discharges_in_scope(scope, start, end, stay, person).add_columns(
         count_if(_eligible_discharge(stay, person)),
         count_if(person.date_of_birth.is_(None)),
@@ -301,8 +303,8 @@ def ascof_2e(scope, start: date, end: date) -> dict:
         scope, CarePackage.package_type.in_(LONG_TERM_TYPES), CarePackage.start_date <= end,
         sa.or_(CarePackage.end_date.is_(None), CarePackage.end_date >= start))
     known = person.date_of_birth.is_not(None)
-    adult = sa.and_(known, _aged_at_least(person.date_of_birth, end, 18))
-    older = sa.and_(known, _aged_at_least(person.date_of_birth, end, 65))
+    adult = sa.and_(known, aged_at_least(person.date_of_birth, end, 18))
+    older = sa.and_(known, aged_at_least(person.date_of_birth, end, 65))
     alive = sa.or_(person.date_of_death.is_(None), person.date_of_death >= start)
     counted = sa.and_(alive, adult)
     settled = person.accommodation_status.in_(SETTLED_ACCOMMODATION)

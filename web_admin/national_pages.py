@@ -1,0 +1,33 @@
+"""National measures pages: NICE QS123 statement 4 (length of visits), with CSV."""
+from flask import Blueprint, Response, abort, render_template, stream_with_context
+
+from backend.models import Role
+from backend.services.national.qs123 import visit_length, visit_length_csv
+from backend.services.outcomes.measures import default_period
+from web_admin.auth import current_user, login_required
+from web_admin.period_filter import period_args, read_period
+
+bp = Blueprint("national_pages", __name__)
+
+
+@bp.get("/national/visit-length")
+@login_required(Role.COMMISSIONER, Role.PROVIDER_MANAGER)
+def visit_length_page():
+    """Visits of at least 30 minutes and short visits agreed, per provider and funder."""
+    form, period, ok = read_period(*default_period())
+    data = visit_length(current_user(), period.first, period.last)
+    return render_template("national/visit_length.html", data=data, form=form, ok=ok,
+                           args=period_args(period)), 200 if ok else 422
+
+
+@bp.get("/national/visit-length.csv")
+@login_required(Role.COMMISSIONER, Role.PROVIDER_MANAGER)
+def visit_length_download():
+    """The same table as CSV."""
+    form, period, ok = read_period(*default_period())
+    if not ok:
+        abort(422, description="Choose a valid period: " + "; ".join(
+            e for f in (form.first, form.last) for e in f.errors))
+    lines = visit_length_csv(visit_length(current_user(), period.first, period.last))
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="visit-length-{period.first}.csv"'})
