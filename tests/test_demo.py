@@ -32,6 +32,7 @@ from backend.services.identity.passwords import verify_password
 from backend.services.attendance.visit_state import derive
 from backend.services.audit.payment import billed_visits
 from backend.services.dates import periods
+from backend.services.national.qs123 import visit_length
 from backend.services.outcomes.measures import outcome_measures
 from tests.demo_county import built_county, read_only
 
@@ -188,3 +189,5 @@ def test_national_measures_have_figures(county):
     m = outcome_measures(admin, today=NOW.date() + timedelta(days=200))
     assert 0.8 < m["ascof_2e"]["value"] <= 1  # most people on home care live at home
     assert m["ascof_2d"]["part_2"]["denominator"] > 0 and m["ascof_2a"]["denominator"] > 0
+    short = visit_length(admin, NOW.date() - timedelta(days=7), NOW.date())["total"]
+    assert 0 < short["short_agreed"]["numerator"] < short["short_agreed"]["denominator"]
