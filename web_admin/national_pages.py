@@ -1,7 +1,10 @@
-"""National measures pages: NICE QS123 statement 4 (length of visits), with CSV."""
+"""National measures pages: NICE QS123 statement 4 (length of visits), with CSV; the
+visit-level actuals with times and the US EVV file, linked from the payment page."""
 from flask import Blueprint, Response, abort, render_template, stream_with_context
 
 from backend.models import Role
+from backend.services.audit.overview import last_full_week
+from backend.services.audit.visit_times import evv_csv, visit_times_csv
 from backend.services.national.qs123 import visit_length, visit_length_csv
 from backend.services.outcomes.measures import default_period
 from web_admin.auth import current_user, login_required
@@ -20,14 +23,39 @@ def visit_length_page():
                            args=period_args(period)), 200 if ok else 422
 
 
+def _period(default: tuple):
+    form, period, ok = read_period(*default)
+    if not ok:
+        abort(422, description="Choose a valid period: " + "; ".join(
+            e for f in (form.first, form.last) for e in f.errors))
+    return period
+
+
+def _csv(lines, filename: str) -> Response:
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @bp.get("/national/visit-length.csv")
 @login_required(Role.COMMISSIONER, Role.PROVIDER_MANAGER)
 def visit_length_download():
     """The same table as CSV."""
-    form, period, ok = read_period(*default_period())
-    if not ok:
-        abort(422, description="Choose a valid period: " + "; ".join(
-            e for f in (form.first, form.last) for e in f.errors))
-    lines = visit_length_csv(visit_length(current_user(), period.first, period.last))
-    return Response(stream_with_context(lines), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="visit-length-{period.first}.csv"'})
+    period = _period(default_period())
+    return _csv(visit_length_csv(visit_length(current_user(), period.first, period.last)),
+                f"visit-length-{period.first}.csv")
+
+
+@bp.get("/payment/visit-times.csv")
+@login_required(Role.COMMISSIONER)
+def visit_times_download():
+    """Per visit and carer: check-in and check-out times, how and where, and the bill."""
+    period = _period(last_full_week())
+    return _csv(visit_times_csv(current_user(), period), f"visit-times-{period.first}.csv")
+
+
+@bp.get("/payment/evv.csv")
+@login_required(Role.COMMISSIONER)
+def evv_download():
+    """The US EVV six elements per visit and attending carer."""
+    period = _period(last_full_week())
+    return _csv(evv_csv(current_user(), period), f"evv-{period.first}.csv")
