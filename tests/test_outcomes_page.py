@@ -57,7 +57,7 @@ def test_outcomes_per_provider_with_chart_table_and_matching_csv(make, client, a
     caring = table.split("Caring Hands")[1].split("</tr>")[0]
     assert "50.0% <small>(1 / 2)</small>" in caring  # ASCOF 2B
     assert "100.0% <small>(1 / 1)</small>" in caring  # ASCOF 2A
-    assert "0.0% <small>(0 / 4)</small>" in caring  # ASCOF 2E: no accommodation recorded
+    assert "100.0% <small>(4 / 4)</small>" in caring  # ASCOF 2E: presumed at home
     assert "8.0 <small>(1 episodes)</small>" in caring  # Barthel gain
     assert "14.0 h" in caring
     assert "38.0 → 28.0" in caring  # 420 x 4 + 600 minutes, then without the 600

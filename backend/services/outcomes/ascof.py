@@ -86,9 +86,11 @@ DEFINITIONS = {
         "name": "ASCOF 2E (1G before 2023-24): people receiving long-term support who live "
                 "in their home or with family",
         "sources": [f"{CLD_ASCOF}/ascof-2e", f"{DHSC_CODE}/Create_ASCOF_2E_2425_Onwards.sql",
-                    METHODS_2425],
+                    f"{DHSC_CODE}/Create_personal_details_table.sql", METHODS_2425],
         "exclusions": ["died before the period", "aged under 18 at the period's end",
                        "age unknown (no date of birth)"],
+        "note": "accommodation unknown or not recorded: presumed at home, as DHSC's code "
+                "does for people whose long-term support is home support",
     },
     "ascof_2b_91_days": {
         "name": "Earlier measure, ASCOF 2B to 2022-23 (SALT STS004): people aged 65+ still "
@@ -292,11 +294,14 @@ def ascof_2e(scope, start: date, end: date) -> dict:
     """People on long-term support in the period living at home or with family.
 
     Long-term support here is the home care this system records (every package but
-    reablement), so the denominator is the council's community long-term support; the
+    reablement: CLD "Long term support: Community", "Home support or domiciliary
+    care"), so the denominator is the council's community long-term support; the
     national figure also counts residential and nursing care. Age is taken at the end
-    of the period; accommodation status is the person's current one (unknown counts
-    in the denominator only, as in DHSC's code). Reported for 18-64 and 65+ as
-    published, and for both together.
+    of the period; accommodation status is the person's current one. When it is
+    unknown or not recorded, DHSC's code presumes someone whose long-term support is
+    home support lives at home ("Unknown: Presumed at home", settled); so does this
+    one, and counts them apart. Reported for 18-64 and 65+ as published, and for both
+    together.
     """
     person = ServiceUser
     on_support = sa.select(CarePackage.service_user_id).where(
@@ -307,20 +312,21 @@ def ascof_2e(scope, start: date, end: date) -> dict:
     older = sa.and_(known, aged_at_least(person.date_of_birth, end, 65))
     alive = sa.or_(person.date_of_death.is_(None), person.date_of_death >= start)
     counted = sa.and_(alive, adult)
-    settled = person.accommodation_status.in_(SETTLED_ACCOMMODATION)
+    unknown = sa.or_(person.accommodation_status.is_(None),
+                     person.accommodation_status == UNKNOWN)
+    settled = sa.or_(person.accommodation_status.in_(SETTLED_ACCOMMODATION), unknown)
     row = db.session.execute(sa.select(
         count_if(counted), count_if(sa.and_(counted, settled)),
         count_if(sa.and_(counted, older)), count_if(sa.and_(counted, older, settled)),
-        count_if(sa.and_(counted, sa.or_(person.accommodation_status.is_(None),
-                                         person.accommodation_status == UNKNOWN))),
+        count_if(sa.and_(counted, unknown)),
         count_if(~alive), count_if(sa.and_(alive, ~known)),
         count_if(sa.and_(alive, known, ~adult)),
     ).where(person.id.in_(on_support))).one()
-    people, at_home, older_people, older_at_home, unknown, died, no_age, under_18 = row
+    people, at_home, older_people, older_at_home, presumed, died, no_age, under_18 = row
     return {**figure(at_home, people),
             "aged_18_to_64": figure(at_home - older_at_home, people - older_people),
             "aged_65_and_over": figure(older_at_home, older_people),
-            "accommodation_unknown": unknown,
+            "presumed_at_home": presumed,
             "left_out": {"died_before_period": died, "age_unknown": no_age,
                          "under_18": under_18},
             "definition": DEFINITIONS["ascof_2e"]}
