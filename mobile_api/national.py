@@ -1,8 +1,10 @@
-"""National measures for commissioners and providers: NICE QS123 statement 4."""
+"""National measures and returns: NICE QS123 statement 4; Client Level Data (CLD)."""
+from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from backend.models import Role
+from backend.services.national import cld
 from backend.services.national.qs123 import visit_length
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.outcome_schemas import MeasuresQuery, PeriodOut, ScopeOut
@@ -37,3 +39,47 @@ class VisitLengthOut(Schema):
 def qs123_visit_length(query):
     """Visits of at least 30 minutes, and of the shorter ones the share agreed in the plan."""
     return visit_length(current_user(), **query)
+
+
+class QuarterQuery(Schema):
+    quarter = fields.Date(required=True, metadata={
+        "description": "The quarter's first day: 1 January, April, July or October"})
+
+
+class CldProblem(Schema):
+    row = fields.Integer()
+    event_reference = fields.String()
+    person = fields.String()
+    field = fields.String()
+    problem = fields.String()
+
+
+class CldReport(Schema):
+    council = fields.Dict()
+    period = fields.Nested(PeriodOut)
+    rows = fields.Integer()
+    rejected_rows = fields.Integer()
+    problems = fields.List(fields.Nested(CldProblem))
+    file_problems = fields.List(fields.Dict())
+
+
+@blp.get("/national/cld/<uuid:council_id>.csv")
+@blp.doc(security=[BEARER])
+@token_required(Role.COMMISSIONER)
+@blp.arguments(QuarterQuery, location="query")
+@blp.response(200, content_type="text/csv")
+def cld_file(query, council_id):
+    """The council's Client Level Data service rows for a quarter (Release 2 fields, CSV)."""
+    lines = cld.cld_csv(current_user(), council_id, query["quarter"])
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="cld-{query["quarter"]}.csv"'})
+
+
+@blp.get("/national/cld/<uuid:council_id>/validation")
+@blp.doc(security=[BEARER])
+@token_required(Role.COMMISSIONER)
+@blp.arguments(QuarterQuery, location="query")
+@blp.response(200, CldReport)
+def cld_validation(query, council_id):
+    """The rows of that file that would be rejected, and why."""
+    return cld.validation_report(current_user(), council_id, query["quarter"])

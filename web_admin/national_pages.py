@@ -1,8 +1,13 @@
 """National measures pages: NICE QS123 statement 4 (length of visits), with CSV; the
 visit-level actuals with times and the US EVV file, linked from the payment page."""
-from flask import Blueprint, Response, abort, render_template, stream_with_context
+from datetime import date
 
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+
+from backend.errors import Invalid
 from backend.models import Role
+from backend.services.dates import clock
+from backend.services.national import cld
 from backend.services.audit.overview import last_full_week
 from backend.services.audit.visit_times import evv_csv, visit_times_csv
 from backend.services.national.qs123 import visit_length, visit_length_csv
@@ -59,3 +64,46 @@ def evv_download():
     """The US EVV six elements per visit and attending carer."""
     period = _period(last_full_week())
     return _csv(evv_csv(current_user(), period), f"evv-{period.first}.csv")
+
+
+def _quarter_asked() -> tuple[str, date | None, str | None]:
+    """(what was typed, the quarter's first day, what is wrong); default: the last quarter."""
+    typed = request.args.get("quarter", "").strip()
+    if not typed:
+        today = clock.today()
+        first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        last_quarter = date(first.year - (first.month == 1), (first.month - 4) % 12 + 1, 1)
+        return last_quarter.isoformat(), last_quarter, None
+    try:
+        start = date.fromisoformat(typed)
+        cld.quarter(start)
+    except ValueError:
+        return typed, None, "Enter the quarter's first day as YYYY-MM-DD, e.g. 2026-04-01."
+    except Invalid as exc:
+        return typed, None, exc.message
+    return typed, start, None
+
+
+@bp.get("/national/cld")
+@login_required(Role.COMMISSIONER)
+def cld_page():
+    """The council's Client Level Data return for a quarter: what would be rejected, and the
+    file to download."""
+    user = current_user()
+    council_id = request.args.get("council_id") or user.organisation_id
+    typed, start, error = _quarter_asked()
+    report = cld.validation_report(user, council_id, start) if start else None
+    return render_template("national/cld.html", report=report, typed=typed, error=error,
+                           council_id=council_id), 200 if start else 422
+
+
+@bp.get("/national/cld.csv")
+@login_required(Role.COMMISSIONER)
+def cld_download():
+    """The return's CSV."""
+    user = current_user()
+    typed, start, error = _quarter_asked()
+    if start is None:
+        abort(422, description=error)
+    council_id = request.args.get("council_id") or user.organisation_id
+    return _csv(cld.cld_csv(user, council_id, start), f"cld-{start}.csv")

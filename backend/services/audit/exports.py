@@ -40,12 +40,13 @@ def pounds(pence: int) -> str:
     return str((Decimal(pence) / 100).quantize(Decimal("0.01")))
 
 
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """The CSV text, a line at a time, starting with the byte-order mark."""
+def csv_lines(header: list[str], rows: Iterable[list], bom: bool = True) -> Iterator[str]:
+    """The CSV text, a line at a time, starting with the byte-order mark (unless the file
+    goes to a machine that wants plain UTF-8, bom=False)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    yield BOM + buffer.getvalue()
+    yield (BOM if bom else "") + buffer.getvalue()
     for row in rows:
         buffer.seek(0)
         buffer.truncate()

@@ -31,3 +31,41 @@ NOT_SETTLED_ACCOMMODATION = (
 )
 UNKNOWN = "Unknown"
 ACCOMMODATION_STATUSES = (*SETTLED_ACCOMMODATION, *NOT_SETTLED_ACCOMMODATION, UNKNOWN)
+
+# Client Level Data, Release 2: the values this system sends, from DHSC's processing code
+# (Main_tables/docs/methodology/5-data-cleaning.md lists Service_Type and Event_Outcome in
+# full; the other lists hold the values its ASCOF and cost code match). A value outside
+# its list is reported by the CLD validation as an unknown code.
+EVENT_TYPES = ("Request", "Assessment", "Service", "Review")
+CLIENT_TYPES = ("Service user", "Unpaid carer")
+SERVICE_TYPES = (
+    "Long term support: Community", "Long term support: Nursing care",
+    "Long term support: Prison", "Long term support: Residential care",
+    "Short term support: Ongoing low level", "Short term support: Other short term",
+    "Short term support: ST-Max", "Unpaid carer support: Direct to unpaid carer",
+    "Unpaid carer support: Support involving the person cared-for",
+)
+SERVICE_COMPONENTS = (
+    "Home support or domiciliary care", "Reablement", "Shared Lives",
+    "Community supported living", "Extra care housing", "Direct payment", "Equipment",
+    "Short term residential care", "Short term nursing care",
+)
+DELIVERY_MECHANISMS = ("Direct payment", "CASSR managed personal budget",
+                       "CASSR commissioned support")
+EVENT_OUTCOMES = (
+    "Admitted to hospital", "Continuation of support or services", "NFA: Deceased",
+    "NFA: Information and advice or signposting", "NFA: No services offered for other reason",
+    "NFA: Other", "NFA: Referral to NHS services or NHS funded social care",
+    "NFA: Referral to other service within the local authority",
+    "NFA: Responsibility moved to another local authority",
+    "NFA: Self-funded client or under 12wk disregard", "NFA: Support declined",
+    "NFA: Support ended as planned", "NFA: Support ended for other reason",
+    "Progress to assessment, review or reassessment", "Progress to reablement/ST-Max",
+    "Progress to support planning or services",
+)
+CLIENT_FUNDING_STATUSES = ("Fully social care funded", "Joint client and social care funded",
+                           "Fully client funded", "Unknown")
+# DHSC's cost code reads the frequency by its first word (week..., fortnight..., 4-week...,
+# month..., quarter..., annual..., one-off) and names hourly, daily and per-session costs.
+COST_FREQUENCIES = ("Hourly", "Daily", "Per session", "Weekly", "Fortnightly", "4-weekly",
+                    "Monthly", "Quarterly", "Annually", "One-off")
