@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from backend.models import Role
-from backend.services.national import cld
+from backend.services.national import capacity, cld
 from backend.services.national.qs123 import visit_length
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.outcome_schemas import MeasuresQuery, PeriodOut, ScopeOut
@@ -83,3 +83,32 @@ def cld_file(query, council_id):
 def cld_validation(query, council_id):
     """The rows of that file that would be rejected, and why."""
     return cld.validation_report(current_user(), council_id, query["quarter"])
+
+
+class CapacityQuery(Schema):
+    month = fields.String(load_default=None, metadata={"description": "YYYY-MM"})
+    provider_id = fields.UUID(load_default=None)
+    format = fields.String(load_default="json")
+
+
+class CapacityOut(Schema):
+    month = fields.String()
+    start = fields.Date(data_key="from", attribute="from")
+    end = fields.Date(data_key="to", attribute="to")
+    rows = fields.List(fields.Dict())
+
+
+@blp.get("/national/capacity-tracker")
+@blp.doc(security=[BEARER])
+@token_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+@blp.arguments(CapacityQuery, location="query")
+@blp.response(200, CapacityOut)
+def capacity_tracker(query):
+    """Capacity Tracker figures per provider for a month: people receiving care, care
+    workers, absences from leave records. ?format=csv for the CSV."""
+    report = capacity.capacity_figures(current_user(), query["month"], query["provider_id"])
+    if query["format"] == "csv":
+        return Response(stream_with_context(capacity.capacity_csv(report)), mimetype="text/csv",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="capacity-{report["month"]}.csv"'})
+    return report

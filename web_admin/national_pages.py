@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from backend.errors import Invalid
 from backend.models import Role
 from backend.services.dates import clock
-from backend.services.national import cld
+from backend.services.national import capacity, cld
 from backend.services.audit.overview import last_full_week
 from backend.services.audit.visit_times import evv_csv, visit_times_csv
 from backend.services.national.qs123 import visit_length, visit_length_csv
@@ -107,3 +107,24 @@ def cld_download():
         abort(422, description=error)
     council_id = request.args.get("council_id") or user.organisation_id
     return _csv(cld.cld_csv(user, council_id, start), f"cld-{start}.csv")
+
+
+@bp.get("/national/capacity")
+@login_required(Role.COMMISSIONER, Role.PROVIDER_MANAGER)
+def capacity_page():
+    """Capacity Tracker figures per provider for a month, with the CSV."""
+    typed = request.args.get("month", "")
+    try:
+        report, error = capacity.capacity_figures(current_user(), typed or None), None
+    except Invalid as exc:
+        report, error = capacity.capacity_figures(current_user()), exc.message
+    return render_template("national/capacity.html", report=report, typed=typed, error=error,
+                           kinds=capacity.LEAVE_KINDS), 422 if error else 200
+
+
+@bp.get("/national/capacity.csv")
+@login_required(Role.COMMISSIONER, Role.PROVIDER_MANAGER)
+def capacity_download():
+    """The figures as CSV."""
+    report = capacity.capacity_figures(current_user(), request.args.get("month") or None)
+    return _csv(capacity.capacity_csv(report), f"capacity-{report['month']}.csv")
