@@ -1,6 +1,8 @@
 """FHIR R4 read-only API under /fhir/R4: reads, searches (`patient`, `date`) and Bundles,
 with a bearer token and the same access rules as the rest of the API."""
-from flask import Blueprint, jsonify, request
+import json
+
+from flask import Blueprint, Response, request
 
 from backend.errors import DomainError
 from backend.models import Role
@@ -13,9 +15,8 @@ FHIR_JSON = "application/fhir+json"
 
 
 def _json(body: dict, status: int = 200):
-    response = jsonify(body)
-    response.status_code, response.mimetype = status, FHIR_JSON
-    return response
+    """Compact JSON, keys in the order the resources build them (FHIR's usual order)."""
+    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype=FHIR_JSON)
 
 
 def _base() -> str:

@@ -105,7 +105,7 @@ def _patients(user: User, scope: Scope) -> list[dict]:
     return [resources.patient(r) for r in db.session.execute(stmt.order_by(p.council_ref))]
 
 
-def _visits(user: User, scope: Scope, delivered: bool) -> list[dict]:
+def _visit_rows(user: User, scope: Scope, delivered_only: bool) -> list:
     v = Visit
     stmt = (sa.select(v.id, v.status, v.planned_start, v.planned_end, v.duration_min,
                       v.cancel_reason, v.actual_start, v.actual_end, v.delivered_minutes,
@@ -116,12 +116,25 @@ def _visits(user: User, scope: Scope, delivered: bool) -> list[dict]:
             .where(access.visible(user, Visit), *scope.where(
                 v.id, CarePackage.service_user_id, CarePackage.provider_id,
                 lambda prefix, day: _on_day(v.local_date, prefix, day))))
-    if delivered:
+    if delivered_only:
         stmt = stmt.where(v.actual_start.is_not(None))
-    rows = db.session.execute(stmt.order_by(v.planned_start, v.id)).all()
+    return db.session.execute(stmt.order_by(v.planned_start, v.id)).all()
+
+
+def _visits(user: User, scope: Scope, delivered: bool) -> list[dict]:
+    rows = _visit_rows(user, scope, delivered)
     carers = _carers([r.id for r in rows], delivered)
     build = resources.encounter if delivered else resources.appointment
     return [build(r, carers.get(r.id, [])) for r in rows]
+
+
+def _appointments_and_encounters(user: User, scope: Scope) -> list[dict]:
+    """Both from one read of the visits (a person's year is a thousand or more)."""
+    rows = _visit_rows(user, scope, False)
+    ids = [r.id for r in rows]
+    rota, attended = _carers(ids, False), _carers([r.id for r in rows if r.actual_start], True)
+    return [*(resources.appointment(r, rota.get(r.id, [])) for r in rows),
+            *(resources.encounter(r, attended.get(r.id, [])) for r in rows if r.actual_start)]
 
 
 def _carers(visit_ids: list, delivered: bool) -> dict:
@@ -275,17 +288,21 @@ def search(user: User, kind: str, patient=None, dates=()) -> list[dict]:
     return FINDERS[kind](user, Scope(patient=patient, dates=dates))
 
 
+def _everything(user: User, scope: Scope, patients: Scope) -> list[dict]:
+    found = _patients(user, patients) + _appointments_and_encounters(user, scope)
+    for kind in TYPES[3:]:
+        found += FINDERS[kind](user, scope)
+    return found
+
+
 def for_person(user: User, person_id, dates=()) -> list[dict]:
     """The person's Patient and every resource about them (NotFound if not the user's)."""
     access.get_visible(user, ServiceUser, person_id, "patient")
-    scope = Scope(patient=person_id, dates=dates)
-    return [r for kind in TYPES for r in FINDERS[kind](
-        user, scope if kind != "Patient" else Scope(patient=person_id))]
+    return _everything(user, Scope(patient=person_id, dates=dates), Scope(patient=person_id))
 
 
 def for_provider(user: User, provider_id, dates=()) -> list[dict]:
     """Every resource about the provider's people the user may see, in the dates."""
     provider = access.get_visible(user, Organisation, provider_id, "provider")
-    scope = Scope(provider=provider.id, dates=dates)
-    return [r for kind in TYPES for r in FINDERS[kind](
-        user, scope if kind != "Patient" else Scope(provider=provider.id))]
+    return _everything(user, Scope(provider=provider.id, dates=dates),
+                       Scope(provider=provider.id))
