@@ -168,6 +168,9 @@ def test_access_rules_and_errors(client, bearer, w):
     bad_date = get(client, bearer, w.manager, "Appointment?date=tomorrow", 400)
     assert bad_date["issue"][1]["expression"] == ["date"]
     get(client, bearer, w.manager, "Appointment?patient=Patient/nobody", 400)
+    unbounded = get(client, bearer, w.manager, "Encounter", 400)
+    assert unbounded["issue"][1]["expression"] == ["patient"]
+    assert get(client, bearer, w.manager, "Patient")["total"] == 1  # only their provider's
     get(client, bearer, w.manager, "Medication/abc", 404)
     get(client, bearer, w.manager, "Appointment/not-a-uuid", 404)
     get(client, bearer, w.manager, "Observation/barthel-middle-x", 404)

@@ -282,9 +282,14 @@ def read(user: User, kind: str, resource_id: str) -> dict:
 
 
 def search(user: User, kind: str, patient=None, dates=()) -> list[dict]:
-    """The resources of a type the user may see, for a person and dates when given."""
+    """The resources of a type the user may see, for a person and dates when given. A
+    search other than Patient names the person: a county's visits are millions, and a
+    provider's period has its own Bundle."""
     if kind not in FINDERS:
         raise NotFound(f"This server has no {kind} resources.")
+    if kind != "Patient" and patient is None:
+        raise BadRequest(f"Search {kind} by patient: ?patient=Patient/<id>.",
+                         fields={"patient": ["Required."]})
     return FINDERS[kind](user, Scope(patient=patient, dates=dates))
 
 
