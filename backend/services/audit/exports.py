@@ -40,9 +40,12 @@ def pounds(pence: int) -> str:
     return str((Decimal(pence) / 100).quantize(Decimal("0.01")))
 
 
-def csv_lines(header: list[str], rows: Iterable[list], bom: bool = True) -> Iterator[str]:
+def csv_lines(header: list[str], rows: Iterable[list], bom: bool = True,
+              plain: bool = False) -> Iterator[str]:
     """The CSV text, a line at a time, starting with the byte-order mark (unless the file
-    goes to a machine that wants plain UTF-8, bom=False)."""
+    goes to a machine that wants plain UTF-8, bom=False). `plain`: the values are text,
+    dates, numbers or None already written as they should be (str(), None as empty), so
+    they go to the writer as they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -50,7 +53,7 @@ def csv_lines(header: list[str], rows: Iterable[list], bom: bool = True) -> Iter
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([cell(v) for v in row])
+        writer.writerow(row if plain else [cell(v) for v in row])
         yield buffer.getvalue()
 
 

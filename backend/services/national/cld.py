@@ -99,6 +99,7 @@ def for_council(user: User, council_id, quarter_start: date) -> Return:
 
 
 def _blank(ret: Return) -> dict:
+    """What every row of the return shares (copied per row: cheaper than building it)."""
     row = dict.fromkeys(FIELDS)
     row.update(LA_Code=ret.council.ods_code, Reporting_Period_Start_Date=ret.start,
                Reporting_Period_End_Date=ret.end, Client_Type="Service user",
@@ -108,15 +109,22 @@ def _blank(ret: Return) -> dict:
 
 
 def _person_and_cost(row: dict, r) -> None:
-    row.update(NHS_Number=r.nhs_number, LA_Person_Unique_Identifier=r.council_ref,
-               Date_of_Birth=r.date_of_birth, Date_of_Death=r.date_of_death,
-               Postcode=r.postcode, Accommodation_Status=r.accommodation_status,
-               Provider_CQC_Location_ID=r.cqc_id,
-               Unit_Cost=Decimal(r.hourly_rate_pence) / 100)
+    """The first eight columns _base() reads (by position: a county-year is many rows)."""
+    (row["LA_Person_Unique_Identifier"], row["NHS_Number"], row["Date_of_Birth"],
+     row["Date_of_Death"], row["Postcode"], row["Accommodation_Status"],
+     row["Provider_CQC_Location_ID"], rate) = r[:8]
+    row["Unit_Cost"] = _hundredths(rate)
+
+
+def _hundredths(value: int | None) -> Decimal | None:
+    """An integer count of hundredths (pence, or hundredths of an hour) as an exact
+    two-place decimal."""
+    return None if value is None else Decimal(value).scaleb(-2)
 
 
 def _hours(minutes) -> Decimal | None:
-    return None if minutes is None else (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    """Minutes as hours to two places, halves up, in integers (exact and quick)."""
+    return None if minutes is None else _hundredths((minutes * 100 + 30) // 60)
 
 
 def _ended_by(end: date | None, ret: Return) -> date | None:
@@ -138,6 +146,12 @@ def _base(ret: Return, user: User) -> sa.Select:
                    access.visible(user, CarePackage)))
 
 
+def _stream(stmt):
+    """Rows in batches from a server-side cursor, without the ORM's per-row work (these
+    are plain columns)."""
+    return db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
+
+
 def _package_rows(user: User, ret: Return) -> Iterator[dict]:
     p = CarePackage
     following = aliased(CarePackage)
@@ -152,23 +166,25 @@ def _package_rows(user: User, ret: Return) -> Iterator[dict]:
     ).where(p.start_date <= ret.end, sa.or_(p.end_date.is_(None), p.end_date >= ret.start),
             ~sa.and_(p.package_type == PackageType.REABLEMENT, has_episode)) \
         .order_by(ServiceUser.council_ref, p.start_date, p.id)
-    for r in db.session.execute(stmt.execution_options(yield_per=BATCH)):
-        row = _blank(ret)
+    blank = _blank(ret)
+    for r in _stream(stmt):
+        row = blank.copy()
         _person_and_cost(row, r)
-        reablement = r.package_type == PackageType.REABLEMENT
-        end = _ended_by(r.end_date, ret)
-        row.update(Event_Reference=str(r.id), Event_Start_Date=r.start_date,
-                   Event_End_Date=end,
-                   Service_Type="Short term support: ST-Max" if reablement
-                   else "Long term support: Community",
-                   Service_Component="Reablement" if reablement
-                   else "Home support or domiciliary care",
-                   Planned_units_per_week=_hours(r.weekly_minutes))
+        package_id, kind, start, end, weekly, continued = r[8:]
+        end = _ended_by(end, ret)
+        reablement = kind == PackageType.REABLEMENT
+        row["Event_Reference"], row["Event_Start_Date"] = str(package_id), start
+        row["Event_End_Date"] = end
+        row["Service_Type"] = "Short term support: ST-Max" if reablement \
+            else "Long term support: Community"
+        row["Service_Component"] = "Reablement" if reablement \
+            else "Home support or domiciliary care"
+        row["Planned_units_per_week"] = _hours(weekly)
         if end is not None:
-            died = r.date_of_death is not None and r.date_of_death <= end + timedelta(
-                days=CONTINUATION_DAYS)
+            death = row["Date_of_Death"]
+            died = death is not None and death <= end + timedelta(days=CONTINUATION_DAYS)
             row["Event_Outcome"] = ("NFA: Deceased" if died else
-                                    "Continuation of support or services" if r.continued
+                                    "Continuation of support or services" if continued
                                     else "NFA: Support ended for other reason")
         yield row
 
@@ -181,8 +197,9 @@ def _episode_rows(user: User, ret: Return) -> Iterator[dict]:
     ).join(e, e.package_id == CarePackage.id) \
         .where(e.start_date <= ret.end, sa.or_(e.actual_end.is_(None), e.actual_end >= ret.start)) \
         .order_by(ServiceUser.council_ref, e.start_date, e.id)
-    for r in db.session.execute(stmt.execution_options(yield_per=BATCH)):
-        row = _blank(ret)
+    blank = _blank(ret)
+    for r in _stream(stmt):
+        row = blank.copy()
         _person_and_cost(row, r)
         end = _ended_by(r.actual_end, ret)
         row.update(Event_Reference=str(r.id), Event_Start_Date=r.start_date,
@@ -250,5 +267,7 @@ def cld_csv(user: User, council_id, quarter_start: date) -> Iterator[str]:
     Plain UTF-8 without a byte-order mark: the file goes to the collection's upload, not
     a spreadsheet. The council and quarter are checked at once; rows stream after."""
     ret = for_council(user, council_id, quarter_start)
-    return exports.csv_lines(FIELDS, ([row[f] for f in FIELDS] for row in cld_rows(user, ret)),
-                             bom=False)
+    # Each row's values are in FIELDS order (rows are copies of _blank's dict), and are
+    # text, dates, decimals or None: written as they are.
+    return exports.csv_lines(FIELDS, (list(row.values()) for row in cld_rows(user, ret)),
+                             bom=False, plain=True)
