@@ -79,11 +79,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the mobile API and the web admin."""
+    from mobile_api import fhir
     from mobile_api import register as register_api
     from web_admin import register as register_pages
 
     register_api(api)
     register_pages(app)
+    app.register_blueprint(fhir.bp)
 
 
 # Our names for HTTP errors raised outside our services, matching backend.errors.

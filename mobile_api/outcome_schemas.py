@@ -150,8 +150,12 @@ class ScopeOut(Schema):
 class MeasuresOut(Schema):
     period = fields.Nested(PeriodOut)
     scope = fields.Nested(ScopeOut)
-    ascof_2b = fields.Dict()
+    # Each ASCOF figure carries numerator, denominator, value, what was left out and its
+    # definition (name, sources, exclusions); see docs/outcomes.md.
+    ascof_2a = fields.Dict()
     ascof_2d = fields.Dict()
+    ascof_2e = fields.Dict()
+    ascof_2b_91_days = fields.Dict(metadata={"description": "Earlier measure (to 2022-23)"})
     barthel_gain = fields.Dict()
     weekly_hours_reduction = fields.Dict()
     goals_achieved = fields.Dict()

@@ -16,7 +16,7 @@ blp = Blueprint("outcomes", __name__, description="Outcome measures and timeline
 @blp.arguments(MeasuresQuery, location="query")
 @blp.response(200, MeasuresOut)
 def measures(query):
-    """ASCOF 2B and 2D, Barthel gain, hours reduction, goals achieved and GAS T-scores."""
+    """ASCOF 2A, 2D, 2E and the earlier 2B, Barthel gain, hours reduction, goals and GAS."""
     return outcome_measures(current_user(), **query)
 
 

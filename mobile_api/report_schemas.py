@@ -101,6 +101,65 @@ class VisitBillPageSchema(Schema):
     visits = fields.List(fields.Nested(VisitBillSchema))
 
 
+class StampSchema(Schema):
+    """A check-in or check-out as recorded (a correction never changes it)."""
+
+    utc = fields.AwareDateTime()
+    local = fields.AwareDateTime()
+    received_utc = fields.AwareDateTime()
+    method = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    accuracy_m = fields.Float(allow_none=True)
+    distance_m = fields.Float(allow_none=True)
+    verified = fields.Boolean(allow_none=True)
+    flags = fields.List(fields.String())
+
+
+class CorrectionSchema(Schema):
+    at_utc = fields.AwareDateTime()
+    by = fields.String()
+    reason_code = fields.String(allow_none=True)
+    resolution_code = fields.String(allow_none=True)
+    corrected_start = fields.AwareDateTime(allow_none=True)
+    corrected_end = fields.AwareDateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class CarerTimesSchema(Schema):
+    """One carer at one visit: what they recorded, and the times that count (after any
+    correction) with the seconds delivered."""
+
+    worker_id = fields.String()
+    worker = fields.String()
+    staff_ref = fields.String(allow_none=True)
+    check_in = fields.Nested(StampSchema, allow_none=True)
+    check_out = fields.Nested(StampSchema, allow_none=True)
+    no_access = fields.Nested(StampSchema, allow_none=True)
+    start_utc = fields.AwareDateTime(allow_none=True)
+    start_local = fields.AwareDateTime(allow_none=True)
+    end_utc = fields.AwareDateTime(allow_none=True)
+    end_local = fields.AwareDateTime(allow_none=True)
+    delivered_seconds = fields.Integer(allow_none=True)
+    flags = fields.List(fields.String())
+    corrections = fields.List(fields.Nested(CorrectionSchema))
+
+
+class VisitTimesSchema(VisitBillSchema):
+    planned_start_local = fields.AwareDateTime()
+    service_type = fields.String()
+    nhs_number = fields.String(allow_none=True)
+    home = fields.Dict()
+    carers = fields.List(fields.Nested(CarerTimesSchema))
+
+
+class VisitTimesPageSchema(Schema):
+    period = fields.Nested(PeriodSchema)
+    page = fields.Integer()
+    per_page = fields.Integer()
+    visits = fields.List(fields.Nested(VisitTimesSchema))
+
+
 class NamedSchema(Schema):
     id = fields.String()
     name = fields.String()

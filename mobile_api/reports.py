@@ -7,7 +7,7 @@ from backend.services.audit import access_log, reports
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.report_schemas import (
     CorrectionsReportSchema, HoursReportSchema, PageQuerySchema, PaymentReportSchema,
-    QualityReportSchema, ReportQuerySchema, VisitBillPageSchema,
+    QualityReportSchema, ReportQuerySchema, VisitBillPageSchema, VisitTimesPageSchema,
 )
 
 blp = Blueprint("reports", __name__,
@@ -88,3 +88,35 @@ def corrections(query):
 def actuals(query):
     """Per-visit actuals for a council finance system (streamed CSV)."""
     return csv_response(reports.actuals_csv(current_user(), query), "actuals", query)
+
+
+@blp.get("/reports/visit-times")
+@token_required(*READERS)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, VisitTimesPageSchema)
+@blp.doc(security=[BEARER])
+def visit_times(query):
+    """Per visit: each carer's check-in and check-out (UTC and local), method, distance,
+    verified, flags and corrections, with the visit's bill and the billing rule."""
+    return reports.visit_times_page(current_user(), query)
+
+
+@blp.get("/reports/visit-times.csv")
+@token_required(*READERS)
+@blp.arguments(ReportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv")
+@blp.doc(security=[BEARER])
+def visit_times_csv(query):
+    """The same, one row per visit and carer (streamed CSV)."""
+    return csv_response(reports.visit_times_csv(current_user(), query), "visit-times", query)
+
+
+@blp.get("/reports/evv.csv")
+@token_required(*READERS)
+@blp.arguments(ReportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv")
+@blp.doc(security=[BEARER])
+def evv(query):
+    """The US EVV six elements (service type, recipient, date, location, worker, begin and
+    end) per visit and attending carer, with edit reason and resolution codes."""
+    return csv_response(reports.evv_csv(current_user(), query), "evv", query)

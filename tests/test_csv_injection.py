@@ -30,9 +30,11 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 API_REPORTS = ["/api/v1/reports/hours?format=csv&", "/api/v1/reports/payment?format=csv&",
                "/api/v1/reports/quality?format=csv&", "/api/v1/reports/corrections?format=csv&",
-               "/api/v1/reports/actuals.csv?"]
+               "/api/v1/reports/actuals.csv?", "/api/v1/reports/visit-times.csv?",
+               "/api/v1/reports/evv.csv?"]
 PAGES = ["/overview/hours.csv?", "/overview/quality.csv?", "/payment/providers.csv?",
-         "/payment/weeks.csv?", "/payment/visits.csv?", "/outcomes.csv?"]
+         "/payment/weeks.csv?", "/payment/visits.csv?", "/outcomes.csv?",
+         "/payment/visit-times.csv?", "/payment/evv.csv?", "/national/visit-length.csv?"]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -69,7 +71,11 @@ def test_every_export_neutralises_formulae(app, client, make, bearer):
     csv_rules = {r.rule for r in app.url_map.iter_rules() if ".csv" in r.rule}
     assert csv_rules == {"/overview/<any(hours, quality):table>.csv",
                          "/payment/<any(providers, weeks, visits):table>.csv", "/outcomes.csv",
-                         "/api/v1/reports/actuals.csv"}, "a new CSV export: add it above"
+                         "/api/v1/reports/actuals.csv", "/api/v1/reports/visit-times.csv",
+                         "/api/v1/reports/evv.csv", "/payment/visit-times.csv", "/payment/evv.csv",
+                         "/national/visit-length.csv", "/national/cld.csv",
+                         "/national/capacity.csv", "/api/v1/national/cld/<uuid:council_id>.csv",
+                         }, "a new CSV export: add it below"
 
     first, last = (start - timedelta(days=1)).date(), clock.today()
     period = f"from={first.isoformat()}&to={last.isoformat()}"
@@ -80,13 +86,19 @@ def test_every_export_neutralises_formulae(app, client, make, bearer):
         downloads[url] = response.get_data(as_text=True)  # read the stream before the next
         response.close()
 
-    for url in API_REPORTS:
-        download(url, client.get(url + period, headers=bearer(commissioner)))
+    quarter = start.date().replace(month=(start.month - 1) // 3 * 3 + 1, day=1).isoformat()
+    month = start.strftime("%Y-%m")
+    api = [url + period for url in API_REPORTS] + [
+        f"/api/v1/national/cld/{council.id}.csv?quarter={quarter}",
+        f"/api/v1/national/capacity-tracker?format=csv&month={month}"]
+    for url in api:
+        download(url, client.get(url, headers=bearer(commissioner)))
     pages = app.test_client()
     pages.post("/login", data={"username": commissioner.username, "password": make.PASSWORD})
-    for url in PAGES:
+    for url in [url + period for url in PAGES] + [f"/national/cld.csv?quarter={quarter}",
+                                                  f"/national/capacity.csv?month={month}"]:
         g.pop("user", None)  # the suite's app context outlives each request
-        download(url, pages.get(url + period))
+        download(url, pages.get(url))
         g.pop("user", None)
 
     seen = set()

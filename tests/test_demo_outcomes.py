@@ -72,4 +72,5 @@ def test_demo_adds_goals_progress_and_episodes_from_what_exists(make):
         assert e.actual_end is None or e.start_date <= e.actual_end <= TODAY
         assert e.followup_checked_on is None or e.followup_checked_on <= TODAY
     m = outcome_measures(w.admin, TODAY - timedelta(days=364), TODAY)
-    assert m["ascof_2d"]["denominator"] > 0 and m["gas_t_score"]["mean"]["denominator"] > 0
+    assert m["ascof_2d"]["denominator"] > 0 and m["ascof_2d"]["part_2"]["denominator"] > 0
+    assert m["ascof_2a"]["denominator"] > 0 and m["gas_t_score"]["mean"]["denominator"] > 0

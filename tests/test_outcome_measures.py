@@ -1,4 +1,5 @@
-"""ASCOF 2B/2D and the other measures on a hand-built cohort, and who may see them."""
+"""The earlier ASCOF 2B, 2A for people already supported, and the other measures on a
+hand-built cohort, and who may see them."""
 from datetime import UTC, date, datetime
 
 import pytest
@@ -63,7 +64,7 @@ def cohort(make):
 
 
 def test_ascof_2b_with_every_exclusion(cohort):
-    m = outcome_measures(cohort.commissioner, **PERIOD)["ascof_2b"]
+    m = outcome_measures(cohort.commissioner, **PERIOD)["ascof_2b_91_days"]
     assert (m["numerator"], m["denominator"]) == (2, 6)
     assert m["value"] == pytest.approx(0.3333)
     assert m["results"] == {"at_home": 2, "in_hospital": 1, "care_home": 1, "died": 1,
@@ -73,13 +74,12 @@ def test_ascof_2b_with_every_exclusion(cohort):
     assert m["hospital_discharges"] == 9
 
 
-def test_ascof_2d_leaves_out_early_ends(cohort):
-    m = outcome_measures(cohort.commissioner, **PERIOD)["ascof_2d"]
-    assert (m["numerator"], m["denominator"]) == (3, 7)
-    assert m["shares"]["long_term_support"] == {"numerator": 2, "denominator": 7,
-                                                "value": pytest.approx(0.2857)}
-    assert m["shares"]["residential_or_nursing"]["numerator"] == 1
-    assert m["early_ends"] == {"declined": 1, "died": 1, "hospital": 1}
+def test_ascof_2a_leaves_out_people_already_on_long_term_support(cohort):
+    # Every episode that ended in the period ran under the person's long-term package
+    # (open since 2024): none of them is a new client's (tests/test_ascof.py has the rest).
+    m = outcome_measures(cohort.commissioner, **PERIOD)["ascof_2a"]
+    assert (m["numerator"], m["denominator"]) == (0, 0)
+    assert m["left_out"]["already_on_long_term_support"] == 10
 
 
 def test_barthel_gain_and_hours_reduction(cohort):
@@ -100,18 +100,18 @@ def test_scope_follows_the_funder_and_the_provider(make, cohort):
     nhs_contract = make.contract(funder=w.nhs, provider=w.provider)
     chc = make.package(make.service_user(), contract=nhs_contract)
     episode(chc, start=date(2026, 2, 1), followup_result=R.AT_HOME)
-    council = outcome_measures(w.commissioner, **PERIOD)["ascof_2b"]
-    manager = outcome_measures(w.manager, **PERIOD)["ascof_2b"]
-    nhs = outcome_measures(w.nhs_commissioner, **PERIOD)["ascof_2b"]
-    admin = outcome_measures(w.admin, **PERIOD)["ascof_2b"]
+    council = outcome_measures(w.commissioner, **PERIOD)["ascof_2b_91_days"]
+    manager = outcome_measures(w.manager, **PERIOD)["ascof_2b_91_days"]
+    nhs = outcome_measures(w.nhs_commissioner, **PERIOD)["ascof_2b_91_days"]
+    admin = outcome_measures(w.admin, **PERIOD)["ascof_2b_91_days"]
     assert (council["numerator"], council["denominator"]) == (2, 6)
     assert (manager["numerator"], manager["denominator"]) == (3, 7)
     assert (nhs["numerator"], nhs["denominator"]) == (2, 2)
     assert (admin["numerator"], admin["denominator"]) == (4, 8)
-    by_funder = outcome_measures(w.manager, funder_id=w.nhs.id, **PERIOD)["ascof_2b"]
+    by_funder = outcome_measures(w.manager, funder_id=w.nhs.id, **PERIOD)["ascof_2b_91_days"]
     assert (by_funder["numerator"], by_funder["denominator"]) == (1, 1)
     by_provider = outcome_measures(w.nhs_commissioner, provider_id=w.provider.id,
-                                   **PERIOD)["ascof_2b"]
+                                   **PERIOD)["ascof_2b_91_days"]
     assert (by_provider["numerator"], by_provider["denominator"]) == (1, 1)
 
 
@@ -131,7 +131,7 @@ def test_who_may_fetch_measures(client, bearer, cohort, who, status, numerator):
     response = client.get(url(), headers=bearer(getattr(cohort, who)))
     assert response.status_code == status
     if numerator is not None:
-        assert response.json["ascof_2b"]["numerator"] == numerator
+        assert response.json["ascof_2b_91_days"]["numerator"] == numerator
         assert response.json["period"] == {"from": "2026-01-01", "to": "2026-03-31"}
 
 

@@ -1,11 +1,12 @@
-"""The outcomes page: ASCOF 2B/2D, goals, GAS, Barthel and hours per funded provider, and CSV."""
+"""The outcomes page: ASCOF 2A/2D/2E and the earlier 2B, goals, GAS, Barthel and hours per
+funded provider, and CSV."""
 import csv
 import io
 from datetime import UTC, date, datetime
 
 from backend.models import EpisodeOutcome as O
 from backend.models import FollowUpResult as R
-from backend.models import GoalStatus
+from backend.models import GoalStatus, PackageType
 from tests.outcome_helpers import episode, goal
 
 PERIOD = "from=2026-01-01&to=2026-03-31"
@@ -23,13 +24,15 @@ def _cohort(make):
     # one episode ended with no further support, Barthel 8 -> 16, 14 h a week -> 0.
     episode(package(w.contract), start=date(2026, 2, 1), age=70, followup_result=R.AT_HOME)
     episode(package(w.contract), start=date(2026, 2, 1), age=80, followup_result=R.DIED)
-    episode(w.package, start=date(2025, 11, 15), from_hospital=False,
+    reablement = dict(package_type=PackageType.REABLEMENT)  # new clients: counted by 2A
+    episode(package(w.contract, **reablement), start=date(2025, 11, 15), from_hospital=False,
             actual_end=date(2026, 1, 10), outcome=O.NO_FURTHER_SUPPORT,
             barthel_start_total=8, barthel_end_total=16, weekly_minutes_start=840,
             weekly_minutes_end=0)
     package(w.contract, weekly_minutes=600, end_date=date(2026, 2, 1))  # ends in the period
     # Second Care: one episode ended in long-term support, Barthel 10 -> 12.
-    episode(package(second_contract), start=date(2025, 11, 15), from_hospital=False,
+    episode(package(second_contract, **reablement), start=date(2025, 11, 15),
+            from_hospital=False,
             actual_end=date(2026, 1, 20), outcome=O.LONG_TERM_SUPPORT,
             barthel_start_total=10, barthel_end_total=12)
     # Goals closed in the period: Caring Hands 1 of 2 achieved.
@@ -53,20 +56,22 @@ def test_outcomes_per_provider_with_chart_table_and_matching_csv(make, client, a
     table = page.split('id="outcomes-table"')[1].split("</table>")[0]
     caring = table.split("Caring Hands")[1].split("</tr>")[0]
     assert "50.0% <small>(1 / 2)</small>" in caring  # ASCOF 2B
-    assert "100.0% <small>(1 / 1)</small>" in caring  # ASCOF 2D
+    assert "100.0% <small>(1 / 1)</small>" in caring  # ASCOF 2A
+    assert "100.0% <small>(4 / 4)</small>" in caring  # ASCOF 2E: presumed at home
     assert "8.0 <small>(1 episodes)</small>" in caring  # Barthel gain
     assert "14.0 h" in caring
-    assert "31.0 → 21.0" in caring  # 420 x 3 + 600 minutes, then without the 600
+    assert "38.0 → 28.0" in caring  # 420 x 4 + 600 minutes, then without the 600
     total = table.split("All providers")[1]
-    assert total.count("50.0% <small>(1 / 2)</small>") == 3  # 2B, 2D and goals achieved
+    assert total.count("50.0% <small>(1 / 2)</small>") == 3  # 2A, 2B and goals achieved
     assert "5.0 <small>(2 episodes)</small>" in total  # (8 + 2) / 2
     rows = list(csv.DictReader(io.StringIO(
         client.get(f"/outcomes.csv?{PERIOD}").get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["Provider"] for r in rows] == ["Caring Hands", "Second Care", "All providers"]
     every = rows[-1]
-    assert every["ASCOF 2B at home at 91 days: numerator"] == "1"
-    assert every["ASCOF 2B at home at 91 days: denominator"] == "2"
-    assert every["ASCOF 2D no or low-level support: denominator"] == "2"
+    assert every["Earlier ASCOF 2B at home at 91 days: numerator"] == "1"
+    assert every["Earlier ASCOF 2B at home at 91 days: denominator"] == "2"
+    assert every["ASCOF 2A no request for ongoing support: denominator"] == "2"
+    assert every["ASCOF 2E long-term support at home or with family: denominator"] == "4"
     assert every["Barthel gain: mean points"] == "5.0"
     per_provider = sum(float(r["Package hours a week reduction"]) for r in rows[:-1])
     assert per_provider == float(every["Package hours a week reduction"]) == 10.0

@@ -1,10 +1,9 @@
 """Commissioner pages: the overview with its drill-down, payment and outcomes, with charts
 and the tables (and CSV) behind them."""
-from flask import Blueprint, Response, render_template, stream_with_context
+from flask import Blueprint, Response, render_template
 
 from backend.errors import Invalid
 from backend.models import Role
-from backend.services.audit import access_log
 from backend.services.dates import clock
 from backend.services.audit.drilldown import package_visits, provider_packages
 from backend.services.audit.exports import actuals_csv, pounds
@@ -14,6 +13,7 @@ from backend.services.audit.overview import last_full_week, overview_csv, provid
 from backend.services.audit.payment_summary import payment_summary, payment_table_csv
 from web_admin.auth import current_user, login_required
 from web_admin.charts import Series, bar_chart
+from web_admin.downloads import csv_download
 from web_admin.period_filter import period_args, read_period
 
 bp = Blueprint("commissioner", __name__)
@@ -37,10 +37,8 @@ def _download_period(default: tuple):
 
 
 def _csv(lines, filename: str, period) -> Response:
-    """A streamed CSV download, logged (who downloaded which export, for which period)."""
-    access_log.record_download(current_user(), filename, first=period.first, last=period.last)
-    return Response(stream_with_context(lines), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    """A CSV download for a period (logged with it)."""
+    return csv_download(lines, filename, first=period.first, last=period.last)
 
 
 @bp.get("/overview")
@@ -132,15 +130,18 @@ def _share(measure: dict) -> float | None:
 @bp.get("/outcomes")
 @login_required(Role.COMMISSIONER)
 def outcomes():
-    """ASCOF 2B and 2D, goals and GAS, Barthel gain and hours reduction, per provider."""
+    """ASCOF 2A, 2D, 2E and the earlier 2B, goals and GAS, Barthel and hours, per provider."""
     form, period, ok = read_period(*default_period())
     data = outcomes_overview(current_user(), period.first, period.last)
     rows = data["rows"]
     names = [r["provider"]["name"] for r in rows]
     ascof_chart = bar_chart(
-        "ASCOF 2B and 2D and goals achieved by provider", names,
-        [Series("2B at home at 91 days", [_share(r["ascof_2b"]) for r in rows]),
-         Series("2D no or low-level support", [_share(r["ascof_2d"]) for r in rows]),
+        "ASCOF measures and goals achieved by provider", names,
+        [Series("2A no request for ongoing support", [_share(r["ascof_2a"]) for r in rows]),
+         Series("2D in the community 12 weeks after discharge",
+                [_share(r["ascof_2d"]) for r in rows]),
+         Series("2E at home or with family", [_share(r["ascof_2e"]) for r in rows]),
+         Series("Earlier 2B at home at 91 days", [_share(r["ascof_2b_91_days"]) for r in rows]),
          Series("Goals achieved", [_share(r["goals_achieved"]) for r in rows])],
         unit="%", max_value=100)
     gas_chart = bar_chart(

@@ -42,7 +42,8 @@ def add_organisations(county: DemoCounty) -> None:
     """Lots, the council and the ICB, providers (some suspended) and their contracts."""
     rng = county.rng("organisations")
     areas = {name: Area(name=name) for name in AREAS}
-    council = Organisation(kind=OrganisationKind.COUNCIL, name=DEMO_COUNCIL,
+    # ods_code: the council's LA code in its Client Level Data return (a made-up one).
+    council = Organisation(kind=OrganisationKind.COUNCIL, name=DEMO_COUNCIL, ods_code="E10000999",
                            email="homecare.commissioning@northshire.example")
     nhs = Organisation(kind=OrganisationKind.NHS, name=DEMO_NHS,
                        email="chc.team@northshire-icb.example")

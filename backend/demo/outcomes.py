@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from backend.demo.hospital_stays import insert_stays, stay_rows
 from backend.demo.outcome_episodes import episode_rows, insert_episodes
 from backend.extensions import db
 from backend.models import (
@@ -61,7 +62,9 @@ def add_outcomes(rng: random.Random, today: date) -> None:
     for start in range(0, len(rows), 5000):
         db.session.execute(Goal.__table__.insert(), rows[start:start + 5000])
     _add_progress(rng, goals)
-    insert_episodes(episode_rows(rng, today))
+    episodes = episode_rows(rng, today)
+    insert_episodes(episodes)
+    insert_stays(stay_rows(random.Random(f"{rng.random()}:hospital"), episodes, today))
     db.session.flush()
 
 

@@ -20,6 +20,7 @@ class Line:
     carers_required: int
     priority: str
     tasks: tuple[str, ...]
+    short_call_agreed: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,12 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
         carers = 2 if double_up and slot in ("morning", "bed") and minutes >= 30 else 1
         if carers == 2:
             tasks = [*tasks, "Hoist transfer"]
+        # NICE QS123: the medication-prompt pattern's 15-minute calls were agreed in the
+        # plan; other short calls (e.g. "four short calls") were not.
+        agreed = minutes < 30 and pattern in patterns.SHORT_CALLS_AGREED
         for weekday in pattern.weekdays:
             lines.append(Line(uuid.uuid4(), weekday, at, minutes, carers,
-                              "critical" if critical else "normal", tuple(tasks)))
+                              "critical" if critical else "normal", tuple(tasks), agreed))
     suspensions = []
     if rng.random() < 0.02 and not steady:  # a hospital stay in the window
         away = county.today - timedelta(days=rng.randint(1, max(2, county.past_days)))
@@ -117,7 +121,8 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
     rows["schedule_lines"] += [dict(
         id=line.id, package_id=package_id, weekday=line.weekday, start_time=line.start_time,
         duration_min=line.duration_min, carers_required=line.carers_required,
-        priority=line.priority, tasks=list(line.tasks)) for line in lines]
+        priority=line.priority, tasks=list(line.tasks), required_skills=[],
+        short_call_agreed=line.short_call_agreed) for line in lines]
     rows["package_suspensions"] += [dict(
         id=uuid.uuid4(), created_at=county.now, package_id=package_id, start_date=s.start_date,
         end_date=s.end_date, reason="In hospital") for s in suspensions]

@@ -32,6 +32,7 @@ STANDARD = (
     Pattern("morning and lunch", 0.08, (("morning", 45), ("lunch", 30))),
 )
 FOUR_CALLS = STANDARD[3]
+SHORT_CALLS_AGREED = (STANDARD[1],)  # medication prompts
 REABLEMENT = Pattern("reablement", 1.0, (("morning", 45), ("lunch", 30), ("bed", 30)))
 AFTER_REABLEMENT = (STANDARD[0], STANDARD[2])
 

@@ -38,9 +38,23 @@ def postcode(rng, district: str) -> str:
            f"{rng.choice(POSTCODE_LETTERS)}"
 
 
+# Where people receiving home care live (CLD Accommodation_Status), roughly; None: not recorded.
+HOUSING = [("Owner occupier or shared ownership scheme", 62),
+           ("Tenant: Local authority or other social housing provider", 18),
+           ("Tenant: Private landlord", 6),
+           ("Settled mainstream housing with family or friends", 6),
+           ("Sheltered housing, extra care housing or other sheltered housing", 5),
+           ("Staying with family or friends as a short term guest", 1), (None, 2)]
+
+
+def _accommodation(rng) -> str | None:
+    return rng.choices([k for k, _ in HOUSING], weights=[w for _, w in HOUSING])[0]
+
+
 def add_people(county: DemoCounty) -> None:
     """Service users with valid NHS numbers; a few wrong map pins and geofence overrides."""
     rng = county.rng("people")
+    housing = county.rng("accommodation")  # a stream of its own: the people stay the same
     rows, numbers = [], set()
     for index in range(county.sizes.people):
         place = pick_settlement(rng)
@@ -77,5 +91,6 @@ def add_people(county: DemoCounty) -> None:
             area_id=county.area_ids[place.area],
             contact_name=f"{rng.choice(FIRST_NAMES_YOUNGER)} {last}" if has_family else None,
             contact_email=f"family{index}@demo.example" if has_family else None,
-            contact_opted_in=has_family and rng.random() < 0.5))
+            contact_opted_in=has_family and rng.random() < 0.5,
+            accommodation_status=_accommodation(housing)))
     county.count("service_users", load_rows(ServiceUser.__table__, rows))

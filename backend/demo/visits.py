@@ -122,7 +122,8 @@ def _past_visit(county: DemoCounty, rng, spots: Spots, call: Call, outcome, rows
         planned_end=planned.planned_end, local_date=planned.local_date,
         local_time=planned.local_time,
         duration_min=planned.duration_min, carers_required=planned.carers_required,
-        priority=str(planned.priority), status="scheduled", cancel_reason=None)
+        priority=str(planned.priority), short_call_agreed=planned.short_call_agreed,
+        status="scheduled", cancel_reason=None)
     if outcome is None and not call.workers:  # nobody on the rota could go
         outcome = Attendance(status="missed" if visit.planned_end <= county.now
                              else "scheduled")

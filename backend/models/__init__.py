@@ -14,6 +14,7 @@ from backend.models.contracts import (
 from backend.models.feedback import (
     DEFAULT_FEEDBACK_SETTINGS, QUESTIONS, Feedback, FeedbackLink, FeedbackSettings,
 )
+from backend.models.hospital import HospitalStay
 from backend.models.idempotency import IdempotencyRecord
 from backend.models.organisations import (
     Area, FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind,
@@ -43,7 +44,8 @@ __all__ = [
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
     "DEFAULT_FEEDBACK_SETTINGS", "QUESTIONS", "FeedbackLink", "FeedbackSettings",
     "FrameworkStatus", "FrameworkStatusChange", "Goal", "GoalMeasure", "GoalProgress",
-    "GoalStatus", "IdempotencyRecord", "LOCATION_ACCEPTED", "MEASURE_RANGES", "MonitoringRule",
+    "GoalStatus", "HospitalStay", "IdempotencyRecord", "LOCATION_ACCEPTED", "MEASURE_RANGES",
+    "MonitoringRule",
     "NOT_DELIVERED",
     "Notification", "Organisation",
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",

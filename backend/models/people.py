@@ -34,6 +34,12 @@ class ServiceUser(IdMixin, CreatedMixin, db.Model):
     contact_name: Mapped[str | None] = mapped_column(sa.String(200))
     contact_email: Mapped[str | None] = mapped_column(sa.String(200))
     contact_opted_in: Mapped[bool] = mapped_column(default=False)
+    # National returns (CLD, ASCOF): the date of death when known; where the person lives,
+    # as a CLD Accommodation_Status value (services/national/codes.py); the day a long-term
+    # residential or nursing placement began (ASCOF 2D: an admission within 12 weeks).
+    date_of_death: Mapped[date | None]
+    accommodation_status: Mapped[str | None] = mapped_column(sa.String(120))
+    care_home_admitted_on: Mapped[date | None]
 
     @property
     def name(self) -> str:

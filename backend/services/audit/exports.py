@@ -59,16 +59,21 @@ def pounds(pence: int) -> str:
     return str((Decimal(pence) / 100).quantize(Decimal("0.01")))
 
 
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """The CSV text, a line at a time, starting with the byte-order mark."""
+def csv_lines(header: list[str], rows: Iterable[list], bom: bool = True,
+              plain: bool = False) -> Iterator[str]:
+    """The CSV text, a line at a time, starting with the byte-order mark (unless the file
+    goes to a machine that wants plain UTF-8, bom=False). `plain`: the values are text,
+    dates, numbers or None already written as they should be (str(), None as empty), so
+    they go to the writer as they are, text still never a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([cell(title) for title in header])
-    yield BOM + buffer.getvalue()
+    yield (BOM if bom else "") + buffer.getvalue()
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([cell(v) for v in row])
+        writer.writerow([inert(v) if isinstance(v, str) else v for v in row] if plain
+                        else [cell(v) for v in row])
         yield buffer.getvalue()
 
 

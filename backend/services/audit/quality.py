@@ -27,6 +27,7 @@ from backend.services.database.dialect import minutes_between, month_start
 from backend.services.dates import clock
 from backend.services.dates.periods import Period
 from backend.services.monitoring import rules
+from backend.services.national.qs123 import under_30
 
 CENT = Decimal("0.01")
 COUNTS = ("visits_due", "started", "punctual", "late", "missed", "completed", "short",
@@ -57,7 +58,7 @@ def _visit_counts(user, period, provider_id, by=CarePackage.provider_id, now=Non
                   count(due), count(judge.started()), count(judge.punctual()),
                   count(judge.late(at)), count(judge.missed(at)),
                   count(Visit.status == VisitStatus.COMPLETED), count(judge.short()),
-                  count(judge.early_finish()), count(due, Visit.duration_min < 30),
+                  count(judge.early_finish()), count(due, under_30()),
                   count(judge.location_judged()), count(judge.location_verified()))
         .join(CarePackage, CarePackage.id == Visit.package_id)
     ).where(*_in_period(period), *package_criteria(user, provider_id)).group_by(by)

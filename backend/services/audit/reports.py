@@ -3,7 +3,7 @@ from collections.abc import Iterator
 
 from backend.models import User
 from backend.services.audit import (
-    corrections_report, exports, hours, payment, quality, report_scope,
+    corrections_report, exports, hours, payment, quality, report_scope, visit_times,
 )
 from backend.services.dates import clock, periods
 
@@ -72,3 +72,25 @@ def actuals_csv(user: User, query: dict) -> Iterator[str]:
     """The per-visit actuals CSV, streamed."""
     period, _, provider_id = _prepare(user, query, None)
     return exports.actuals_csv(user, period, provider_id)
+
+
+def visit_times_page(user: User, query: dict) -> dict:
+    """One page of visits with each carer's check-in and check-out times and the bill."""
+    period, _, provider_id = _prepare(user, query, None)
+    page, per_page = query.get("page", 1), query.get("per_page", 100)
+    visits = list(visit_times.visit_times(user, period, provider_id, limit=per_page,
+                                          offset=(page - 1) * per_page))
+    return {"period": {"from": period.first, "to": period.last}, "page": page,
+            "per_page": per_page, "visits": visits}
+
+
+def visit_times_csv(user: User, query: dict) -> Iterator[str]:
+    """Per visit and carer: times, method, distance, verified, flags, corrections, bill."""
+    period, _, provider_id = _prepare(user, query, None)
+    return visit_times.visit_times_csv(user, period, provider_id)
+
+
+def evv_csv(user: User, query: dict) -> Iterator[str]:
+    """The US EVV six elements per visit and attending carer, in one file."""
+    period, _, provider_id = _prepare(user, query, None)
+    return visit_times.evv_csv(user, period, provider_id)

@@ -4,18 +4,7 @@ Every figure is {numerator, denominator, value}; all counting runs in SQL (GROUP
 and conditional sums), scoped by the access rules on packages (a commissioner: what
 their organisation funds; a manager: their own provider; admin: all).
 
-ASCOF 2B, as read here (SALT STS004): episodes that started at a hospital discharge
-(from_hospital) dated in the period, of people aged 65+ on that date. Numerator: at
-home at the 91-day follow-up. Denominator: every such discharge whose follow-up is
-recorded; deaths, hospital and care home stay in the denominator ("not reported in the
-numerator"), and so do people who could not be contacted (councils record them as not
-at home). Left out and reported apart: under 65, age unknown (no date of birth), not
-from hospital, and follow-ups not yet recorded. Discharges are counted, not people.
-
-ASCOF 2D (SALT STS002a): of episodes ended in the period, the share whose sequel was no
-further support or low-level support. Early ends (died, hospital, declined) are left
-out of the denominator and reported apart. SALT counts new clients only; this system
-does not know who was already on long-term support, so every episode counts.
+The ASCOF measures (2A, 2D, 2E, and the earlier 91-day 2B) are defined in ascof.py.
 """
 from datetime import date, datetime, timedelta
 
@@ -26,8 +15,6 @@ from backend.extensions import db
 from backend.models import (
     CarePackage,
     Contract,
-    EpisodeOutcome,
-    FollowUpResult,
     Goal,
     GoalMeasure,
     GoalStatus,
@@ -38,26 +25,12 @@ from backend.models import (
 )
 from backend.services.dates import clock
 from backend.services.identity import access
+from backend.services.outcomes import ascof
+from backend.services.outcomes.ascof import count_if, figure
 from backend.services.outcomes.gas import latest_scores, t_score_sql
-from backend.services.outcomes.reablement import EARLY_ENDS
 
-ASCOF_2D_CATEGORIES = [EpisodeOutcome.NO_FURTHER_SUPPORT, EpisodeOutcome.LOW_LEVEL_SUPPORT,
-                       EpisodeOutcome.OTHER_SHORT_TERM, EpisodeOutcome.LONG_TERM_SUPPORT,
-                       EpisodeOutcome.RESIDENTIAL_OR_NURSING]
-ASCOF_2D_SUCCESS = [EpisodeOutcome.NO_FURTHER_SUPPORT, EpisodeOutcome.LOW_LEVEL_SUPPORT]
 T_SCORE_BANDS = [(None, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, None)]
 CLOSED = [GoalStatus.ACHIEVED, GoalStatus.PARTLY_ACHIEVED, GoalStatus.DISCONTINUED]
-
-
-def figure(numerator, denominator, digits: int = 4) -> dict:
-    """A figure with the counts behind it; value None when nothing was counted."""
-    numerator, denominator = numerator or 0, denominator or 0
-    value = round(numerator / denominator, digits) if denominator else None
-    return {"numerator": numerator, "denominator": denominator, "value": value}
-
-
-def _count(condition) -> sa.ColumnElement:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
 def package_scope(user: User, provider_id=None, funder_id=None) -> sa.ColumnElement[bool]:
@@ -91,43 +64,9 @@ def _episodes(scope) -> sa.Select:
         CarePackage, CarePackage.id == ReablementEpisode.package_id).where(scope)
 
 
-def ascof_2b(scope, start: date, end: date) -> dict:
-    """Older people still at home 91 days after hospital discharge into reablement."""
-    e = ReablementEpisode
-    hospital = e.from_hospital.is_(True)
-    older = sa.and_(hospital, e.age_at_start >= 65)
-    recorded = e.followup_result.is_not(None)
-    q = _episodes(scope).add_columns(
-        _count(hospital).label("discharges"),
-        _count(~hospital).label("not_from_hospital"),
-        _count(sa.and_(hospital, e.age_at_start < 65)).label("under_65"),
-        _count(sa.and_(hospital, e.age_at_start.is_(None))).label("age_unknown"),
-        _count(sa.and_(older, ~recorded)).label("awaiting_follow_up"),
-        *[_count(sa.and_(older, e.followup_result == r)).label(r.value) for r in FollowUpResult],
-    ).where(e.start_date >= start, e.start_date <= end)
-    row = db.session.execute(q).one()._asdict()
-    by_result = {r.value: row[r.value] for r in FollowUpResult}
-    return {**figure(by_result[FollowUpResult.AT_HOME], sum(by_result.values())),
-            "results": by_result,
-            "left_out": {key: row[key] for key in ("under_65", "age_unknown",
-                                                   "awaiting_follow_up", "not_from_hospital")},
-            "hospital_discharges": row["discharges"]}
-
-
 def _ended(scope, start: date, end: date) -> sa.Select:
     e = ReablementEpisode
     return _episodes(scope).where(e.actual_end >= start, e.actual_end <= end)
-
-
-def ascof_2d(scope, start: date, end: date) -> dict:
-    """What followed reablement: shares by ASCOF 2D category, early ends left out."""
-    e = ReablementEpisode
-    counts = dict(db.session.execute(_ended(scope, start, end).add_columns(
-        e.outcome, sa.func.count()).group_by(e.outcome)).all())
-    total = sum(counts.get(c, 0) for c in ASCOF_2D_CATEGORIES)
-    return {**figure(sum(counts.get(c, 0) for c in ASCOF_2D_SUCCESS), total),
-            "shares": {c.value: figure(counts.get(c, 0), total) for c in ASCOF_2D_CATEGORIES},
-            "early_ends": {c.value: counts.get(c, 0) for c in sorted(EARLY_ENDS)}}
 
 
 def episode_changes(scope, start: date, end: date) -> dict:
@@ -137,9 +76,9 @@ def episode_changes(scope, start: date, end: date) -> dict:
     has_hours = sa.and_(e.weekly_minutes_start.is_not(None), e.weekly_minutes_end.is_not(None))
     row = db.session.execute(_ended(scope, start, end).add_columns(
         sa.func.sum(sa.case((has_barthel, e.barthel_end_total - e.barthel_start_total))),
-        _count(has_barthel),
+        count_if(has_barthel),
         sa.func.sum(sa.case((has_hours, e.weekly_minutes_start - e.weekly_minutes_end))),
-        _count(has_hours))).one()
+        count_if(has_hours))).one()
     hours = figure(row[2], row[3], 2)
     hours["value"] = round(hours["value"] / 60, 2) if hours["value"] is not None else None
     hours["unit"] = "hours a week (numerator and denominator in minutes and episodes)"
@@ -185,7 +124,7 @@ def gas_distribution(scope, start_at: datetime, end_at: datetime) -> dict:
     for low, high in T_SCORE_BANDS:
         cond = sa.and_(*([t.c.t >= low] if low is not None else []),
                        *([t.c.t < high] if high is not None else []))
-        bands.append(_count(cond))
+        bands.append(count_if(cond))
     row = db.session.execute(sa.select(sa.func.count(), sa.func.sum(t.c.t), *bands)).one()
     people = row[0]
     return {"mean": figure(round(row[1], 2) if row[1] is not None else 0, people, 2),
@@ -200,8 +139,10 @@ def _band_label(low, high) -> str:
 
 
 def outcome_measures(user: User, start: date | None = None, end: date | None = None,
-                     provider_id=None, funder_id=None) -> dict:
-    """Every outcome measure for a period (inclusive local dates) and a provider or funder."""
+                     provider_id=None, funder_id=None, today: date | None = None) -> dict:
+    """Every outcome measure for a period (inclusive local dates) and a provider or funder.
+
+    `today` decides which 12-week follow-ups of ASCOF 2D are over (default: the clock)."""
     default_start, default_end = default_period()
     end = end or default_end
     start = start or min(default_start, end)
@@ -213,8 +154,10 @@ def outcome_measures(user: User, start: date | None = None, end: date | None = N
     return {
         "period": {"from": start, "to": end},
         "scope": {"provider_id": provider_id, "funder_id": funder_id},
-        "ascof_2b": ascof_2b(scope, start, end),
-        "ascof_2d": ascof_2d(scope, start, end),
+        "ascof_2a": ascof.ascof_2a(scope, start, end),
+        "ascof_2d": ascof.ascof_2d(scope, start, end, today or clock.today()),
+        "ascof_2e": ascof.ascof_2e(scope, start, end),
+        "ascof_2b_91_days": ascof.ascof_2b_91_days(scope, start, end),
         **episode_changes(scope, start, end),
         "goals_achieved": goals_achieved(scope, start_at, end_at),
         "gas_t_score": gas_distribution(scope, start_at, end_at),

@@ -55,10 +55,18 @@ def outcomes_overview(user: User, first: date, last: date) -> dict:
 
 
 OUTCOME_COLUMNS = (
-    ("ASCOF 2B at home at 91 days", "ascof_2b"), ("ASCOF 2D no or low-level support", "ascof_2d"),
+    ("ASCOF 2A no request for ongoing support", "ascof_2a"),
+    ("ASCOF 2D in the community 12 weeks after discharge", "ascof_2d"),
+    ("ASCOF 2D part 2 discharges followed by reablement", "ascof_2d_part_2"),
+    ("ASCOF 2E long-term support at home or with family", "ascof_2e"),
+    ("Earlier ASCOF 2B at home at 91 days", "ascof_2b_91_days"),
     ("Goals achieved", "goals_achieved"), ("Barthel gain", "barthel_gain"),
     ("Weekly hours reduction in reablement", "weekly_hours_reduction"),
 )
+
+
+def _measure(row: dict, key: str) -> dict:
+    return row["ascof_2d"]["part_2"] if key == "ascof_2d_part_2" else row[key]
 
 
 def _figure_cells(measure: dict) -> list:
@@ -69,7 +77,7 @@ def outcomes_row(name: str, row: dict) -> list:
     """One provider's (or all providers') cells, in the order of outcomes_header()."""
     gas = row["gas_t_score"]["mean"]
     hours = row["package_hours"]
-    return [name, *(c for _, key in OUTCOME_COLUMNS for c in _figure_cells(row[key])),
+    return [name, *(c for _, key in OUTCOME_COLUMNS for c in _figure_cells(_measure(row, key))),
             gas["denominator"], gas["value"], hours["start_hours"], hours["end_hours"],
             hours["reduction_hours"]]
 

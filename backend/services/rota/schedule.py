@@ -35,6 +35,8 @@ class PlannedVisit:
     carers_required: int
     priority: Priority
     tasks: tuple[str, ...]
+    # NICE QS123 statement 4: a call under 30 minutes agreed in the person's plan.
+    short_call_agreed: bool = False
 
 
 @lru_cache(maxsize=4096)
@@ -73,5 +75,6 @@ def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
                     planned_start=start,
                     planned_end=start + timedelta(minutes=line.duration_min),
                     duration_min=line.duration_min, carers_required=line.carers_required,
-                    priority=line.priority, tasks=tuple(line.tasks or ()))
+                    priority=line.priority, tasks=tuple(line.tasks or ()),
+                    short_call_agreed=bool(line.short_call_agreed))
         day += timedelta(days=1)

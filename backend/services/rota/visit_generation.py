@@ -67,7 +67,7 @@ def _existing(now: datetime, horizon_end: datetime, package_ids) -> dict:
         Visit.id, Visit.package_id, Visit.local_date, Visit.local_time, Visit.planned_start,
         Visit.status, Visit.cancel_reason,
         Visit.duration_min, Visit.carers_required, Visit.priority, Visit.schedule_line_id,
-        has_events.label("started"),
+        Visit.short_call_agreed, has_events.label("started"),
     ).where(Visit.planned_start > now, Visit.planned_start < horizon_end)
     if package_ids is not None:
         query = query.where(Visit.package_id.in_(package_ids))
@@ -83,9 +83,9 @@ def _changeable(row) -> bool:
 
 def _same_shape(row, want: PlannedVisit) -> bool:
     return (row.planned_start, row.duration_min, row.carers_required, row.priority,
-            row.schedule_line_id) == (want.planned_start, want.duration_min,
-                                      want.carers_required, want.priority,
-                                      want.schedule_line_id)
+            row.schedule_line_id, row.short_call_agreed) == (
+        want.planned_start, want.duration_min, want.carers_required, want.priority,
+        want.schedule_line_id, want.short_call_agreed)
 
 
 def _wanted(packages, first, last, now, horizon_end, tz) -> dict:
@@ -105,6 +105,7 @@ def _new_rows(key, want: PlannedVisit, contract_id, at: datetime):
                  local_date=want.local_date, local_time=want.local_time,
                  duration_min=want.duration_min,
                  carers_required=want.carers_required, priority=want.priority,
+                 short_call_agreed=want.short_call_agreed,
                  status=VisitStatus.SCHEDULED, flags=[], created_at=at)
     tasks = [dict(id=uuid.uuid4(), visit_id=visit_id, position=i, description=text[:200])
              for i, text in enumerate(want.tasks)]
@@ -148,7 +149,8 @@ def generate_visits(now: datetime | None = None, horizon_days: int | None = None
                 b_planned_start=want.planned_start, b_planned_end=want.planned_end,
                 b_duration_min=want.duration_min,
                 b_carers_required=want.carers_required, b_priority=want.priority,
-                b_schedule_line_id=want.schedule_line_id))
+                b_schedule_line_id=want.schedule_line_id,
+                b_short_call_agreed=want.short_call_agreed))
     planned_ids = {p.id for p in packages}
     for key, row in existing.items():
         if key not in wanted and row.status == VisitStatus.SCHEDULED and _changeable(row):
@@ -163,7 +165,7 @@ def generate_visits(now: datetime | None = None, horizon_days: int | None = None
 
 
 _UPDATED = ("status", "cancel_reason", "planned_start", "planned_end", "duration_min",
-            "carers_required", "priority", "schedule_line_id")
+            "carers_required", "priority", "schedule_line_id", "short_call_agreed")
 
 
 def _write(new_visits, new_tasks, updates, cancels) -> None:

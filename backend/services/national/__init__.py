@@ -1,0 +1,1 @@
+"""National measures and returns: code lists, Client Level Data, NICE QS123."""
