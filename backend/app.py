@@ -2,7 +2,7 @@
 import logging
 import time
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
@@ -10,6 +10,7 @@ from backend import config as settings
 from backend.errors import DomainError
 from backend.extensions import api, csrf, db, limiter, migrate
 from backend.services.database import dialect
+from backend.services.database.outages import is_outage
 from backend.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,10 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return respond(exc.status, exc.code, exc.message, exc.fields)
+        response = make_response(respond(exc.status, exc.code, exc.message, exc.fields))
+        if exc.status == 503:  # unavailable for now: say when to come back
+            response.headers["Retry-After"] = str(app.config["DATABASE_RETRY_AFTER_SECONDS"])
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -151,9 +155,24 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        if is_outage(exc):
+            return database_unavailable(exc)
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return respond(500, "internal_error",
                        "Something went wrong on our side. It has been logged; please try again.")
+
+    def database_unavailable(exc: Exception):
+        # The request's unit of work has already been rolled back: nothing it wrote stands,
+        # so the caller may send it again (a phone's event keeps its client event id).
+        log.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        g.user = None  # the page must not ask the database who is signed in
+        response = make_response(respond(
+            503, "database_unavailable",
+            "The service cannot reach its database just now. Nothing was saved; "
+            "please try again in a few seconds."))
+        response.headers["Retry-After"] = str(app.config["DATABASE_RETRY_AFTER_SECONDS"])
+        return response
 
 
 def register_commands(app: Flask) -> None:

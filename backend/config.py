@@ -48,7 +48,14 @@ def load(instance_path: str) -> dict:
         "ECM_ENV": env,
         "SECRET_KEY": _secret_key(env, path),
         "SQLALCHEMY_DATABASE_URI": _database_url(path),
+        # A pooled connection is tested before use, so after a database restart the first
+        # request finds a fresh connection instead of failing on a dead one.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # What a client is told to wait (503 Retry-After) when the database is unavailable.
+        "DATABASE_RETRY_AFTER_SECONDS": int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", 5)),
+        # How long a statement waits for a lock before the request gives up with a 503.
+        "DATABASE_LOCK_TIMEOUT_SECONDS": float(os.environ.get("DATABASE_LOCK_TIMEOUT_SECONDS",
+                                                              10)),
         "ECM_TIMEZONE": os.environ.get("ECM_TIMEZONE", "Europe/London"),
         "ECM_PUBLIC_URL": os.environ.get("ECM_PUBLIC_URL", "http://127.0.0.1:5000"),
         "JWT_ISSUER": os.environ.get("JWT_ISSUER", "homecare-ecm"),
