@@ -77,9 +77,13 @@ def load(instance_path: str) -> dict:
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 90)),
         "MONITORING_LOOKBACK_HOURS": int(os.environ.get("MONITORING_LOOKBACK_HOURS", 24)),
         "BOARD_REFRESH_SECONDS": int(os.environ.get("BOARD_REFRESH_SECONDS", 30)),
-        "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 6)),
+        # A failing email or webhook is retried for this long before an admin must requeue it.
+        "OUTBOX_RETRY_HOURS": float(os.environ.get("OUTBOX_RETRY_HOURS", 24)),
         "OUTBOX_BACKOFF_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30)),
-        "OUTBOX_TIMEOUT_SECONDS": int(os.environ.get("OUTBOX_TIMEOUT_SECONDS", 10)),
+        "OUTBOX_BACKOFF_MAX_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", 1800)),
+        # Short, so a silent mail server costs one timeout per delivery run, not one per email.
+        "OUTBOX_TIMEOUT_SECONDS": float(os.environ.get("OUTBOX_TIMEOUT_SECONDS", 5)),
+        "OUTBOX_BATCH": int(os.environ.get("OUTBOX_BATCH", 200)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
