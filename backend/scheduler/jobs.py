@@ -79,8 +79,9 @@ def run_job(app: Flask, name: str, holder: str) -> dict | None:
                 summary = JOBS[name]()
         except Exception as error:
             if is_outage(error):  # the database is down or locked: no traceback to read
-                log.warning("%s could not reach the database (%s); it will run again at its "
-                            "next tick", name, str(error).splitlines()[0])
+                log.warning("%s could not reach the database, or waited too long for a lock "
+                            "(%s); it will run again at its next tick", name,
+                            str(error).splitlines()[0])
             else:
                 log.exception("%s failed; it will run again at its next tick", name)
             raise
