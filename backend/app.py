@@ -116,7 +116,17 @@ def register_errorhandlers(app: Flask) -> None:
             if fields:
                 body["fields"] = fields
             return make_response(jsonify(error=body), status)
-        return make_response(render_template("error.html", status=status, message=message), status)
+        try:
+            page = render_template("error.html", status=status, message=message)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            # The page's header asks who is signed in; with the database gone, show it
+            # as signed out rather than fail while answering the error.
+            db.session.rollback()
+            g.user = None
+            page = render_template("error.html", status=status, message=message)
+        return make_response(page, status)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -78,6 +78,10 @@ def test_database_refusing_connections_answers_503_on_api_and_pages(app, world, 
     with client.session_transaction() as session:
         session["user_id"] = str(world.manager.id)
     assert_unavailable(client.get("/board"), json_body=False)
+    assert_unavailable(client.get("/deliveries"), json_body=False)
+    # Answering another error must not need the database either: a 404 stays a 404.
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Not found" in missing.get_data(as_text=True)
     with closed.app_context():
         db.engine.dispose()
 
