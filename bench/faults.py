@@ -118,13 +118,16 @@ def chaos_sqlite(stop: threading.Event, log: list) -> None:
     for at in (started + 3, started + 10):
         if stop.wait(max(0, at - time.monotonic())):
             return
-        holder = sqlite3.connect(load.SQLITE_PATH, isolation_level=None)
+        holder = sqlite3.connect(load.SQLITE_PATH, isolation_level=None, timeout=30)
         holder.execute("BEGIN IMMEDIATE")
+        locked_at = time.monotonic()
         log.append(("locked", 1))
         stop.wait(3)
         holder.execute("ROLLBACK")
         holder.close()
         log.append(("unlocked", 0))
+        print(f"  write lock held {locked_at - started:.1f}-{time.monotonic() - started:.1f} s",
+              file=sys.stderr)
 
 
 def checkins(kind: str, pairs: int) -> None:
@@ -154,6 +157,7 @@ def checkins(kind: str, pairs: int) -> None:
                 with lock:
                     events.append(body["client_event_id"])
 
+    warm_up(port)
     stop, chaos_log = threading.Event(), []
     chaos = threading.Thread(target=chaos_postgres if kind == "postgres" else chaos_sqlite,
                              args=(stop, chaos_log))
@@ -197,6 +201,32 @@ def start_app(kind: str, secret: str, port: int):
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start")
+
+
+def warm_up(port: int) -> None:
+    """Wait until every gunicorn worker has booted and answers at once: the faults must
+    fall on a serving app, not on workers still importing it."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        began, answers = time.monotonic(), []
+        threads = [threading.Thread(target=lambda got=answers: got.append(health(port)))
+                   for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if answers.count(200) == 16 and time.monotonic() - began < 1:
+            return
+    raise RuntimeError("the app did not warm up")
+
+
+def health(port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health",
+                                    timeout=30) as response:
+            return response.status
+    except OSError:
+        return 0
 
 
 def stored_events(kind: str) -> Counter:
