@@ -202,3 +202,16 @@ def test_admin_sees_failing_deliveries_and_requeues_from_the_page(
         AuthActions(manager).login(provider_world.manager.username)
         assert manager.get("/deliveries").status_code == 404
         assert manager.post(f"/deliveries/{failing.id}/requeue").status_code == 404
+
+
+def test_a_dead_webhook_receiver_costs_one_attempt_per_run_not_one_per_message(
+        app, make, provider_world):
+    provider_world.provider.webhook_url = f"http://127.0.0.1:{free_port()}/hook"  # refused
+    late_visits(make, provider_world, 3)
+    run_detection(clock.now())
+    result = deliver_due()
+    assert (result.retrying, result.postponed, result.sent) == (1, 2, 0)
+    db.session.rollback()
+    attempts = sorted(db.session.scalars(sa.select(Notification.attempts).where(
+        Notification.channel == Channel.WEBHOOK)))
+    assert attempts == [0, 0, 1]  # the other two wait for the next run, no attempt counted

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from backend.models import Channel, DeliveryStatus
+from backend.models import DeliveryStatus
 from backend.scheduler.lease import hold_lease
 from backend.services.dates import clock
 from backend.services.monitoring import outbox
@@ -49,9 +49,9 @@ def deliver_due(holder: str | None = None, now: datetime | None = None,
         # A send still "sending" after a whole lease period belonged to a run that died.
         result.interrupted = outbox.mark_interrupted(moment(), timedelta(seconds=lease_seconds))
         queue = outbox.due(moment(), limit)
-    mail_down = False
+    silent: set[str] = set()  # the mail server, or webhook addresses, found not answering
     for item in queue:
-        if mail_down and item.channel == Channel.EMAIL:
+        if outbox.destination(item.channel, item.address) in silent:
             result.postponed += 1  # untouched: tried again next run, no attempt counted
             continue
         with unit_of_work() as work:
@@ -70,10 +70,11 @@ def deliver_due(holder: str | None = None, now: datetime | None = None,
                 result.failed += 1
             else:
                 result.retrying += 1
-            if message.channel == Channel.EMAIL and outbox.mail_server_down(error):
-                log.warning("Mail server not answering (%s); emails wait for the next run",
-                            error)
-                mail_down = True
+            if outbox.unreachable(error):
+                where = outbox.destination(message.channel, message.address)
+                log.warning("%s not answering (%s); its messages wait for the next run",
+                            "Mail server" if where == "smtp" else where, error)
+                silent.add(where)
             continue
         with unit_of_work():
             outbox.record_sent(message.id, moment())

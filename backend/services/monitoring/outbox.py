@@ -62,7 +62,7 @@ class DeliveryResult:
     retrying: int = 0
     failed: int = 0
     interrupted: int = 0
-    postponed: int = 0  # emails not tried this run because the mail server is not answering
+    postponed: int = 0  # not tried this run: their server was found not answering
 
     def as_dict(self) -> dict:
         """For the scheduler's log and job record."""
@@ -113,12 +113,22 @@ def send(message: Message) -> None:
         post_webhook(message.address, message.body)
 
 
-def mail_server_down(error: BaseException) -> bool:
-    """Whether an email failed because the mail server itself is unreachable or silent
-    (every other email of the run would fail the same way), not because of one message."""
+def destination(channel: Channel, address: str | None) -> str:
+    """Where a message goes, as far as being reachable is concerned: every email goes
+    through the one mail server; a webhook to its own address."""
+    return "smtp" if channel == Channel.EMAIL else f"webhook:{address}"
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether a send failed because its server is unreachable or silent (every other
+    message to the same destination would fail the same way this run), not because of
+    the one message."""
+    if isinstance(error, urllib.error.URLError) and not isinstance(error,
+                                                                   urllib.error.HTTPError):
+        error = error.reason if isinstance(error.reason, BaseException) else error
     return isinstance(error, (ConnectionError, TimeoutError, socket.gaierror,
                               smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)) \
-        or not current_app.config.get("SMTP_HOST")
+        or str(error) == "SMTP_HOST is not configured"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -144,9 +154,10 @@ def mark_interrupted(now: datetime, stale_after: timedelta) -> int:
 
 
 def due(now: datetime, limit: int = 200) -> list[sa.Row]:
-    """(id, channel) of pending emails and webhooks whose next attempt is due, oldest first."""
+    """(id, channel, address) of pending emails and webhooks whose next attempt is due,
+    oldest first."""
     return list(db.session.execute(
-        sa.select(Notification.id, Notification.channel)
+        sa.select(Notification.id, Notification.channel, Notification.address)
         .where(Notification.status == DeliveryStatus.PENDING,
                Notification.channel.in_([Channel.EMAIL, Channel.WEBHOOK]),
                Notification.next_attempt_at <= now)
