@@ -189,7 +189,7 @@ def test_admin_sees_failing_deliveries_and_requeues_from_the_page(
     assert tile.startswith("1<")
     page = client.get("/deliveries").get_data(as_text=True)
     assert f'id="delivery-{failing.id}"' in page and f'id="delivery-{waiting.id}"' not in page
-    assert "retrying (1 attempts)" in page and "ConnectionRefusedError" in page
+    assert "retrying (1 attempt)" in page and "ConnectionRefusedError" in page
 
     answer = client.post(f"/deliveries/{failing.id}/requeue", follow_redirects=True)
     assert "Requeued" in answer.get_data(as_text=True)
