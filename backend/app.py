@@ -177,10 +177,13 @@ def register_errorhandlers(app: Flask) -> None:
         log.warning("Database unavailable on %s %s: %s", request.method, request.path,
                     str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         g.user = None  # the page must not ask the database who is signed in
-        response = make_response(respond(
-            503, "database_unavailable",
-            "The service cannot reach its database just now. Nothing was saved; "
-            "please try again in a few seconds."))
+        message = ("The service cannot reach its database just now. Nothing was saved; "
+                   "please try again in a few seconds.")
+        if not _wants_json() and request.method == "POST":
+            # A person's form: what they typed is still on the page they came from.
+            message += (" Your browser's Back button returns to the form with what you "
+                        "typed, ready to send again.")
+        response = make_response(respond(503, "database_unavailable", message))
         response.headers["Retry-After"] = str(app.config["DATABASE_RETRY_AFTER_SECONDS"])
         return response
 

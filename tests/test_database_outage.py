@@ -73,8 +73,9 @@ def test_database_refusing_connections_answers_503_on_api_and_pages(app, world, 
                                    json={"username": "grace", "password": "x" * 12}))
     health = client.get("/api/v1/health")  # the load balancer's check says the same
     assert health.status_code == 503 and health.headers["Retry-After"]
-    assert_unavailable(client.post("/login", data={"username": "a", "password": "b"}),
-                       json_body=False)
+    sign_in = client.post("/login", data={"username": "a", "password": "b"})
+    assert_unavailable(sign_in, json_body=False)
+    assert "Back button returns to the form" in sign_in.get_data(as_text=True)
     with client.session_transaction() as session:
         session["user_id"] = str(world.manager.id)
     assert_unavailable(client.get("/board"), json_body=False)
