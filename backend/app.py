@@ -2,7 +2,7 @@
 import logging
 import time
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
@@ -11,6 +11,7 @@ from backend import http_security
 from backend.errors import DomainError
 from backend.extensions import api, csrf, db, limiter, migrate
 from backend.services.database import dialect
+from backend.services.database.outages import is_outage
 from backend.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,26 @@ def register_errorhandlers(app: Flask) -> None:
             if fields:
                 body["fields"] = fields
             return make_response(jsonify(error=body), status)
-        return make_response(render_template("error.html", status=status, message=message,
-                                             fields=fields), status)
+        try:
+            page = render_template("error.html", status=status, message=message,
+                                   fields=fields)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            # The page's header asks who is signed in; with the database gone, show it
+            # as signed out rather than fail while answering the error.
+            db.session.rollback()
+            g.user = None
+            page = render_template("error.html", status=status, message=message,
+                                   fields=fields)
+        return make_response(page, status)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return respond(exc.status, exc.code, exc.message, exc.fields)
+        response = make_response(respond(exc.status, exc.code, exc.message, exc.fields))
+        if exc.status == 503:  # unavailable for now: say when to come back
+            response.headers["Retry-After"] = str(app.config["DATABASE_RETRY_AFTER_SECONDS"])
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -157,9 +172,27 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        if is_outage(exc):
+            return database_unavailable(exc)
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return respond(500, "internal_error",
                        "Something went wrong on our side. It has been logged; please try again.")
+
+    def database_unavailable(exc: Exception):
+        # The request's unit of work has already been rolled back: nothing it wrote stands,
+        # so the caller may send it again (a phone's event keeps its client event id).
+        log.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        g.user = None  # the page must not ask the database who is signed in
+        message = ("The service cannot reach its database just now. Nothing was saved; "
+                   "please try again in a few seconds.")
+        if not _wants_json() and request.method == "POST":
+            # A person's form: what they typed is still on the page they came from.
+            message += (" Your browser's Back button returns to the form with what you "
+                        "typed, ready to send again.")
+        response = make_response(respond(503, "database_unavailable", message))
+        response.headers["Retry-After"] = str(app.config["DATABASE_RETRY_AFTER_SECONDS"])
+        return response
 
 
 def register_commands(app: Flask) -> None:

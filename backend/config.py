@@ -61,11 +61,18 @@ def load(instance_path: str) -> dict:
         "ECM_ENV": env,
         "SECRET_KEY": _secret_key(env, path),
         "SQLALCHEMY_DATABASE_URI": _database_url(path),
-        # Production logs never show SQL parameters: they hold homes' coordinates,
-        # feedback text and goal descriptions.
+        # A pooled connection is tested before use, so after a database restart the first
+        # request finds a fresh connection instead of failing on a dead one. Production
+        # logs never show SQL parameters: they hold homes' coordinates, feedback text and
+        # goal descriptions.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
                                       "hide_parameters": _flag("SQL_HIDE_PARAMETERS",
                                                                env == "production")},
+        # What a client is told to wait (503 Retry-After) when the database is unavailable.
+        "DATABASE_RETRY_AFTER_SECONDS": int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", 5)),
+        # How long a statement waits for a lock before the request gives up with a 503.
+        "DATABASE_LOCK_TIMEOUT_SECONDS": float(os.environ.get("DATABASE_LOCK_TIMEOUT_SECONDS",
+                                                              10)),
         "ECM_TIMEZONE": os.environ.get("ECM_TIMEZONE", "Europe/London"),
         "ECM_PUBLIC_URL": os.environ.get("ECM_PUBLIC_URL", "http://127.0.0.1:5000"),
         "JWT_ISSUER": os.environ.get("JWT_ISSUER", "homecare-ecm"),
@@ -103,9 +110,13 @@ def load(instance_path: str) -> dict:
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 90)),
         "MONITORING_LOOKBACK_HOURS": int(os.environ.get("MONITORING_LOOKBACK_HOURS", 24)),
         "BOARD_REFRESH_SECONDS": int(os.environ.get("BOARD_REFRESH_SECONDS", 30)),
-        "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 6)),
+        # A failing email or webhook is retried for this long before an admin must requeue it.
+        "OUTBOX_RETRY_HOURS": float(os.environ.get("OUTBOX_RETRY_HOURS", 24)),
         "OUTBOX_BACKOFF_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30)),
-        "OUTBOX_TIMEOUT_SECONDS": int(os.environ.get("OUTBOX_TIMEOUT_SECONDS", 10)),
+        "OUTBOX_BACKOFF_MAX_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", 1800)),
+        # Short, so a silent mail server costs one timeout per delivery run, not one per email.
+        "OUTBOX_TIMEOUT_SECONDS": float(os.environ.get("OUTBOX_TIMEOUT_SECONDS", 5)),
+        "OUTBOX_BATCH": int(os.environ.get("OUTBOX_BATCH", 200)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

@@ -64,3 +64,5 @@ class OutboxRowSchema(NotificationSchema):
     attempts = fields.Integer(dump_only=True)
     last_error = fields.String(dump_only=True)
     next_attempt_at = fields.DateTime(dump_only=True)
+    last_attempt_at = fields.DateTime(dump_only=True)
+    requeued_at = fields.DateTime(dump_only=True)

@@ -3,7 +3,7 @@ from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.monitoring import notifications as inbox_service
-from backend.services.monitoring.outbox import failed_notifications
+from backend.services.monitoring.outbox import failed_notifications, requeue
 from mobile_api.alert_schemas import InboxQuerySchema, NotificationSchema, OutboxRowSchema
 from mobile_api.auth import BEARER, current_user, token_required
 
@@ -34,5 +34,15 @@ def read_notification(notification_id):
 @blp.doc(security=[BEARER])
 @token_required(Role.ADMIN)
 def list_failed():
-    """Emails and webhooks that gave up after their retries (admins only)."""
+    """Emails and webhooks that gave up after their retry period, or whose send was
+    interrupted and may have gone (admins only)."""
     return failed_notifications(current_user())
+
+
+@blp.post("/notifications/<uuid:notification_id>/requeue")
+@blp.response(200, OutboxRowSchema)
+@blp.doc(security=[BEARER])
+@token_required(Role.ADMIN)
+def requeue_notification(notification_id):
+    """Send a failing email or webhook again at the next delivery run (admins only)."""
+    return requeue(current_user(), notification_id)

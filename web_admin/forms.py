@@ -67,3 +67,7 @@ class FrameworkStatusForm(FlaskForm):
         DataRequired(message="Choose the new status.")])
     reason = TextAreaField("Reason", validators=[
         DataRequired(message="Give a reason for the change."), Length(max=2000)])
+
+
+class RequeueForm(FlaskForm):
+    """Requeue a failing delivery (the CSRF token only)."""

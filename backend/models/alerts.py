@@ -58,9 +58,13 @@ class Channel(enum.StrEnum):
 
 
 class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed and committed before the send: never sent twice
     SENT = "sent"
-    FAILED = "failed"
+    # The delivery run stopped mid-send (killed): the server may have accepted it, so it
+    # is not sent again on its own; an admin sees it and may requeue it.
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"  # still failing when the retry period ran out; an admin may requeue
 
 
 class Notification(IdMixin, db.Model):
@@ -84,6 +88,10 @@ class Notification(IdMixin, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # When the last attempt began (a send still "sending" long after it was interrupted).
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Retries go on for OUTBOX_RETRY_HOURS from creation, or from an admin's requeue.
+    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,7 @@
 """The scheduler's jobs. Each runs in its own app context and unit of work, under the lease.
 
+Delivery is the exception: it holds a lease of its own and commits once per message
+(backend/scheduler/delivery.py), so that a slow mail server never delays detection.
 The app is passed in by the process that runs the jobs; nothing here builds one.
 """
 import logging
@@ -8,7 +10,9 @@ from collections.abc import Callable
 from flask import Flask
 
 from backend.extensions import db
+from backend.scheduler.delivery import deliver_due
 from backend.scheduler.lease import hold_lease
+from backend.services.database.outages import is_outage
 from backend.services.dates import clock
 from backend.unit_of_work import unit_of_work
 
@@ -31,14 +35,6 @@ def generation() -> dict:
             "cancelled": result.cancelled, "reinstated": result.reinstated}
 
 
-def delivery() -> dict:
-    """Emails and webhooks from the outbox."""
-    from backend.services.monitoring.outbox import deliver_due
-
-    result = deliver_due()
-    return {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
-
-
 def housekeeping() -> dict:
     """Reminders for due 91-day follow-ups; expired refresh tokens, ended web sessions,
     quiet sign-in throttles, ended rate-limit windows and reads past their keeping
@@ -58,15 +54,31 @@ def housekeeping() -> dict:
             "reads_pruned": access_log.prune(now)}
 
 
+def delivery(holder: str) -> dict | None:
+    """Emails and webhooks from the outbox: own lease, one unit of work per message."""
+    result = deliver_due(holder)
+    return None if result is None else result.as_dict()
+
+
+# Jobs run whole in one unit of work under the scheduler's lease.
 JOBS: dict[str, Callable[[], dict]] = {
-    "generation": generation, "detection": detection, "delivery": delivery,
-    "housekeeping": housekeeping}
+    "generation": generation, "detection": detection, "housekeeping": housekeeping}
+# Jobs that take their own lease and end their own units of work (given the holder).
+OWN_LEASE_JOBS: dict[str, Callable[[str], dict | None]] = {"delivery": delivery}
+JOB_NAMES = ("generation", "detection", "delivery", "housekeeping")
 
 
 def run_job(app: Flask, name: str, holder: str) -> dict | None:
     """Run one job under the lease in a fresh app context; None when another holder acts."""
     with app.app_context():
         try:
+            if name in OWN_LEASE_JOBS:
+                summary = OWN_LEASE_JOBS[name](holder)
+                if summary is None:
+                    log.info("%s skipped: another scheduler holds its lease", name)
+                    return None
+                log.info("%s done: %s", name, summary)
+                return summary
             # The lease renewal and the job's work are one unit of work: a rival waits
             # on the renewed lease row (PostgreSQL) until the job commits.
             with unit_of_work() as work:
@@ -75,8 +87,13 @@ def run_job(app: Flask, name: str, holder: str) -> dict | None:
                     log.info("%s skipped: another scheduler holds the lease", name)
                     return None
                 summary = JOBS[name]()
-        except Exception:
-            log.exception("%s failed; it will run again at its next tick", name)
+        except Exception as error:
+            if is_outage(error):  # the database is down or locked: no traceback to read
+                log.warning("%s could not reach the database, or waited too long for a lock "
+                            "(%s); it will run again at its next tick", name,
+                            str(error).splitlines()[0])
+            else:
+                log.exception("%s failed; it will run again at its next tick", name)
             raise
         finally:
             db.session.remove()

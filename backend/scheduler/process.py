@@ -9,7 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from backend.extensions import db
-from backend.scheduler.jobs import JOBS, run_job
+from backend.scheduler.delivery import DELIVERY_LEASE
+from backend.scheduler.jobs import JOB_NAMES, run_job
 from backend.scheduler.lease import new_holder_id, release_lease
 from backend.services.dates import clock
 from backend.unit_of_work import unit_of_work
@@ -21,6 +22,7 @@ def _release(app, holder: str) -> None:
     with app.app_context():
         with unit_of_work():
             release_lease(holder, clock.now())
+            release_lease(holder, clock.now(), DELIVERY_LEASE)
         db.session.remove()
 
 
@@ -64,12 +66,14 @@ def run_command(detect_every, deliver_every, generate_every, housekeep_every, li
 
 
 @scheduler_cli.command("tick")
-def tick_command():
+@click.option("--job", "only", multiple=True, type=click.Choice(JOB_NAMES),
+              help="Run only this job (repeatable); every job by default.")
+def tick_command(only):
     """Run every job once now, under the lease, then exit (tests and cron)."""
     app = current_app._get_current_object()
     holder = new_holder_id()
     try:
-        for name in JOBS:
+        for name in only or JOB_NAMES:
             summary = run_job(app, name, holder)
             shown = "skipped (lease held elsewhere)" if summary is None else summary
             click.echo(f"{name}: {shown}")

@@ -8,6 +8,7 @@ from backend.models import (
 )
 from backend.services.dates import clock
 from backend.services.identity.access import visible
+from backend.services.monitoring.outbox import count_failing
 
 
 def _count(user: User, model, *criteria) -> int:
@@ -34,4 +35,4 @@ def landing_counts(user: User) -> list[tuple[str, int]]:
     if user.role == Role.PANEL_MEMBER:
         return [("Feedback you have sent", _count(user, Feedback))]
     return [("Organisations", _count(user, Organisation)), ("Users", _count(user, User)),
-            visits_today, open_alerts]
+            visits_today, open_alerts, ("Failing deliveries", count_failing(user))]

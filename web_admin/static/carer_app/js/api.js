@@ -22,14 +22,26 @@ export class Offline extends Error {}
 /** The refresh token is gone or refused: the worker must sign in again. */
 export class SignInNeeded extends Error {}
 
-/** The API answered with its error shape. */
+/** The API answered with its error shape. A 503 means "try later" (the database is
+ * briefly unavailable): nothing was stored, and retryAfterS says when to send again. */
 export class ApiError extends Error {
-  constructor(status, error) {
+  constructor(status, error, retryAfterS = null) {
     super((error && error.message) || `The server answered ${status}.`);
     this.status = status;
     this.code = (error && error.code) || "error";
     this.fields = (error && error.fields) || {};
+    this.retryAfterS = retryAfterS;
   }
+
+  /** Whether the request may simply be sent again later, unchanged. */
+  get tryLater() {
+    return this.status === 503 || this.status === 429;
+  }
+}
+
+function retryAfter(response) {
+  const seconds = Number.parseInt(response.headers.get("Retry-After"), 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
 async function send(path, { method = "GET", body, headers = {}, token } = {}) {
@@ -54,7 +66,7 @@ async function send(path, { method = "GET", body, headers = {}, token } = {}) {
   }
   if (!response.ok) {
     if (response.status >= 502 && response.status <= 504 && !data) throw new Offline("Server unreachable.");
-    throw new ApiError(response.status, data && data.error);
+    throw new ApiError(response.status, data && data.error, retryAfter(response));
   }
   return { response, data };
 }

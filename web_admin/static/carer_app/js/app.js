@@ -90,6 +90,19 @@ function emptyDraft() {
 
 async function refreshQueue() {
   state.queue = await queue.all();
+  scheduleRetry();
+}
+
+let retryTimer = null;
+
+/** Events the server asked to send later (503 Retry-After) go again when it said, not
+ * at the next half-minute sweep. */
+function scheduleRetry() {
+  const due = state.queue.filter((e) => e.worker_id === state.user?.id && e.status === "waiting"
+    && e.retry_at).map((e) => Date.parse(e.retry_at));
+  if (!due.length || retryTimer) return;
+  const wait = Math.min(Math.max(0, Math.min(...due) - Date.now()), RETRY_MS);
+  retryTimer = setTimeout(() => { retryTimer = null; sendQueue(); }, wait);
 }
 
 async function loadRota() {
@@ -193,7 +206,8 @@ async function locate(visit, action) {
 async function recordEvent(visit, kind, fields) {
   try {
     const item = await queue.record(state.user, visit, kind, { mock_location: false, ...fields });
-    announce(item.status === "waiting" ? "Saved on this phone. Waiting to send."
+    announce(item.status === "waiting" ? `Saved on this phone. ${item.retry_at
+      ? "The service is busy; it will be sent again in a few seconds." : "Waiting to send."}`
       : `${kind.replace("_", " ")}: ${item.status}.`);
   } catch (error) {
     if (error instanceof api.SignInNeeded) state.signInNeeded = error.message;

@@ -8,6 +8,7 @@ import { deviceTime } from "./geo.js";
 
 const PATHS = { check_in: "check-in", check_out: "check-out", no_access: "no-access" };
 const KEEP_SENT_MS = 36 * 3600 * 1000;
+const TRY_LATER_DEFAULT_S = 5;
 let flushing = null;
 const listeners = new Set();
 
@@ -94,6 +95,7 @@ async function sendLive(item) {
     } else {
       item.status = "waiting";  // offline, sign-in needed or server trouble: keep it for /sync
       item.last_error = error.message;
+      tryLater(item, error);
       if (error instanceof api.SignInNeeded) {
         await save(item);
         throw error;
@@ -123,6 +125,7 @@ async function sendBatch(user) {
   } catch (error) {
     for (const item of items) {
       item.last_error = error.message;
+      tryLater(item, error);
       await store.putQueued(item);
     }
     changed();
@@ -143,6 +146,16 @@ async function sendBatch(user) {
   }
   changed();
   return answer.results;
+}
+
+/** The server said "try later" (503, 429): note when, so the app sends it again then. */
+function tryLater(item, error) {
+  if (error instanceof api.ApiError && error.tryLater) {
+    const seconds = error.retryAfterS ?? TRY_LATER_DEFAULT_S;
+    item.retry_at = new Date(Date.now() + seconds * 1000).toISOString();
+  } else {
+    delete item.retry_at;
+  }
 }
 
 function describe(problems) {

@@ -53,7 +53,8 @@ export function locationSentence(item, visit, estimateM) {
 /** What happened to a queued event, in words. */
 export function resultText(item) {
   switch (item.status) {
-    case "waiting": return "Waiting to send";
+    case "waiting": return item.retry_at
+      ? "Waiting to send: the service is busy, trying again in a few seconds" : "Waiting to send";
     case "sending": return "Sending…";
     case "accepted": return "Accepted";
     case "duplicate": return "Accepted (already received)";
