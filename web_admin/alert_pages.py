@@ -66,3 +66,14 @@ def resolve(alert_id):
     form = ResolveForm()
     return _act(form, lambda: alert_service.resolve(
         current_user(), alert_id, form.resolution.data.strip()), "Alert resolved.")
+
+
+@bp.get("/alerts/<uuid:alert_id>")
+@login_required(*ROLES)
+def detail(alert_id):
+    """One alert: what happened, the visit and its carers, who acknowledged or resolved it
+    and when, and the actions (the page alert emails link to)."""
+    alert = alert_service.alert_detail(current_user(), alert_id)
+    return render_template("alert.html", a=alert, zone=clock.zone(),
+                           acknowledge=AcknowledgeForm(), resolve=ResolveForm(),
+                           can_act=current_user().role in ROLES + (Role.ADMIN,))

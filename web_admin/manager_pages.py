@@ -2,7 +2,9 @@
 import uuid
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
+)
 
 from backend.errors import DomainError
 from backend.models import MEASURE_RANGES, Role
@@ -10,7 +12,8 @@ from backend.services.attendance import pins
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.rota.assignments import assign_worker, care_workers, preview_assignment
-from backend.services.monitoring.board import today_board
+from backend.services.monitoring.board import LABELS
+from backend.services.monitoring.board_exceptions import day_board
 from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
@@ -18,6 +21,7 @@ from backend.services.reference.person_record import person_record
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
 from web_admin.auth import current_user, login_required
+from web_admin.board_view import exception_line, live_view
 from web_admin.charts import line_chart, location_diagram
 from web_admin.forms import CorrectionForm
 
@@ -33,15 +37,33 @@ def _day_arg(name: str) -> date:
         abort(404)
 
 
+def _board(day: date):
+    """The day's board, only the chips of the chosen state when the filter asks."""
+    show = request.args.get("show") or None
+    if show is not None and show not in LABELS:
+        abort(400, description=f"show: choose one of {', '.join(LABELS)}.")
+    return day_board(current_user(), day, show=show), show
+
+
 @bp.get("/board")
 @login_required(Role.PROVIDER_MANAGER)
 def board():
-    """Today's visits by worker; the page refreshes itself (every 30 seconds by default)."""
+    """The day's exceptions first (counts, visits needing action by urgency), then every
+    visit by carer; today's page polls /board/live.json to stay current."""
     day = _day_arg("date")
-    rows = today_board(current_user(), day)
-    return render_template("board.html", rows=rows, day=day, now=clock.now(),
-                           zone=clock.zone(), is_today=day == clock.today(),
+    result, show = _board(day)
+    return render_template("board.html", board=result, day=day, show=show, zone=clock.zone(),
+                           lines=[exception_line(e, clock.zone()) for e in result.exceptions],
+                           is_today=day == clock.today(),
                            refresh=current_app.config["BOARD_REFRESH_SECONDS"])
+
+
+@bp.get("/board/live.json")
+@login_required(Role.PROVIDER_MANAGER)
+def board_live():
+    """The board's counts, exceptions and chip labels now, for the page's polling."""
+    result, _ = _board(_day_arg("date"))
+    return jsonify(live_view(result, clock.zone()))
 
 
 @bp.get("/rota")

@@ -10,6 +10,7 @@ from backend.extensions import db
 from backend.models import Alert, AlertKind, AlertStatus, CarePackage, User, Visit
 from backend.services.dates import clock
 from backend.services.identity import access
+from backend.services.identity.names import told_apart
 
 
 @dataclass
@@ -85,3 +86,28 @@ def resolve(user: User, alert_id, resolution: str, now: datetime | None = None) 
         resolution
     db.session.flush()
     return alert
+
+
+@dataclass
+class AlertDetail:
+    """One alert with what its page shows: the visit's person and carers (told apart by
+    name) and who acknowledged and resolved it."""
+
+    alert: Alert
+    carers: list[str]
+    acknowledged_by: str | None
+    resolved_by: str | None
+
+    @property
+    def visit(self) -> Visit:
+        return self.alert.visit
+
+
+def alert_detail(user: User, alert_id) -> AlertDetail:
+    """One alert the user may see, with its visit's carers and the people who acted."""
+    alert = get_alert(user, alert_id)
+    carers = told_apart(a.worker for a in alert.visit.assignments)
+    acted = {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(
+        User.id.in_([i for i in (alert.acknowledged_by_id, alert.resolved_by_id) if i])))}
+    return AlertDetail(alert, list(carers.values()), acted.get(alert.acknowledged_by_id),
+                       acted.get(alert.resolved_by_id))
