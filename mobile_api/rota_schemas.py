@@ -74,6 +74,10 @@ class RotaVisitSchema(Schema):
     status = fields.String(attribute="visit.status")
     priority = fields.String(attribute="visit.priority")
     carers_required = fields.Integer(attribute="visit.carers_required")
+    early_checkin_warn_min = fields.Integer(
+        attribute="visit.package.contract.early_checkin_warn_min", metadata={
+            "description": "the app warns before a check-in more than this many minutes "
+                           "before the planned start, and asks why"})
     service_user = fields.Nested(PersonSchema, attribute="person")
     home = fields.Nested(HomeSchema)
     tasks = fields.List(fields.Nested(TaskSchema))

@@ -11,6 +11,7 @@ from backend.models import MEASURE_RANGES, Role
 from backend.services.attendance import pins
 from backend.services.dates import clock
 from backend.services.identity import access
+from backend.services.identity.names import told_apart
 from backend.services.rota.assignments import assign_worker, care_workers, preview_assignment
 from backend.services.monitoring.board import LABELS
 from backend.services.monitoring.board_exceptions import day_board
@@ -73,7 +74,9 @@ def rota():
     week = rota_week(current_user(), _day_arg("week"))
     # Visit links built once: url_for per block was a fifth of the template's time.
     visits_url = url_for("manager.visit", visit_id=uuid.UUID(int=0)).rsplit("/", 1)[0]
+    names = told_apart(worker for worker, _ in week.rows if worker is not None)
     return render_template("rota.html", week=week, zone=clock.zone(), visits_url=visits_url,
+                           names=names,
                            previous=week.monday - timedelta(days=7),
                            following=week.monday + timedelta(days=7))
 
@@ -81,7 +84,8 @@ def rota():
 def _correction_form(record) -> CorrectionForm:
     """The correction form with this visit's workers and the code lists as choices."""
     form = CorrectionForm()
-    workers = {a.worker_id: a.worker.display_name for a in record.visit.assignments}
+    # Same-named carers are told apart by their staff reference (identity/names.py).
+    workers = told_apart([a.worker for a in record.visit.assignments])
     workers.update({line.event.worker_id: line.worker for line in record.events})
     form.worker_id.choices = [(str(i), name) for i, name in workers.items()]
     blank = [("", "Choose ...")]
@@ -125,7 +129,9 @@ def reassign(visit_id):
         if exc.status == 404:
             raise
         problem, status = exc.message, exc.status
-    return render_template("reassign.html", v=record.visit, workers=care_workers(current_user()),
+    workers = care_workers(current_user())
+    names = told_apart([*workers, *(a.worker for a in record.visit.assignments)])
+    return render_template("reassign.html", v=record.visit, workers=workers, names=names,
                            worker_id=worker_id, replacing_id=replacing_id, check=check,
                            problem=problem, zone=clock.zone()), status
 

@@ -60,6 +60,9 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     # A carer's concern goes to the provider's managers at once, and to the funder's
     # commissioners if no manager acknowledges it within this many minutes.
     concern_escalate_after_min: Mapped[int] = mapped_column(default=60, server_default="60")
+    # A check-in more than this many minutes before the planned start is an "early
+    # start": the carer's app warns and asks why, and the manager sees it.
+    early_checkin_warn_min: Mapped[int] = mapped_column(default=60, server_default="60")
     # Edits
     lock_after_days: Mapped[int] = mapped_column(default=7)
     # Travel checks between consecutive visits

@@ -17,7 +17,9 @@ from backend.services.monitoring.board import (
 
 MISSED, LATE, NOT_ARRIVED, CONCERN = "missed", "late", "carer not arrived", "concern"
 NO_CHECKOUT, UNASSIGNED, NOT_VERIFIED = "no check-out", "unassigned", "not verified"
-KINDS = (MISSED, LATE, NOT_ARRIVED, CONCERN, NO_CHECKOUT, UNASSIGNED, NOT_VERIFIED)
+EARLY_START = "early or out-of-order start"
+KINDS = (MISSED, LATE, NOT_ARRIVED, CONCERN, NO_CHECKOUT, UNASSIGNED, NOT_VERIFIED,
+         EARLY_START)
 # The counts at the top of the board; a double-up carer not yet there counts as late.
 COUNTED = {"late": (LATE, NOT_ARRIVED), "missed": (MISSED,), "no check-out": (NO_CHECKOUT,),
            "unassigned": (UNASSIGNED,), "concerns": (CONCERN,), "not verified": (NOT_VERIFIED,)}
@@ -29,6 +31,7 @@ ACTIONS = {  # what the manager does about it, and which page does it
     NO_CHECKOUT: ("Call the carer: are they still there?", "visit"),
     UNASSIGNED: ("Assign a carer", "reassign"),
     NOT_VERIFIED: ("Check where the carer checked in", "visit"),
+    EARLY_START: ("Read the carer's reason; is the next visit covered?", "visit"),
 }
 
 
@@ -107,6 +110,9 @@ def exceptions_of(item: JudgedVisit, now: datetime) -> list[Exception_]:
     if AlertKind.CONCERN in open_alerts:
         add(CONCERN, alert=open_alerts[AlertKind.CONCERN], since=open_alerts[
             AlertKind.CONCERN].raised_at)
+    # Flagged by the attendance pipeline when the check-in arrived (judging.start_flags).
+    if {"early_start", "out_of_order"} & set(visit.flags or []):
+        add(EARLY_START, since=visit.actual_start or visit.planned_start)
     if item.unverified:
         add(NOT_VERIFIED, alert=open_alerts.get(AlertKind.LOCATION_UNVERIFIED),
             since=visit.actual_start or visit.planned_start)

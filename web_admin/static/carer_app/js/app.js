@@ -1,10 +1,11 @@
 // The care worker app: state, screens and what each button does.
 import * as api from "./api.js";
-import { h } from "./dom.js";
+import { clockTime, h } from "./dom.js";
 import { currentPosition, distanceM } from "./geo.js";
 import * as queue from "./queue.js";
 import * as store from "./store.js";
 import * as views from "./views.js";
+import { ordered, progress } from "./visit_state.js";
 
 const RETRY_MS = 30000;
 const state = {
@@ -61,6 +62,9 @@ function render(moveFocus = false) {
     if (sub === "check-out") {
       screen = views.checkOut({ visit, draft: state.draft || emptyDraft(), busy: state.busy,
         onInput: (form) => saveDraft(visit, form), onSubmit: (form) => checkOut(visit, form) });
+    } else if (sub === "check-in" && startWarnings(visit).warnings.length) {
+      screen = views.startCheck({ visit, warnings: startWarnings(visit).warnings, busy: state.busy,
+        onSubmit: (form) => checkInAnyway(visit, form) });
     } else if (sub === "no-access") {
       screen = views.noAccess({ visit, busy: state.busy, onSubmit: (form) => noAccess(visit, form) });
     } else {
@@ -201,14 +205,59 @@ async function recordEvent(visit, kind, fields) {
   await refreshQueue();
 }
 
-async function checkIn(visit, where) {
-  const location_ = where || await locate(visit, (w) => checkIn(visit, w));
+/** Why this check-in needs a second look: more than the contract's early time
+ * (60 minutes unless it says otherwise) before the planned start, or not the visit
+ * the rota shows as next. */
+function startWarnings(visit) {
+  const warnings = [];
+  const early = (Date.parse(visit.planned_start) - Date.now()) / 60000;
+  const allowed = visit.early_checkin_warn_min ?? 60;
+  if (early > allowed) {
+    const total = Math.round(early);
+    const hours = Math.floor(total / 60);
+    const minutes = total % 60;
+    const span = hours ? `${hours} h${minutes ? ` ${minutes} min` : ""}` : `${minutes} min`;
+    warnings.push(`This visit is planned for ${clockTime(visit.planned_start)}: that is ${span} from now.`);
+  }
+  // The next visit: the first not yet started (one still checked in is not skipped).
+  const next = ordered(state.rota.visits, state.queue).todo
+    .find((v) => !progress(v, state.queue).checkedIn);
+  const outOfOrder = Boolean(next && next.id !== visit.id);
+  if (outOfOrder) {
+    warnings.push(`This is not your next visit: ${next.service_user.name} at ${clockTime(next.planned_start)} is.`);
+  }
+  return { warnings, early: early > allowed, outOfOrder };
+}
+
+async function checkIn(visit, where, start = {}) {
+  if (!where && !start.start_reason && startWarnings(visit).warnings.length) {
+    location.hash = `#/visit/${visit.id}/check-in`;  // warn and ask why first
+    return;
+  }
+  const location_ = where || await locate(visit, (w) => checkIn(visit, w, start));
   if (!location_) {
+    if (start.start_reason) location.hash = `#/visit/${visit.id}`;  // retry offered there
     render();
     return;
   }
-  await recordEvent(visit, "check_in", location_);
-  render(true);
+  await recordEvent(visit, "check_in", { ...location_, ...start });
+  if (route().sub === "check-in") {
+    location.hash = `#/visit/${visit.id}`;
+  } else {
+    render(true);
+  }
+}
+
+async function checkInAnyway(visit, form) {
+  const reason = form.elements["start-reason"].value.trim();
+  if (!reason) {
+    const error = document.getElementById("form-error");
+    error.textContent = "Say why you are checking in now.";
+    form.elements["start-reason"].focus();
+    return;
+  }
+  await checkIn(visit, undefined, { start_reason: reason,
+    out_of_order: startWarnings(visit).outOfOrder });
 }
 
 async function saveDraft(visit, form) {

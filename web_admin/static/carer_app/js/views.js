@@ -204,6 +204,25 @@ export function readCheckOut(form, visit) {
   return draft;
 }
 
+/** Before an early or out-of-order check-in: say why it is unusual and ask why. */
+export function startCheck({ visit, warnings, busy, onSubmit }) {
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: (e) => {
+    e.preventDefault(); onSubmit(form);
+  } },
+  h("a", { href: `#/visit/${visit.id}`, class: "back" }, `← ${visit.service_user.name}`),
+  h("h1", { tabindex: "-1" }, "Check in now?"),
+  h("div", { class: "notice", role: "alert" }, h("ul", { class: "plain" }, warnings.map((w) => h("li", {}, w)))),
+  h("p", {}, "Your manager will see that this visit started early or out of order, with your reason."),
+  h("p", { class: "error", id: "form-error", role: "alert" }),
+  h("div", { class: "field" },
+    h("label", { for: "start-reason" }, "Why are you checking in now?"),
+    h("textarea", { id: "start-reason", name: "start-reason", rows: "3", maxlength: "300", required: true })),
+  actionBar(h("a", { class: "button", href: `#/visit/${visit.id}` }, "Not now"),
+    h("button", { class: "primary", type: "submit", disabled: busy },
+      busy ? "Finding your location…" : "Check in anyway")));
+  return form;
+}
+
 /** No access: a reason and a note. */
 export function noAccess({ visit, onSubmit, busy }) {
   const form = h("form", { class: "stack", novalidate: true, onsubmit: (e) => {
