@@ -10,6 +10,7 @@ from backend.errors import DomainError
 from backend.models import MEASURE_RANGES, Role
 from backend.services.attendance import pins
 from backend.services.dates import clock
+from backend.services.outcomes.gas import score_words
 from backend.services.identity import access
 from backend.services.identity.names import told_apart
 from backend.services.rota.assignments import assign_worker, care_workers, preview_assignment
@@ -182,11 +183,15 @@ def person(person_id):
     charts = {}
     for goal in record["goals"]:
         low, high = MEASURE_RANGES[goal.measure]
-        points = [(e.recorded_at.astimezone(clock.zone()).strftime("%-d %b"), e.score)
-                  for e in goal.standing_series]
+        # The baseline when the goal was set starts the line, so a goal achieved with
+        # one score (or none yet) still draws where it began.
+        points = [(f"set {goal.created_at.astimezone(clock.zone()):%-d %b}", goal.baseline)]
+        points += [(e.recorded_at.astimezone(clock.zone()).strftime("%-d %b"), e.score)
+                   for e in goal.standing_series]
         charts[goal.id] = line_chart(f"Progress: {goal.description}", points, low, high,
                                      target=goal.target)
-    return render_template("person.html", r=record, charts=charts, zone=clock.zone())
+    return render_template("person.html", r=record, charts=charts, zone=clock.zone(),
+                           words=score_words)
 
 
 @bp.post("/pin-suggestions/<uuid:suggestion_id>/<any(accept, reject):decision>")
