@@ -1,20 +1,60 @@
 """Commissioner pages: the overview with its drill-down, payment and outcomes, with charts
 and the tables (and CSV) behind them."""
-from flask import Blueprint, Response, abort, render_template, stream_with_context
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from backend.models import Role
 from backend.services.dates import clock
 from backend.services.audit.drilldown import package_visits, provider_packages
-from backend.services.audit.exports import actuals_csv, pounds
+from backend.services.audit.exports import actuals_csv
 from backend.services.outcomes.measures import default_period
 from backend.services.outcomes.overview import outcomes_csv, outcomes_overview
 from backend.services.audit.overview import last_full_week, overview_csv, provider_overview
 from backend.services.audit.payment_summary import payment_summary, payment_table_csv
 from web_admin.auth import current_user, login_required
-from web_admin.charts import Series, bar_chart
+from backend.services.audit.one_view import UNITS, one_view
+from web_admin.charts import Series, bar_chart, line_chart
 from web_admin.period_filter import period_args, read_period
 
 bp = Blueprint("commissioner", __name__)
+CHART_PACKAGES = 15
+
+
+@bp.app_template_filter("money")
+def money(pence) -> str:
+    """Pounds as every page writes them: "£23,739.00" (charts use the same form)."""
+    return f"£{pence / 100:,.2f}" if pence is not None else "—"
+
+
+def _one_view_args():
+    """The unit (week or month) and a day inside the period; a bad value is a 400 that
+    names the field."""
+    unit = request.args.get("unit", "week")
+    if unit not in UNITS:
+        abort(400, description="unit: choose week or month.")
+    raw = request.args.get("date")
+    try:
+        return unit, date.fromisoformat(raw) if raw else None
+    except ValueError:
+        abort(400, description="date: enter a date as YYYY-MM-DD.")
+
+
+@bp.get("/one-view")
+@login_required(Role.COMMISSIONER)
+def one_view_page():
+    """Per provider and week or month: commissioned -> planned -> delivered -> verified ->
+    billed, rated against the contract's targets, with the 12-week trend."""
+    unit, on = _one_view_args()
+    data = one_view(current_user(), unit, on)
+    trends = {v.provider["id"]: line_chart(
+        f"Delivered as a share of commissioned hours, last {len(v.trend)} weeks: "
+        f"{v.provider['name']}", [(f"w/c {w[8:]}/{w[5:7]}", p if p is not None else 0)
+                                   for w, p in v.trend], 0, 120, unit="%",
+        target=v.targets.delivery_pct if v.targets else None)
+        for v in [*data["rows"], data["total"]]}
+    return render_template("commissioner/one_view.html", data=data, trends=trends,
+                           units=UNITS)
 
 
 def _hours_chart(title: str, names: list[str], rows: list[dict]):
@@ -49,10 +89,14 @@ def overview():
     names = [r["provider"]["name"] for r in rows]
     hours_chart = _hours_chart("Commissioned and delivered hours by provider", names, rows)
     logged = [r["quality"].get("home_logging_pct") for r in rows]
+    # The line is the contracts' home-logging target (contracts.home_logging_target_pct);
+    # when providers' contracts differ, each provider's own target is in the table.
+    targets = {r["quality"].get("home_logging_target_pct") for r in rows} - {None}
     logging_chart = bar_chart(
         "Check-ins verified in the home by provider", names,
         [Series("Verified in the home", [float(v) if v is not None else None for v in logged])],
-        unit="%", target=85, target_label="Target", max_value=100)
+        unit="%", target=targets.pop() if len(targets) == 1 else None,
+        target_label="Contract target", max_value=100)
     return render_template("overview.html", data=data, rows=rows, hours_chart=hours_chart,
                            logging_chart=logging_chart, form=form, ok=ok), 200 if ok else 422
 
@@ -73,9 +117,12 @@ def provider_detail(provider_id):
     form, period, ok = read_period(*last_full_week())
     data = provider_packages(current_user(), provider_id, period)
     rows = data["rows"]
-    names = [r["package"]["name"] for r in rows]
+    # The chart shows the largest shortfalls (the table below lists every package).
+    shown = rows[:CHART_PACKAGES]
+    names = [r["person"].name if r["person"] else r["package"]["name"] for r in shown]
     chart = _hours_chart(
-        f"Commissioned and delivered hours by package, {data['provider'].name}", names, rows)
+        f"Commissioned and delivered hours, the {len(shown)} packages furthest short, "
+        f"{data['provider'].name}", names, shown)
     return render_template("commissioner/provider.html", data=data, rows=rows, chart=chart,
                            form=form, ok=ok, args=period_args(period)), 200 if ok else 422
 
@@ -108,7 +155,7 @@ def payment():
         [Series("Amount", [r["amount_pence"] / 100 for r in rows])], prefix="£", digits=2)
     return render_template("commissioner/payment.html", data=data, form=form, ok=ok,
                            minutes_chart=minutes_chart, amount_chart=amount_chart,
-                           pounds=pounds, args=period_args(period)), 200 if ok else 422
+                           args=period_args(period)), 200 if ok else 422
 
 
 @bp.get("/payment/<any(providers, weeks, visits):table>.csv")

@@ -57,6 +57,11 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     accuracy_allowance_max_m: Mapped[int] = mapped_column(default=100)
     offline_window_hours: Mapped[int] = mapped_column(default=24)
     home_logging_target_pct: Mapped[int] = mapped_column(default=85)
+    # The commissioner's red/amber/green: delivered hours as a share of commissioned are
+    # green at or above this, amber within rag_amber_margin_pct points below, else red
+    # (the home-logging target above is rated with the same margin).
+    delivery_target_pct: Mapped[int] = mapped_column(default=95, server_default="95")
+    rag_amber_margin_pct: Mapped[int] = mapped_column(default=5, server_default="5")
     # A carer's concern goes to the provider's managers at once, and to the funder's
     # commissioners if no manager acknowledges it within this many minutes.
     concern_escalate_after_min: Mapped[int] = mapped_column(default=60, server_default="60")

@@ -1,8 +1,11 @@
-"""Early check-ins: how long before the planned start a check-in is "early"
+"""Early check-ins, and the contract targets the commissioner's one view is rated by
 
-The carer's app warns before a check-in more than this many minutes before the planned
-start and asks why; the attendance pipeline flags such a check-in "early start" for the
-manager. Per contract, 60 minutes unless the contract says otherwise.
+early_checkin_warn_min: the carer's app warns before a check-in more than this many
+minutes before the planned start and asks why; the attendance pipeline flags such a
+check-in "early start" for the manager (60 minutes unless the contract says otherwise).
+delivery_target_pct and rag_amber_margin_pct: delivered hours as a share of
+commissioned hours are green at or above the target (95%), amber within the margin
+below it (5 points), red below that; the home-logging target (85%) uses the same margin.
 
 Revision ID: 0020_early_checkin
 Revises: 0014_rota_foundations
@@ -22,8 +25,14 @@ def upgrade():
     with op.batch_alter_table("contracts") as batch:
         batch.add_column(sa.Column("early_checkin_warn_min", sa.Integer(), nullable=False,
                                    server_default="60"))
+        batch.add_column(sa.Column("delivery_target_pct", sa.Integer(), nullable=False,
+                                   server_default="95"))
+        batch.add_column(sa.Column("rag_amber_margin_pct", sa.Integer(), nullable=False,
+                                   server_default="5"))
 
 
 def downgrade():
     with op.batch_alter_table("contracts") as batch:
+        batch.drop_column("rag_amber_margin_pct")
+        batch.drop_column("delivery_target_pct")
         batch.drop_column("early_checkin_warn_min")
