@@ -8,7 +8,7 @@ from backend.models import Role
 from backend.services.dates import clock
 from backend.services.audit.drilldown import package_visits, provider_packages
 from backend.services.audit.exports import actuals_csv
-from backend.services.outcomes.measures import default_period
+from backend.services.outcomes.measures import default_period, too_few
 from backend.services.outcomes.overview import outcomes_csv, outcomes_overview
 from backend.services.audit.overview import last_full_week, overview_csv, provider_overview
 from backend.services.audit.payment_summary import payment_summary, payment_table_csv
@@ -168,38 +168,66 @@ def payment_download(table):
     return _csv(lines, f"payment-{table}-{period.first}.csv")
 
 
+def _shown(measure: dict, value):
+    """The value a chart draws: none when the figure counts too few people."""
+    return None if too_few(measure) else value
+
+
+def _counts(measure: dict, of: str = "of") -> str:
+    """The counts behind a figure, or why it is held back."""
+    if too_few(measure):
+        return f"too few to show ({measure['denominator']})"
+    return f"({measure['numerator']} {of} {measure['denominator']})"
+
+
 def _share(measure: dict) -> float | None:
-    return round(measure["value"] * 100, 1) if measure["value"] is not None else None
+    return _shown(measure, round(measure["value"] * 100, 1)
+                  if measure["value"] is not None else None)
+
+
+def _shares(name: str, key: str, rows: list) -> Series:
+    return Series(name, [_share(r[key]) for r in rows], [_counts(r[key]) for r in rows])
 
 
 @bp.get("/outcomes")
 @login_required(Role.COMMISSIONER)
 def outcomes():
-    """ASCOF 2B and 2D, goals and GAS, Barthel gain and hours reduction, per provider."""
+    """ASCOF 2B and 2D, goals and GAS, Barthel gain and hours reduction, per provider:
+    one unit per chart, negative values drawn, counts beside every share, figures about
+    fewer than five people held back as "too few"."""
     form, period, ok = read_period(*default_period())
     data = outcomes_overview(current_user(), period.first, period.last)
     rows = data["rows"]
     names = [r["provider"]["name"] for r in rows]
     ascof_chart = bar_chart(
-        "ASCOF 2B and 2D and goals achieved by provider", names,
-        [Series("2B at home at 91 days", [_share(r["ascof_2b"]) for r in rows]),
-         Series("2D no or low-level support", [_share(r["ascof_2d"]) for r in rows]),
-         Series("Goals achieved", [_share(r["goals_achieved"]) for r in rows])],
-        unit="%", max_value=100)
+        "ASCOF 2B and 2D and goals achieved by provider (% of people, counts beside)", names,
+        [_shares("2B at home at 91 days", "ascof_2b", rows),
+         _shares("2D no or low-level support", "ascof_2d", rows),
+         _shares("Goals achieved", "goals_achieved", rows)], unit="%", max_value=100)
+    gas = [r["gas_t_score"]["mean"] for r in rows]
     gas_chart = bar_chart(
         "Mean GAS T-score by provider (50 = goals met as expected)", names,
-        [Series("Mean T-score", [r["gas_t_score"]["mean"]["value"] for r in rows])],
+        [Series("Mean T-score", [_shown(m, m["value"]) for m in gas],
+                [f"too few to show ({m['denominator']})" if too_few(m)
+                 else f"({m['denominator']} people)" for m in gas])],
         target=50, target_label="As expected", max_value=80)
-    change_chart = bar_chart(
-        "Barthel gain and reduction in weekly hours by provider", names,
-        [Series("Mean Barthel gain (points)", [r["barthel_gain"]["value"] for r in rows]),
-         Series("Mean weekly hours reduction, reablement",
-                [r["weekly_hours_reduction"]["value"] for r in rows]),
-         Series("Fall in package hours a week over the period",
-                [r["package_hours"]["reduction_hours"] for r in rows])])
+    barthel = [r["barthel_gain"] for r in rows]
+    barthel_chart = bar_chart(
+        "Mean Barthel gain over reablement by provider (points, 0-20 scale)", names,
+        [Series("Mean Barthel gain", [_shown(m, m["value"]) for m in barthel],
+                [f"too few to show ({m['denominator']})" if too_few(m)
+                 else f"({m['denominator']} episodes)" for m in barthel])], unit=" points")
+    reduction = [r["weekly_hours_reduction"] for r in rows]
+    hours_chart = bar_chart(
+        "Fall in weekly hours by provider (hours a week; below zero: hours went up)", names,
+        [Series("Reablement: start to end", [_shown(m, m["value"]) for m in reduction],
+                [f"too few to show ({m['denominator']})" if too_few(m)
+                 else f"({m['denominator']} episodes)" for m in reduction]),
+         Series("All packages: first to last day of the period",
+                [r["package_hours"]["reduction_hours"] for r in rows])], unit=" h")
     return render_template("commissioner/outcomes.html", data=data, rows=rows, form=form,
-                           ok=ok, charts=[ascof_chart, gas_chart, change_chart],
-                           args=period_args(period)), 200 if ok else 422
+                           ok=ok, charts=[ascof_chart, gas_chart, barthel_chart, hours_chart],
+                           too_few=too_few, args=period_args(period)), 200 if ok else 422
 
 
 @bp.get("/outcomes.csv")
