@@ -158,7 +158,7 @@ def test_a_working_day_online_and_offline(live_server, phone, day):
     tasks.nth(0).get_by_label("Done", exact=True).check()
     tasks.nth(1).get_by_label("Not done").check()
     tasks.nth(1).get_by_label("Why not?").fill("Already had breakfast with her daughter")
-    page.get_by_label("Score today").select_option("1")
+    page.get_by_label("How did it go today?").select_option("1")  # "somewhat better than expected"
     page.get_by_label("Visit note (optional)").fill("Made tea with a little help.")
     screenshot(page, "carer-app-check-out")
     page.get_by_role("button", name="Check out").click()

@@ -16,7 +16,7 @@ def waited_text(minutes: int | None, kind: str) -> str:
         return f"starts in {words}"
     if kind == "no check-out":
         return f"{words} past the planned end"
-    if kind in ("concern", "not verified", "early or out-of-order start"):
+    if kind in ("concern", "no access", "not verified", "early or out-of-order start"):
         return f"{words} ago"
     return f"{words} late" if kind in ("late", "missed", "carer not arrived") else \
         f"{words} since the planned start"

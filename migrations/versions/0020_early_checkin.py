@@ -6,6 +6,8 @@ check-in "early start" for the manager (60 minutes unless the contract says othe
 delivery_target_pct and rag_amber_margin_pct: delivered hours as a share of
 commissioned hours are green at or above the target (95%), amber within the margin
 below it (5 points), red below that; the home-logging target (85%) uses the same margin.
+organisations.phone: the office a carer calls from the doorstep. service_users.contact_phone:
+the nominated contact's number, offered to the carer after "no access".
 
 Revision ID: 0020_early_checkin
 Revises: 0014_rota_foundations
@@ -31,7 +33,17 @@ def upgrade():
                                    server_default="5"))
 
 
+    with op.batch_alter_table("organisations") as batch:
+        batch.add_column(sa.Column("phone", sa.String(length=40), nullable=True))
+    with op.batch_alter_table("service_users") as batch:
+        batch.add_column(sa.Column("contact_phone", sa.String(length=40), nullable=True))
+
+
 def downgrade():
+    with op.batch_alter_table("service_users") as batch:
+        batch.drop_column("contact_phone")
+    with op.batch_alter_table("organisations") as batch:
+        batch.drop_column("phone")
     with op.batch_alter_table("contracts") as batch:
         batch.drop_column("rag_amber_margin_pct")
         batch.drop_column("delivery_target_pct")

@@ -17,8 +17,8 @@ from backend.services.monitoring.board import (
 
 MISSED, LATE, NOT_ARRIVED, CONCERN = "missed", "late", "carer not arrived", "concern"
 NO_CHECKOUT, UNASSIGNED, NOT_VERIFIED = "no check-out", "unassigned", "not verified"
-EARLY_START = "early or out-of-order start"
-KINDS = (MISSED, LATE, NOT_ARRIVED, CONCERN, NO_CHECKOUT, UNASSIGNED, NOT_VERIFIED,
+EARLY_START, NO_ACCESS = "early or out-of-order start", "no access"
+KINDS = (MISSED, LATE, NOT_ARRIVED, CONCERN, NO_ACCESS, NO_CHECKOUT, UNASSIGNED, NOT_VERIFIED,
          EARLY_START)
 # The counts at the top of the board; a double-up carer not yet there counts as late.
 COUNTED = {"late": (LATE, NOT_ARRIVED), "missed": (MISSED,), "no check-out": (NO_CHECKOUT,),
@@ -28,6 +28,7 @@ ACTIONS = {  # what the manager does about it, and which page does it
     LATE: ("Call the carer; reassign if they cannot come", "reassign"),
     NOT_ARRIVED: ("Call the second carer", "visit"),
     CONCERN: ("Read the concern and acknowledge it", "alert"),
+    NO_ACCESS: ("Call the person or their contact; arrange another visit", "alert"),
     NO_CHECKOUT: ("Call the carer: are they still there?", "visit"),
     UNASSIGNED: ("Assign a carer", "reassign"),
     NOT_VERIFIED: ("Check where the carer checked in", "visit"),
@@ -110,6 +111,9 @@ def exceptions_of(item: JudgedVisit, now: datetime) -> list[Exception_]:
     if AlertKind.CONCERN in open_alerts:
         add(CONCERN, alert=open_alerts[AlertKind.CONCERN], since=open_alerts[
             AlertKind.CONCERN].raised_at)
+    if AlertKind.NO_ACCESS in open_alerts:
+        alert = open_alerts[AlertKind.NO_ACCESS]
+        add(NO_ACCESS, alert=alert, since=alert.raised_at)
     # Flagged by the attendance pipeline when the check-in arrived (judging.start_flags).
     if {"early_start", "out_of_order"} & set(visit.flags or []):
         add(EARLY_START, since=visit.actual_start or visit.planned_start)

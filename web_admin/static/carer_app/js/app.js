@@ -15,6 +15,8 @@ const state = {
 const main = document.getElementById("main");
 const banner = document.getElementById("connection");
 const outboxLink = document.getElementById("outbox-link");
+// Sign out sits in the header, away from the buttons used at every visit.
+const signOutButton = document.getElementById("sign-out");
 
 function announce(text) {
   document.getElementById("announce").textContent = text;
@@ -41,6 +43,7 @@ function showConnection() {
   banner.textContent = state.signInNeeded ? `Sign in again to send ${waiting} waiting event(s).`
     : "Offline: what you record is saved on this phone and sent when the connection is back.";
   outboxLink.hidden = !state.user;
+  signOutButton.hidden = !state.user;
   outboxLink.textContent = waiting ? `Outbox (${waiting} waiting)` : "Outbox";
 }
 
@@ -67,6 +70,8 @@ function render(moveFocus = false) {
         onSubmit: (form) => checkInAnyway(visit, form) });
     } else if (sub === "no-access") {
       screen = views.noAccess({ visit, busy: state.busy, onSubmit: (form) => noAccess(visit, form) });
+    } else if (sub === "next-step") {
+      screen = views.afterNoAccess({ visit });
     } else {
       screen = views.visit({ visit, queue: state.queue, lastEvent: latestEvent(visit.id),
         estimateM: state.estimates[visit.id], busy: state.busy, locationError: state.locationError,
@@ -75,7 +80,7 @@ function render(moveFocus = false) {
     }
   } else {
     screen = views.rota({ rota: state.rota, queue: state.queue, fromCache: state.fromCache,
-      onSignOut: signOut, onReload: loadRota });
+      onReload: loadRota });
   }
   const active = document.activeElement;
   const keepId = !moveFocus && active && active.id && main.contains(active) ? active.id : null;
@@ -312,7 +317,7 @@ async function noAccess(visit, form) {
   state.locationError = null;  // no access is reported with or without a location
   await recordEvent(visit, "no_access", { ...(where || {}), reason,
     note: form.elements.note.value.trim() || null });
-  location.hash = `#/visit/${visit.id}`;
+  location.hash = `#/visit/${visit.id}/next-step`;  // call the office, the contact, move on
 }
 
 async function onRoute() {
@@ -324,7 +329,19 @@ async function onRoute() {
   render(true);
 }
 
+/** The bottom action bar stays on screen only while it is small: with large text its
+ * buttons wrap, and a bar taking more than a fifth of the screen scrolls with the page. */
+function keepBarSmall() {
+  const bar = main.querySelector(".actions");
+  if (!bar) return;
+  bar.classList.remove("unstuck");
+  if (bar.getBoundingClientRect().height > window.innerHeight * 0.2) bar.classList.add("unstuck");
+}
+
 async function start() {
+  signOutButton.addEventListener("click", signOut);
+  new MutationObserver(keepBarSmall).observe(main, { childList: true });
+  window.addEventListener("resize", keepBarSmall);
   window.addEventListener("hashchange", onRoute);
   window.addEventListener("online", () => { render(); sendQueue(); });
   window.addEventListener("offline", () => render());
