@@ -142,7 +142,7 @@ def build_board(app) -> tuple[uuid.UUID, int]:
         today, now = clock.today(), clock.now()
         visits, assignments, events, alerts = [], [], [], []
         for w, worker in enumerate(workers):
-            for k, hour in enumerate(rng.sample(range(7, 21), 6 + w % 2)):
+            for hour in rng.sample(range(7, 21), 6 + w % 2):
                 start = clock.local_to_utc(today, clock_time(hour, rng.choice([0, 15, 30])))
                 visit_id, minutes = uuid.uuid4(), rng.choice([30, 45, 60])
                 double = rng.random() < 0.06

@@ -71,7 +71,8 @@ function render(moveFocus = false) {
     } else if (sub === "no-access") {
       screen = views.noAccess({ visit, busy: state.busy, onSubmit: (form) => noAccess(visit, form) });
     } else if (sub === "next-step") {
-      screen = views.afterNoAccess({ visit });
+      const last = latestEvent(visit.id);
+      screen = views.afterNoAccess({ visit, sent: !last || !["waiting", "sending"].includes(last.status) });
     } else {
       screen = views.visit({ visit, queue: state.queue, lastEvent: latestEvent(visit.id),
         estimateM: state.estimates[visit.id], busy: state.busy, locationError: state.locationError,

@@ -282,11 +282,13 @@ export function noAccess({ visit, onSubmit, busy }) {
 }
 
 /** After "no access": what to do next, while the office has been told. */
-export function afterNoAccess({ visit }) {
+export function afterNoAccess({ visit, sent = true }) {
   const person = visit.service_user;
   return h("section", { class: "stack" },
     h("h1", { tabindex: "-1" }, "What to do next"),
-    h("p", { class: "notice" }, "The office has been told you could not get in. Stay safe; do not force entry."),
+    h("p", { class: "notice" }, sent
+      ? "The office has been told you could not get in. Stay safe; do not force entry."
+      : "Saved on this phone: the office is told as soon as it is back online, so call them now. Stay safe; do not force entry."),
     h("ol", { class: "plain" },
       h("li", {}, "Call the office now: they will decide on another visit."),
       h("li", {}, person.contact_name
