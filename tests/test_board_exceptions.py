@@ -44,6 +44,11 @@ def test_exceptions_are_counted_and_ordered_by_urgency(make):
     first = board.exceptions[0]
     assert first.carers == [w.other_worker.display_name] and first.waited_min == 8
     assert first.target == "reassign"
+    db.session.add(Alert(visit_id=missed.id, kind=AlertKind.MISSED, detail="Missed"))
+    db.session.flush()
+    missed_line = next(e for e in day_board(w.manager, day, now).exceptions
+                       if e.kind == "missed")
+    assert missed_line.alert.kind == AlertKind.MISSED  # acknowledged from the board
     concern = next(e for e in board.exceptions if e.kind == "concern")
     assert concern.target == "alert" and concern.alert.kind == AlertKind.CONCERN
     # Nothing another provider does reaches this manager's board.

@@ -40,6 +40,9 @@ def exception_line(item: Exception_, zone) -> dict:
             "carers": ", ".join(item.carers) or "nobody assigned",
             "waited": waited_text(item.waited_min, item.kind),
             "action": item.action, "href": _href(item),
+            # An open alert on a visit to reassign or ring about is acknowledged on its page.
+            "alert_href": url_for("alert_inbox.detail", alert_id=item.alert.id)
+            if item.alert is not None and item.target != "alert" else None,
             "visit_href": url_for("manager.visit", visit_id=visit.id)}
 
 

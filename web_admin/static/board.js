@@ -46,7 +46,13 @@
       link(cell(tr, ""), line.visit_href, line.person);
       cell(tr, line.carers);
       cell(tr, line.waited);
-      link(cell(tr, ""), line.href, line.action);
+      const act = cell(tr, "");
+      link(act, line.href, line.action);
+      if (line.alert_href) {
+        const ack = document.createElement("a");
+        ack.href = line.alert_href; ack.textContent = "acknowledge the alert";
+        act.appendChild(document.createTextNode(" · ")); act.appendChild(ack);
+      }
       body.appendChild(tr);
     });
     document.getElementById("action-table").hidden = lines.length === 0;

@@ -36,6 +36,11 @@ ACTIONS = {  # what the manager does about it, and which page does it
 }
 
 
+# The alert kind an exception may have raised already (acknowledged from the board).
+_ALERT_OF = {MISSED: AlertKind.MISSED, LATE: AlertKind.LATE, NO_CHECKOUT: AlertKind.NO_CHECKOUT,
+             NOT_VERIFIED: AlertKind.LOCATION_UNVERIFIED}
+
+
 @dataclass
 class Exception_:
     """One visit needing action: what is wrong, with whom, how long, and what to do."""
@@ -88,6 +93,7 @@ def exceptions_of(item: JudgedVisit, now: datetime) -> list[Exception_]:
 
     def add(kind, carers=everyone, since=visit.planned_start, alert=None):
         action, target = ACTIONS[kind]
+        alert = alert or open_alerts.get(_ALERT_OF.get(kind))
         if target == "alert" and alert is None:
             target = "visit"
         if target == "reassign" and visit.status != VisitStatus.SCHEDULED:
