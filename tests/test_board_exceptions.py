@@ -25,7 +25,7 @@ def test_exceptions_are_counted_and_ordered_by_urgency(make):
     late = make.visit(package, start=now - timedelta(minutes=20), workers=[w.worker])
     critical = make.visit(package, start=now - timedelta(minutes=8), workers=[w.other_worker],
                           priority=Priority.CRITICAL)
-    nobody = make.visit(package, start=now + timedelta(hours=2), workers=[])
+    nobody = make.visit(package, start=now + timedelta(hours=2, minutes=7), workers=[])
     stuck = make.visit(package, start=now - timedelta(minutes=120), workers=[w.other_worker])
     check_in(stuck, w.other_worker, stuck.planned_start, verified=False)
     db.session.add(Alert(visit_id=stuck.id, kind=AlertKind.CONCERN, detail="Fell last night"))
@@ -119,3 +119,36 @@ def test_only_managers_poll_the_board(make, app):
     carer = app.test_client()
     carer.post("/login", data={"username": w.worker.username, "password": make.PASSWORD})
     assert carer.get("/board/live.json").status_code == 404
+
+
+def test_yesterdays_open_alerts_stay_on_todays_board(make, client, auth):
+    """A time-critical call missed last night is still to deal with this morning; resolved
+    alerts and those older than a week are not carried over."""
+    from backend.models import AlertStatus
+
+    w = make.world()
+    now = clock.now().replace(second=0, microsecond=0)
+    day = now.astimezone(clock.zone()).date()
+    last_night = make.visit(w.package, start=now - timedelta(days=1), workers=[w.worker],
+                            priority=Priority.CRITICAL)
+    dealt_with = make.visit(w.package, start=now - timedelta(days=1, minutes=30),
+                            workers=[w.worker])
+    long_ago = make.visit(w.package, start=now - timedelta(days=9), workers=[w.worker])
+    db.session.add_all([
+        Alert(visit_id=last_night.id, kind=AlertKind.MISSED, detail="Missed"),
+        Alert(visit_id=dealt_with.id, kind=AlertKind.MISSED, detail="Missed",
+              status=AlertStatus.RESOLVED, resolution="Daughter gave the tablets"),
+        Alert(visit_id=long_ago.id, kind=AlertKind.MISSED, detail="Missed")])
+    db.session.flush()
+    board = day_board(w.manager, day, now)
+    first = board.exceptions[0]
+    assert (first.kind, first.visit.id, first.target) == ("missed", last_night.id, "alert")
+    shown = {e.visit.id for e in board.exceptions}
+    assert dealt_with.id not in shown and long_ago.id not in shown
+    assert board.counts["missed"] == 1
+    assert w.other_visit.id not in shown
+    make.commit()
+    auth.login(w.manager.username)
+    line = client.get("/board/live.json").get_json()["exceptions"][0]
+    assert line["href"] == f"/alerts/{first.alert.id}" and "Still open" in line["action"]
+    assert line["start"].count(" ") == 3  # "Sun 6 Dec 21:15": the day is shown

@@ -30,12 +30,15 @@ def _href(item: Exception_) -> str:
     return url_for("manager.visit", visit_id=item.visit.id)
 
 
-def exception_line(item: Exception_, zone) -> dict:
-    """One exception as a line of the "needs action" table."""
+def exception_line(item: Exception_, zone, day=None) -> dict:
+    """One exception as a line of the "needs action" table (an earlier day's visit shows
+    its day as well as its time)."""
     visit = item.visit
+    earlier = day is not None and visit.local_date != day
     return {"key": f"{visit.id}:{item.kind}", "kind": item.kind,
             "critical": visit.priority.value == "critical",
-            "start": visit.planned_start.astimezone(zone).strftime("%H:%M"),
+            "start": visit.planned_start.astimezone(zone).strftime(
+                "%a %-d %b %H:%M" if earlier else "%H:%M"),
             "person": visit.package.service_user.name,
             "carers": ", ".join(item.carers) or "nobody assigned",
             "waited": waited_text(item.waited_min, item.kind),
@@ -50,6 +53,6 @@ def live_view(board: DayBoard, zone) -> dict:
     """What a poll of the board returns: the time, counts, exceptions and chip labels."""
     return {"updated": board.now.astimezone(zone).strftime("%H:%M:%S"),
             "counts": board.counts,
-            "exceptions": [exception_line(e, zone) for e in board.exceptions],
+            "exceptions": [exception_line(e, zone, board.day) for e in board.exceptions],
             "chips": {f"{chip.visit.id}:{row.worker_id}": chip.label
                       for row in board.rows for chip in row.visits}}

@@ -55,7 +55,7 @@ def board():
     day = _day_arg("date")
     result, show = _board(day)
     return render_template("board.html", board=result, day=day, show=show, zone=clock.zone(),
-                           lines=[exception_line(e, clock.zone()) for e in result.exceptions],
+                           lines=[exception_line(e, clock.zone(), day) for e in result.exceptions],
                            is_today=day == clock.today(),
                            refresh=current_app.config["BOARD_REFRESH_SECONDS"])
 

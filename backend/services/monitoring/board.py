@@ -3,7 +3,7 @@ now, each carer of a double-up with their own state, and the exceptions on top
 (board_exceptions.py). Late, missed, no check-out and not verified are the rulebook's
 judgements (rules.py), the same ones that raise the alerts and fill the reports."""
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -148,6 +148,29 @@ def judge_day(user: User, day: date, now: datetime) -> list[JudgedVisit]:
             Alert.status != AlertStatus.RESOLVED).order_by(Alert.raised_at)):
         judged[alert.visit_id].alerts.append(alert)
     return list(judged.values())
+
+
+def still_open(user: User, day: date, days: int) -> list[JudgedVisit]:
+    """Visits of the `days` days before `day` whose alerts are not resolved yet (a call
+    missed last night is still the manager's to deal with this morning), each with its
+    unresolved alerts; one statement for the alerts, their visits loaded alongside."""
+    alerts = db.session.scalars(
+        sa.select(Alert).join(Visit, Visit.id == Alert.visit_id)
+        .where(visible(user, Visit), Visit.local_date >= day - timedelta(days=days),
+               Visit.local_date < day, Alert.status != AlertStatus.RESOLVED)
+        .options(selectinload(Alert.visit).selectinload(Visit.assignments)
+                 .selectinload(VisitAssignment.worker),
+                 selectinload(Alert.visit).selectinload(Visit.package)
+                 .selectinload(CarePackage.service_user))
+        .order_by(Alert.raised_at)).all()
+    names = told_apart({a.worker_id: a.worker for alert in alerts
+                        for a in alert.visit.assignments}.values())
+    found: dict = {}
+    for alert in alerts:
+        item = found.setdefault(alert.visit_id, JudgedVisit(
+            alert.visit, SETTLED.get(alert.visit.status, "planned"), False, False, False, names))
+        item.alerts.append(alert)
+    return list(found.values())
 
 
 def board_rows(judged: list[JudgedVisit], now: datetime) -> list[BoardRow]:

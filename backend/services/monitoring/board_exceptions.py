@@ -12,7 +12,7 @@ from datetime import date, datetime
 from backend.models import AlertKind, Priority, User, VisitStatus
 from backend.services.dates import clock
 from backend.services.monitoring.board import (
-    LABELS, BoardRow, JudgedVisit, board_rows, carer_label, judge_day,
+    LABELS, BoardRow, JudgedVisit, board_rows, carer_label, judge_day, still_open,
 )
 
 MISSED, LATE, NOT_ARRIVED, CONCERN = "missed", "late", "carer not arrived", "concern"
@@ -39,6 +39,14 @@ ACTIONS = {  # what the manager does about it, and which page does it
 # The alert kind an exception may have raised already (acknowledged from the board).
 _ALERT_OF = {MISSED: AlertKind.MISSED, LATE: AlertKind.LATE, NO_CHECKOUT: AlertKind.NO_CHECKOUT,
              NOT_VERIFIED: AlertKind.LOCATION_UNVERIFIED}
+
+
+# Unresolved alerts of the days before stay on the board this long.
+CARRY_DAYS = 7
+# What a still-open alert of an earlier day is, on the board (others: to review).
+_KIND_OF_ALERT = {AlertKind.MISSED: MISSED, AlertKind.LATE: LATE, AlertKind.CONCERN: CONCERN,
+                  AlertKind.NO_ACCESS: NO_ACCESS, AlertKind.NO_CHECKOUT: NO_CHECKOUT,
+                  AlertKind.LOCATION_UNVERIFIED: NOT_VERIFIED}
 
 
 @dataclass
@@ -129,6 +137,21 @@ def exceptions_of(item: JudgedVisit, now: datetime) -> list[Exception_]:
     return found
 
 
+def carried_over(item: JudgedVisit, now: datetime) -> list[Exception_]:
+    """An earlier day's visit with alerts still open: one line per alert, to acknowledge
+    or resolve on the alert's page."""
+    carers = [item.names[a.worker_id] for a in item.visit.assignments]
+    found = []
+    for alert in item.alerts:
+        kind = _KIND_OF_ALERT.get(alert.kind)
+        if kind is None:
+            continue  # short and early finish are for review on the alerts page, not now
+        found.append(Exception_(kind, item, carers, _minutes(item.visit.planned_start, now),
+                                "Still open: deal with it and resolve the alert", "alert",
+                                alert))
+    return found
+
+
 def day_board(user: User, day: date | None = None, now: datetime | None = None,
               show: str | None = None) -> DayBoard:
     """The day's board for the user: counts and exceptions over every visit they may see;
@@ -136,7 +159,8 @@ def day_board(user: User, day: date | None = None, now: datetime | None = None,
     now = now or clock.now()
     day = day or clock.today()
     judged = judge_day(user, day, now)
-    exceptions = sorted((e for item in judged for e in exceptions_of(item, now)),
+    earlier = [e for item in still_open(user, day, CARRY_DAYS) for e in carried_over(item, now)]
+    exceptions = sorted([*(e for item in judged for e in exceptions_of(item, now)), *earlier],
                         key=lambda e: e.urgency)
     counts = {name: sum(1 for e in exceptions if e.kind in kinds)
               for name, kinds in COUNTED.items()}
