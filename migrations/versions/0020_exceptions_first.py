@@ -1,4 +1,4 @@
-"""Early check-ins, and the contract targets the commissioner's one view is rated by
+"""Exceptions first: early check-ins, the one view's contract targets, phones to call
 
 early_checkin_warn_min: the carer's app warns before a check-in more than this many
 minutes before the planned start and asks why; the attendance pipeline flags such a
@@ -9,7 +9,7 @@ below it (5 points), red below that; the home-logging target (85%) uses the same
 organisations.phone: the office a carer calls from the doorstep. service_users.contact_phone:
 the nominated contact's number, offered to the carer after "no access".
 
-Revision ID: 0020_early_checkin
+Revision ID: 0020_exceptions_first
 Revises: 0014_rota_foundations
 Create Date: 2026-12-07 07:00:00.000000
 
@@ -17,7 +17,7 @@ Create Date: 2026-12-07 07:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_early_checkin"
+revision = "0020_exceptions_first"
 down_revision = "0014_rota_foundations"
 branch_labels = None
 depends_on = None
