@@ -1,6 +1,6 @@
 """Benchmark (issue 7): server-side rendering against the service calls it shows.
 
-Two pages, each measured two ways in the same run, interleaved so the shared machine's
+Four pages, each measured two ways in the same run, interleaved so the shared machine's
 load falls on both (and, `--only read-audit`, the rota week and visit pages with the
 read audit of issue 16 and without it: target audited <= 1.1x unaudited):
   (a) the service call alone (`rota_week`, `provider_overview`) in a fresh app context;
@@ -12,6 +12,10 @@ the query).
 - Rota week: one provider with 80 care workers and about 2,500 visits in the week
   (double-ups, tight gaps and overlaps included so the warnings render), built here
   in a fresh database (SQLite by default, `--rota-db` for another URL).
+- Today board (issue 19): a provider with 150 care workers and about 1,000 visits today
+  (double-ups, late, missed, in progress, concerns), built here (`--board-db`).
+- Commissioner one view (issue 19): a month of the county-year below, with its 12-week
+  trend (`--only oneview`).
 - Commissioner overview for a county-year: the synthetic county of
   `bench/audit_county.py` on PostgreSQL (`--county-db`), a year's period.
 
@@ -131,6 +135,90 @@ def _manager_id():
     from backend.models import User
 
     return db.session.scalar(sa.select(User.id).where(User.username == "bench-manager"))
+
+
+BOARD_CARERS = 150
+
+
+def build_board(app) -> tuple[uuid.UUID, int]:
+    """A provider's day today: 150 carers with 6-7 visits each (about 1,000), 6% double-ups,
+    the morning done (events and cached actuals as the pipeline leaves them), some late or
+    missed, some in progress, some concerns and unassigned. Returns (manager id, visits)."""
+    import sqlalchemy as sa
+
+    from backend.extensions import db
+    from backend.models import (
+        Alert, AlertKind, EventKind, Role, Visit, VisitAssignment, VisitEvent, VisitStatus,
+    )
+    from backend.services.dates import clock
+    from tests.factories import Factory
+
+    rng = random.Random(11)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        make = Factory()
+        council = make.council(name="Boardshire County Council")
+        provider = make.provider(name="Board Bench Care")
+        contract = make.contract(funder=council, provider=provider)
+        manager = make.user(Role.PROVIDER_MANAGER, provider, username="bench-board-manager")
+        workers = [make.user(Role.CARE_WORKER, provider, display_name=f"Carer {i:03d}")
+                   for i in range(BOARD_CARERS)]
+        packages = [make.package(make.service_user(last_name=f"B{i:04d}"), contract=contract)
+                    for i in range(BOARD_CARERS * 7)]  # a person per visit of the day
+        today, now = clock.today(), clock.now()
+        visits, assignments, events, alerts = [], [], [], []
+        for w, worker in enumerate(workers):
+            for hour in rng.sample(range(7, 21), 6 + w % 2):
+                start = clock.local_to_utc(today, clock_time(hour, rng.choice([0, 15, 30])))
+                visit_id, minutes = uuid.uuid4(), rng.choice([30, 45, 60])
+                double = rng.random() < 0.06
+                pair = [worker] + ([workers[(w + 1) % BOARD_CARERS]] if double else [])
+                row = {"id": visit_id, "package_id": packages[len(visits)].id,
+                       "contract_id": contract.id, "planned_start": start,
+                       "planned_end": start + timedelta(minutes=minutes), "local_date": today,
+                       "duration_min": minutes, "carers_required": len(pair), "flags": [],
+                       "status": VisitStatus.SCHEDULED, "priority": "critical"
+                       if rng.random() < 0.1 else "normal"}
+                fate = rng.random()
+                if start + timedelta(minutes=minutes) < now and fate > 0.05:  # done
+                    late = rng.choice([0, 0, 0, 5, 25])
+                    begin = start + timedelta(minutes=late)
+                    row.update(status=VisitStatus.COMPLETED, actual_start=begin,
+                               actual_end=begin + timedelta(minutes=minutes),
+                               delivered_minutes=minutes * len(pair),
+                               delivered_seconds=minutes * 60 * len(pair),
+                               location_verified=rng.random() > 0.1)
+                elif start < now and fate > 0.3:  # under way
+                    row.update(status=VisitStatus.IN_PROGRESS, actual_start=start,
+                               location_verified=True)
+                for n, carer in enumerate(pair):
+                    if rng.random() < 0.02 and n == 0:
+                        continue  # nobody found yet
+                    assignments.append({"id": uuid.uuid4(), "visit_id": visit_id,
+                                        "worker_id": carer.id})
+                    if double and row.get("actual_start") and n == 0:
+                        for kind, at in ((EventKind.CHECK_IN, row["actual_start"]),
+                                         (EventKind.CHECK_OUT, row.get("actual_end"))):
+                            if at is not None:
+                                events.append({"id": uuid.uuid4(), "visit_id": visit_id,
+                                               "worker_id": carer.id,
+                                               "recorded_by_id": carer.id, "kind": kind,
+                                               "device_time": at, "server_time": at,
+                                               "flags": [], "details": {}})
+                if rng.random() < 0.03:
+                    alerts.append({"id": uuid.uuid4(), "visit_id": visit_id,
+                                   "kind": AlertKind.CONCERN, "raised_at": now,
+                                   "detail": "Bench concern"})
+                visits.append(row)
+        db.session.execute(sa.insert(Visit), visits)
+        db.session.execute(sa.insert(VisitAssignment), assignments)
+        if events:
+            db.session.execute(sa.insert(VisitEvent), events)
+        if alerts:
+            db.session.execute(sa.insert(Alert), alerts)
+        db.session.commit()
+        return manager.id, len(visits)
 
 
 def ensure_commissioner(app) -> tuple[uuid.UUID, date, date]:
@@ -284,7 +372,8 @@ def main() -> int:
     parser.add_argument("--rota-db", default="sqlite:////tmp/ecm_bench_browser_rota.sqlite3")
     parser.add_argument("--county-db", help="PostgreSQL URL of a bench/audit_county.py county")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=("rota", "overview", "read-audit"))
+    parser.add_argument("--only", choices=("rota", "overview", "read-audit", "board", "oneview"))
+    parser.add_argument("--board-db", default="sqlite:////tmp/ecm_bench_browser_board.sqlite3")
     args = parser.parse_args()
     print(f"{datetime.now():%Y-%m-%d %H:%M} load average {os.getloadavg()[0]:.1f} "
           f"{os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
@@ -316,6 +405,29 @@ def main() -> int:
         # The visit page takes milliseconds: ten times the runs, for a steady median.
         compare_read_audit("visit page", app, manager_id,
                            f"/visits/{a_visit_of_the_week(app)}", "Planned", args.repeat * 10)
+
+    if args.only in (None, "board"):
+        from backend.services.monitoring.board_exceptions import day_board
+
+        app = _app(args.board_db)
+        started = time.perf_counter()
+        manager_id, visits = build_board(app)
+        print(f"board world: {BOARD_CARERS} carers, {visits} visits today "
+              f"({args.board_db.split('://')[0]}, built in {time.perf_counter() - started:.0f} s)")
+        compare("today board page", app, manager_id, lambda user: day_board(user),
+                "/board", "Needs action", args.repeat)
+
+    if args.only in (None, "oneview") and args.county_db:
+        from backend.services.audit.one_view import one_view
+
+        app = _app(args.county_db)
+        user_id, first, last = ensure_commissioner(app)
+        month = last.replace(day=1)
+        print(f"county-year {first}..{last}: one view of {month:%B %Y} with its 12-week trend "
+              f"({args.county_db.rsplit('/', 1)[-1]})")
+        compare("commissioner one view page", app, user_id,
+                lambda user: one_view(user, "month", month),
+                f"/one-view?unit=month&date={month}", "All providers", args.repeat)
 
     if args.only in (None, "overview") and args.county_db:
         from backend.services.audit.overview import provider_overview

@@ -84,7 +84,16 @@ class EventInSchema(Schema):
         return data
 
 
-class CheckInSchema(EventInSchema):
+class StartReasonMixin:
+    """Why a check-in was early or out of order: the app asks before such a check-in."""
+
+    start_reason = fields.String(validate=validate.Length(max=300), allow_none=True, metadata={
+        "description": "check-in only: why the carer started early, or not at the next visit"})
+    out_of_order = fields.Boolean(load_default=False, metadata={
+        "description": "check-in only: the app warned this was not the carer's next visit"})
+
+
+class CheckInSchema(StartReasonMixin, EventInSchema):
     """Arriving at the visit."""
 
 
@@ -105,7 +114,7 @@ class NoAccessSchema(EventInSchema):
     note = fields.String(validate=validate.Length(max=4000), allow_none=True)
 
 
-class SyncEventSchema(CheckOutSchema):
+class SyncEventSchema(StartReasonMixin, CheckOutSchema):
     """One queued event: its kind, its visit, and the fields of that kind."""
 
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EVENT_KINDS]))

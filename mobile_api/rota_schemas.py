@@ -1,7 +1,9 @@
 """Schemas for the care worker's rota: everything the phone caches for a day offline."""
 from marshmallow import Schema, fields
 
+from backend.models import GoalMeasure
 from backend.services.dates import clock
+from backend.services.outcomes.gas import GAS_WORDS
 
 
 class LocalDateTime(fields.DateTime):
@@ -38,6 +40,8 @@ class PersonSchema(Schema):
     address = fields.String()
     postcode = fields.String()
     access_notes = fields.String()
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
 
 
 class TaskSchema(Schema):
@@ -60,6 +64,10 @@ class RotaGoalSchema(Schema):
     scale_min = fields.Integer()
     scale_max = fields.Integer()
     target = fields.Integer(attribute="goal.target")
+    score_words = fields.Function(lambda entry: [
+        {"score": score, "words": words} for score, words in GAS_WORDS.items()]
+        if entry.goal.measure == GoalMeasure.GAS else [], metadata={
+            "description": "each score in words (Goal Attainment Scaling goals)"})
     latest_score = fields.Integer(allow_none=True)
     latest_recorded_at = LocalDateTime(allow_none=True)
 
@@ -74,6 +82,13 @@ class RotaVisitSchema(Schema):
     status = fields.String(attribute="visit.status")
     priority = fields.String(attribute="visit.priority")
     carers_required = fields.Integer(attribute="visit.carers_required")
+    office_name = fields.String(attribute="visit.package.provider.name")
+    office_phone = fields.String(attribute="visit.package.provider.phone", allow_none=True,
+                                 metadata={"description": "the provider's office, to call"})
+    early_checkin_warn_min = fields.Integer(
+        attribute="visit.package.contract.early_checkin_warn_min", metadata={
+            "description": "the app warns before a check-in more than this many minutes "
+                           "before the planned start, and asks why"})
     service_user = fields.Nested(PersonSchema, attribute="person")
     home = fields.Nested(HomeSchema)
     tasks = fields.List(fields.Nested(TaskSchema))

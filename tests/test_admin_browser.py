@@ -100,7 +100,8 @@ def _open_kinds(visit) -> set:
 
 def test_board_turns_a_visit_late_when_its_tolerance_passes(app, make, live_server, page):
     """Real time passes the 15-minute tolerance; the scheduler's detection job raises the
-    alert; the board, refreshing itself, relabels the chip without anyone reloading it."""
+    alert; the board, polling its JSON, relabels the chip, counts the late visit and lists
+    it as needing action without reloading the page, and says so to screen readers."""
     w = make.world()
     make.commit()
     signed_in(page, live_server, w.manager)  # before the clock starts: argon2 takes a while
@@ -115,13 +116,26 @@ def test_board_turns_a_visit_late_when_its_tolerance_passes(app, make, live_serv
         chip = page.locator(f"a.chip[href='/visits/{visit.id}']")
         expect(chip).to_have_attribute("data-status", "due")
         assert clock.now() < start + timedelta(minutes=15), "too slow to see the visit due"
-        assert 'content="1"' in page.inner_html("head")
+        assert page.locator("meta[http-equiv=refresh]").count() == 0
+        page.evaluate("window.notReloaded = true")
+        expect(page.locator("[data-count=late] .number")).to_have_text("0")
 
         wall.sleep(max(0.0, (start + timedelta(minutes=15) - clock.now()).total_seconds()) + 0.2)
         run_job(app, "detection", "browser-test")
         assert AlertKind.LATE in _open_kinds(visit)
         expect(chip).to_have_attribute("data-status", "late", timeout=6000)
         expect(chip).to_contain_text("· late")
+        expect(page.locator("[data-count=late] .number")).to_have_text("1")
+        row = page.locator(f"#action-rows tr[data-key='{visit.id}:late']")
+        expect(row).to_contain_text(w.worker.display_name)
+        expect(row.get_by_role("link", name="Call the carer; reassign if they cannot come")
+               ).to_have_attribute("href", f"/visits/{visit.id}/reassign")
+        expect(page.locator("#live-news[aria-live=polite]")).to_contain_text("1 late")
+        assert page.evaluate("window.notReloaded === true")
+        page.get_by_role("button", name="Pause updates").click()
+        expect(page.get_by_role("button", name="Resume updates")).to_have_attribute(
+            "aria-pressed", "true")
+        expect(page.locator("#live-state")).to_have_text("Updates paused.")
         screenshot_sizes(page, "board")
     finally:
         app.config["BOARD_REFRESH_SECONDS"] = 30

@@ -131,7 +131,8 @@ def test_visit_carries_person_home_tasks_goals_and_my_attendance(make, client, b
     assert entry["planned_end"] == "2026-03-10T09:45:00+00:00"
     assert entry["service_user"] == {"id": str(person.id), "name": person.name,
                                      "address": person.address, "postcode": person.postcode,
-                                     "access_notes": "Key safe 1234, side door"}
+                                     "access_notes": "Key safe 1234, side door",
+                                     "contact_name": None, "contact_phone": None}
     assert entry["home"] == {"lat": person.home_lat, "lon": person.home_lon,
                              "geofence_radius_m": 350, "geofence_off": False}
     assert [(t["description"], t["done"]) for t in entry["tasks"]] == [("Wash", None),

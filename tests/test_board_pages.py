@@ -72,7 +72,8 @@ def test_board_page_lists_workers_and_links_visits(make, client, auth):
     assert w.worker.display_name in page and w.person.name in page
     assert f"/visits/{w.visit.id}" in page
     assert f"/visits/{w.other_visit.id}" not in page
-    assert 'http-equiv="refresh"' in page
+    assert 'http-equiv="refresh"' not in page  # live by polling, never a meta refresh
+    assert 'data-live="/board/live.json' in page
 
 
 def test_visit_page_shows_events_with_distance(make, client, auth):

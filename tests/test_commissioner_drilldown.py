@@ -76,7 +76,22 @@ def test_package_page_shows_what_the_rulebook_judges_each_visit(make, client, au
     page = client.get(f"/overview/packages/{w.package.id}").get_data(as_text=True)
     table = page.split('id="visits-table"')[1]
     assert "<td>short, early finish</td>" in table
-    assert "<td>late, missed</td>" in table and "1 missed" in table
+    assert '<strong class="warn late-by">late by ' in table and "min</strong>, missed</td>" \
+        in table and "1 missed" in table
+
+
+def test_package_page_says_how_late_a_visit_started(make, client, auth):
+
+    w = make.world()
+    monday, _ = last_full_week()
+    start = clock.local_to_utc(monday, time(8, 0))
+    visit = make.visit(w.package, start=start, minutes=30, workers=[w.worker])
+    check_in(visit, w.worker, start + timedelta(minutes=52))
+    check_out(visit, w.worker, start + timedelta(minutes=80))
+    make.commit()
+    auth.login(w.commissioner.username)
+    page = client.get(f"/overview/packages/{w.package.id}").get_data(as_text=True)
+    assert "late by 52 min" in page.split('id="visits-table"')[1]
 
 
 def test_manager_still_gets_the_correction_form(make, client, auth):

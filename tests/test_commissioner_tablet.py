@@ -62,7 +62,7 @@ def test_commissioner_drills_down_and_downloads_a_csv_matching_the_page(make, li
     _sign_in(page, live_server, w.commissioner.username)
     page.click("nav >> text=Overview")
     page.click(f"#hours-table >> text={w.provider.name}")
-    page.click(f"#packages-table >> text={w.person.council_ref}")
+    page.click(f"#packages-table >> text={w.person.name}")  # the person, not a reference
     page.locator("#visits-table >> text=Visit record").first.click()
     page.wait_for_url("**/visits/*")
     assert page.get_by_text("Planned and actual").is_visible()
@@ -73,4 +73,5 @@ def test_commissioner_drills_down_and_downloads_a_csv_matching_the_page(make, li
         page.click("text=Download this table (CSV) >> nth=0")
     text = open(info.value.path(), encoding="utf-8-sig").read()
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert total == f"£{sum(Decimal(r['Amount (£)']) for r in rows)}"
+    # The page writes money one way everywhere: £1,234.50.
+    assert total == f"£{sum(Decimal(r['Amount (£)']) for r in rows):,.2f}"

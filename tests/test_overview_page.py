@@ -19,7 +19,7 @@ def test_overview_shows_funded_providers_and_csv_totals_match(make, client, auth
     auth.login(w.commissioner.username)
     page = client.get("/overview").get_data(as_text=True)
     assert w.provider.name in page and w.other_provider.name not in page
-    assert "<svg" in page and "Target 85%" in page
+    assert "<svg" in page and "Contract target 85%" in page
     assert "0.75" in page  # 45 delivered minutes
     response = client.get(f"/overview/hours.csv?from={monday}&to={monday + timedelta(days=6)}")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))

@@ -10,27 +10,31 @@ from web_admin.forms import AcknowledgeForm, ResolveForm
 
 bp = Blueprint("alert_inbox", __name__)
 ROLES = (Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+UNRESOLVED = "unresolved"
 
 
 def _filters() -> alert_service.AlertFilter:
-    """Filters from the query string; unknown values are ignored, not errors."""
+    """Filters from the query string; unknown values are ignored, not errors. By default
+    open and acknowledged alerts, most urgent first: an alert stays until resolved."""
     args = request.args
-    status = args.get("status", "open")
+    status = args.get("status", UNRESOLVED)
     kind = args.get("kind", "")
     return alert_service.AlertFilter(
         status=AlertStatus(status) if status in set(AlertStatus) else None,
         kind=AlertKind(kind) if kind in set(AlertKind) else None,
+        unresolved_only=status == UNRESOLVED, by_urgency=True,
         escalated_only=args.get("escalated") == "1", limit=200)
 
 
 @bp.get("/alerts")
 @login_required(*ROLES)
 def inbox():
-    """Alerts the user may see, newest first."""
+    """Alerts the user may see, most urgent first, each with its visit's carers."""
     filters = _filters()
     alerts = alert_service.list_alerts(current_user(), filters)
     return render_template(
         "alerts.html", alerts=alerts, filters=filters, kinds=list(AlertKind),
+        carers=alert_service.carer_names(alerts), status=request.args.get("status", UNRESOLVED),
         statuses=list(AlertStatus), zone=clock.zone(), acknowledge=AcknowledgeForm(),
         resolve=ResolveForm(), can_act=current_user().role in ROLES + (Role.ADMIN,))
 
@@ -66,3 +70,14 @@ def resolve(alert_id):
     form = ResolveForm()
     return _act(form, lambda: alert_service.resolve(
         current_user(), alert_id, form.resolution.data.strip()), "Alert resolved.")
+
+
+@bp.get("/alerts/<uuid:alert_id>")
+@login_required(*ROLES)
+def detail(alert_id):
+    """One alert: what happened, the visit and its carers, who acknowledged or resolved it
+    and when, and the actions (the page alert emails link to)."""
+    alert = alert_service.alert_detail(current_user(), alert_id)
+    return render_template("alert.html", a=alert, zone=clock.zone(),
+                           acknowledge=AcknowledgeForm(), resolve=ResolveForm(),
+                           can_act=current_user().role in ROLES + (Role.ADMIN,))

@@ -23,10 +23,21 @@ _DEFS = """<defs>
 
 @dataclass(frozen=True)
 class Series:
-    """One named set of values, one per label."""
+    """One named set of values, one per label; `notes` (optional, one per value) are
+    written beside each number, e.g. the counts behind a percentage "(3 of 4)", or say
+    why a value is held back ("too few to show") when the value is None."""
 
     name: str
     values: list
+    notes: list | None = None
+
+    def label(self, row: int, unit: str, prefix: str, digits: int | None) -> str:
+        value = self.values[row]
+        note = self.notes[row] if self.notes else None
+        if value is None and note:
+            return note
+        text = _fmt(value, unit, prefix, digits)
+        return f"{text} {note}" if note else text
 
 
 def _fill(index: int) -> str:
@@ -58,14 +69,17 @@ def bar_chart(title: str, labels: list[str], series: list[Series], unit: str = "
               target: float | None = None, target_label: str = "Target",
               max_value: float | None = None, prefix: str = "",
               digits: int | None = None) -> Markup:
-    """Horizontal grouped bars, one group per label, with an optional target line.
+    """Horizontal grouped bars, one group per label, with an optional target line. One
+    unit per chart. Negative values are drawn to the left of a zero line.
 
     prefix and digits shape the numbers (e.g. "£" and 2 for money)."""
     label_w, width, bar_h, gap = 190, 720, 16, 10
-    plot_w = width - label_w - 90
+    plot_w = width - label_w - 150
     values = [v for s in series for v in s.values if v is not None]
     top = max([max_value or 0, target or 0, *values, 1e-9])
-    scale = plot_w / top
+    low = min([0, *values])
+    scale = plot_w / (top - low)
+    zero = label_w + (-low) * scale
     parts, x, y = [], label_w, 4
     for i, s in enumerate(series):  # legend, wrapped onto more rows when names are long
         needed = 20 + 7.5 * len(s.name) + 16  # about 7.5 px a character at 13 px
@@ -78,28 +92,33 @@ def bar_chart(title: str, labels: list[str], series: list[Series], unit: str = "
     legend_h = y + 22
     group_h = bar_h * len(series) + gap
     height = legend_h + group_h * len(labels) + 24
+    if low < 0:  # the zero line, so bars either side of it read as gains and losses
+        parts.append(f'<line x1="{zero:.1f}" y1="{legend_h - 4}" x2="{zero:.1f}" '
+                     f'y2="{height - 18}" stroke="#1d1d1b" stroke-width="1.5"/>'
+                     f'<text x="{zero:.1f}" y="{height - 4}" text-anchor="middle">0</text>')
     for row, label in enumerate(labels):
         y0 = legend_h + row * group_h
         parts.append(f'<text x="{label_w - 8}" y="{y0 + group_h / 2}" text-anchor="end" '
                      f'dominant-baseline="middle">{escape(str(label))[:32]}</text>')
         for i, s in enumerate(series):
-            value = s.values[row]
-            w = max(0.0, (value or 0) * scale)
+            value = s.values[row] or 0
+            w = abs(value) * scale
+            left = zero - w if value < 0 else zero
             y = y0 + i * bar_h
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
+            text = s.label(row, unit, prefix, digits)
+            parts.append(f'<rect x="{left:.1f}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
                          f'fill="{_fill(i)}" stroke="#1d1d1b" stroke-width="0.5">'
-                         f'<title>{escape(s.name)}: {_fmt(value, unit, prefix, digits)}</title>'
-                         f'</rect><text x="{label_w + w + 4:.1f}" y="{y + bar_h / 2}" '
-                         f'dominant-baseline="middle" class="value">'
-                         f'{escape(_fmt(value, unit, prefix, digits))}</text>')
+                         f'<title>{escape(s.name)}: {escape(text)}</title>'
+                         f'</rect><text x="{max(zero, left + w) + 4:.1f}" y="{y + bar_h / 2}" '
+                         f'dominant-baseline="middle" class="value">{escape(text)}</text>')
     if target is not None:
-        x = label_w + target * scale
+        x = zero + target * scale
         parts.append(f'<line x1="{x:.1f}" y1="{legend_h - 4}" x2="{x:.1f}" y2="{height - 18}" '
                      f'stroke="#b10e1e" stroke-width="2" stroke-dasharray="6 4"/>'
                      f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" class="target">'
                      f'{escape(target_label)} {_fmt(target, unit)}</text>')
     desc = "; ".join(
-        f"{label}: " + ", ".join(f"{s.name} {_fmt(s.values[r], unit, prefix, digits)}"
+        f"{label}: " + ", ".join(f"{s.name} {s.label(r, unit, prefix, digits)}"
                                  for s in series)
         for r, label in enumerate(labels))
     return _svg(width, height, title, desc, "".join(parts))

@@ -2,15 +2,20 @@
 import uuid
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
+)
 
 from backend.errors import DomainError
 from backend.models import MEASURE_RANGES, Role
 from backend.services.attendance import pins
 from backend.services.dates import clock, days
+from backend.services.outcomes.gas import score_words
 from backend.services.identity import access
+from backend.services.identity.names import told_apart
 from backend.services.rota.assignments import assign_worker, care_workers, preview_assignment
-from backend.services.monitoring.board import today_board
+from backend.services.monitoring.board import LABELS
+from backend.services.monitoring.board_exceptions import day_board
 from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
@@ -18,6 +23,7 @@ from backend.services.reference.person_record import person_record
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
 from web_admin.auth import current_user, login_required
+from web_admin.board_view import exception_line, live_view
 from web_admin.charts import line_chart, location_diagram
 from web_admin.forms import CorrectionForm
 
@@ -29,15 +35,33 @@ def _day_arg(name: str) -> date:
     return days.parse(request.args.get(name), name, default=clock.today())
 
 
+def _board(day: date):
+    """The day's board, only the chips of the chosen state when the filter asks."""
+    show = request.args.get("show") or None
+    if show is not None and show not in LABELS:
+        abort(400, description=f"show: choose one of {', '.join(LABELS)}.")
+    return day_board(current_user(), day, show=show), show
+
+
 @bp.get("/board")
 @login_required(Role.PROVIDER_MANAGER)
 def board():
-    """Today's visits by worker; the page refreshes itself (every 30 seconds by default)."""
+    """The day's exceptions first (counts, visits needing action by urgency), then every
+    visit by carer; today's page polls /board/live.json to stay current."""
     day = _day_arg("date")
-    rows = today_board(current_user(), day)
-    return render_template("board.html", rows=rows, day=day, now=clock.now(),
-                           zone=clock.zone(), is_today=day == clock.today(),
+    result, show = _board(day)
+    return render_template("board.html", board=result, day=day, show=show, zone=clock.zone(),
+                           lines=[exception_line(e, clock.zone(), day) for e in result.exceptions],
+                           is_today=day == clock.today(),
                            refresh=current_app.config["BOARD_REFRESH_SECONDS"])
+
+
+@bp.get("/board/live.json")
+@login_required(Role.PROVIDER_MANAGER)
+def board_live():
+    """The board's counts, exceptions and chip labels now, for the page's polling."""
+    result, _ = _board(_day_arg("date"))
+    return jsonify(live_view(result, clock.zone()))
 
 
 @bp.get("/rota")
@@ -47,7 +71,9 @@ def rota():
     week = rota_week(current_user(), _day_arg("week"))
     # Visit links built once: url_for per block was a fifth of the template's time.
     visits_url = url_for("manager.visit", visit_id=uuid.UUID(int=0)).rsplit("/", 1)[0]
+    names = told_apart(worker for worker, _ in week.rows if worker is not None)
     return render_template("rota.html", week=week, zone=clock.zone(), visits_url=visits_url,
+                           names=names,
                            previous=week.monday - timedelta(days=7),
                            following=week.monday + timedelta(days=7))
 
@@ -55,7 +81,8 @@ def rota():
 def _correction_form(record) -> CorrectionForm:
     """The correction form with this visit's workers and the code lists as choices."""
     form = CorrectionForm()
-    workers = {a.worker_id: a.worker.display_name for a in record.visit.assignments}
+    # Same-named carers are told apart by their staff reference (identity/names.py).
+    workers = told_apart([a.worker for a in record.visit.assignments])
     workers.update({line.event.worker_id: line.worker for line in record.events})
     form.worker_id.choices = [(str(i), name) for i, name in workers.items()]
     blank = [("", "Choose ...")]
@@ -99,7 +126,9 @@ def reassign(visit_id):
         if exc.status == 404:
             raise
         problem, status = exc.message, exc.status
-    return render_template("reassign.html", v=record.visit, workers=care_workers(current_user()),
+    workers = care_workers(current_user())
+    names = told_apart([*workers, *(a.worker for a in record.visit.assignments)])
+    return render_template("reassign.html", v=record.visit, workers=workers, names=names,
                            worker_id=worker_id, replacing_id=replacing_id, check=check,
                            problem=problem, zone=clock.zone()), status
 
@@ -150,11 +179,15 @@ def person(person_id):
     charts = {}
     for goal in record["goals"]:
         low, high = MEASURE_RANGES[goal.measure]
-        points = [(e.recorded_at.astimezone(clock.zone()).strftime("%-d %b"), e.score)
-                  for e in goal.standing_series]
+        # The baseline when the goal was set starts the line, so a goal achieved with
+        # one score (or none yet) still draws where it began.
+        points = [(f"set {goal.created_at.astimezone(clock.zone()):%-d %b}", goal.baseline)]
+        points += [(e.recorded_at.astimezone(clock.zone()).strftime("%-d %b"), e.score)
+                   for e in goal.standing_series]
         charts[goal.id] = line_chart(f"Progress: {goal.description}", points, low, high,
                                      target=goal.target)
-    return render_template("person.html", r=record, charts=charts, zone=clock.zone())
+    return render_template("person.html", r=record, charts=charts, zone=clock.zone(),
+                           words=score_words)
 
 
 @bp.post("/pin-suggestions/<uuid:suggestion_id>/<any(accept, reject):decision>")

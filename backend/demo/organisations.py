@@ -56,6 +56,7 @@ def add_organisations(county: DemoCounty) -> None:
             kind=OrganisationKind.PROVIDER, name=name, cqc_id=f"1-{rng.randrange(10**9, 10**10)}",
             framework_status=FrameworkStatus.SUSPENDED if suspended else FrameworkStatus.ACCREDITED,
             email=f"office@{name.lower().replace(' ', '-')}.example",
+            phone=f"01632 960{index:03d}",  # Ofcom's numbers kept for drama: never a real line
             areas=[areas[a] for a in served])
         db.session.add(provider)
         db.session.flush()

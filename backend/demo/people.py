@@ -91,6 +91,7 @@ def add_people(county: DemoCounty) -> None:
             area_id=county.area_ids[place.area],
             contact_name=f"{rng.choice(FIRST_NAMES_YOUNGER)} {last}" if has_family else None,
             contact_email=f"family{index}@demo.example" if has_family else None,
+            contact_phone=f"07700 900{index % 1000:03d}" if has_family else None,  # drama range
             contact_opted_in=has_family and rng.random() < 0.5,
             accommodation_status=_accommodation(housing)))
     county.count("service_users", load_rows(ServiceUser.__table__, rows))

@@ -19,6 +19,7 @@ class AlertKind(enum.StrEnum):
     EARLY_FINISH = "early_finish"
     LOCATION_UNVERIFIED = "location_unverified"
     CONCERN = "concern"
+    NO_ACCESS = "no_access"  # the carer could not get in or care was refused: office told
 
 
 class AlertStatus(enum.StrEnum):

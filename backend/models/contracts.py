@@ -57,12 +57,20 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     accuracy_allowance_max_m: Mapped[int] = mapped_column(default=100)
     offline_window_hours: Mapped[int] = mapped_column(default=24)
     home_logging_target_pct: Mapped[int] = mapped_column(default=85)
+    # The commissioner's red/amber/green: delivered hours as a share of commissioned are
+    # green at or above this, amber within rag_amber_margin_pct points below, else red
+    # (the home-logging target above is rated with the same margin).
+    delivery_target_pct: Mapped[int] = mapped_column(default=95, server_default="95")
+    rag_amber_margin_pct: Mapped[int] = mapped_column(default=5, server_default="5")
     # A carer's concern goes to the provider's managers at once, and to the funder's
     # commissioners if no manager acknowledges it within this many minutes.
     concern_escalate_after_min: Mapped[int] = mapped_column(default=60, server_default="60")
     # Email subjects pass through mail servers' logs: they name the person visited only
     # when the contract says so (the body, behind the sign-in link, always can).
     names_in_email_subjects: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A check-in more than this many minutes before the planned start is an "early
+    # start": the carer's app warns and asks why, and the manager sees it.
+    early_checkin_warn_min: Mapped[int] = mapped_column(default=60, server_default="60")
     # Edits
     lock_after_days: Mapped[int] = mapped_column(default=7)
     # Travel checks between consecutive visits

@@ -44,6 +44,7 @@ class Organisation(IdMixin, CreatedMixin, db.Model):
     ods_code: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     framework_status: Mapped[FrameworkStatus | None] = mapped_column(enum_type(FrameworkStatus))
     email: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))  # the office carers call
     webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
 
     areas: Mapped[list["Area"]] = relationship(secondary=provider_areas)

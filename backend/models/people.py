@@ -33,6 +33,7 @@ class ServiceUser(IdMixin, CreatedMixin, db.Model):
     # Nominated contact (family), told of late or missed visits if they opted in.
     contact_name: Mapped[str | None] = mapped_column(sa.String(200))
     contact_email: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
     contact_opted_in: Mapped[bool] = mapped_column(default=False)
     # National returns (CLD, ASCOF): the date of death when known; where the person lives,
     # as a CLD Accommodation_Status value (services/national/codes.py); the day a long-term

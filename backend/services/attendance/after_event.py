@@ -1,6 +1,7 @@
 """What an accepted event calls for beyond the visit's state: steps of the pipeline.
 
-A check-out may carry the tasks done, progress on the person's goals and a concern;
+A check-out may carry the tasks done, progress on the person's goals and a concern; a
+"no access" tells the office at once;
 a check-in outside the geofence may be one more sign that the home's map pin is
 wrong. Each step runs only when the event calls for it. `check_payload` runs before
 the event is appended, so a bad task or goal refuses the event with nothing written.
@@ -16,7 +17,7 @@ from backend.extensions import db
 from backend.models import EventKind, Goal, ServiceUser, User, Visit, VisitEvent, VisitTask
 from backend.services.attendance import judging, pins
 from backend.services.identity import access
-from backend.services.monitoring import concerns
+from backend.services.monitoring import concerns, no_access
 from backend.services.outcomes import goal_progress
 
 
@@ -54,6 +55,8 @@ def react(visit, event: dict, now: datetime) -> None:
             _record_goal_progress(visit.visit_id, event)
         if judging.raises_concern(event):
             concerns.raise_concern(visit.visit_id, event, now)
+    if kind == EventKind.NO_ACCESS:
+        no_access.tell_the_office(visit.visit_id, event, now)
     if kind == EventKind.CHECK_IN and event["verified"] is False and not event["mock_location"]:
         person = db.session.get(ServiceUser, visit.service_user_id)
         pins.consider(person, visit.person_radius_m or visit.geofence_radius_m,

@@ -65,11 +65,35 @@ def check_state(worker_id: uuid.UUID, status: VisitStatus, kind: EventKind, stri
                        code="already_checked_in")
 
 
+def early_start(place, kind: EventKind, device_time: datetime) -> bool:
+    """A check-in more than the contract's early check-in time (60 minutes unless it says
+    otherwise) before the visit's planned start: an "early start"."""
+    planned = getattr(place, "planned_start", None)
+    minutes = getattr(place, "early_checkin_warn_min", None)
+    if kind != EventKind.CHECK_IN or planned is None or minutes is None:
+        return False  # a place without the plan (the demo's generated arrivals) is not judged
+    return device_time < planned - timedelta(minutes=minutes)
+
+
+def start_flags(place, kind: EventKind, data: dict) -> list[str]:
+    """"early_start" when the check-in is early (judged here from the contract's time);
+    "out_of_order" when the phone warned that this was not the carer's next visit and
+    the carer went on (only the phone knows what it showed as next)."""
+    flags = []
+    if early_start(place, kind, data["device_time"]):
+        flags.append("early_start")
+    if kind == EventKind.CHECK_IN and data.get("out_of_order"):
+        flags.append("out_of_order")
+    return flags
+
+
 def details(kind: EventKind, data: dict) -> dict:
     """The payload kept on the event as received."""
     kept = {}
     if data.get("manual_reason"):
         kept["manual_reason"] = data["manual_reason"]
+    if kind == EventKind.CHECK_IN and (data.get("start_reason") or "").strip():
+        kept["start_reason"] = data["start_reason"].strip()
     if kind == EventKind.CHECK_OUT:
         kept["tasks"] = [{"task_id": str(t["task_id"]), "done": t["done"],
                           "reason": t.get("reason")} for t in data.get("tasks") or []]
@@ -111,6 +135,7 @@ def judge_event(worker_id: uuid.UUID, visit_id: uuid.UUID, place, kind: EventKin
                                      data["device_time"], mocked, neighbours)
     if device_clock is not None and abs(now - device_clock) > CLOCK_GAP:
         flags.append("clock_gap")
+    flags += start_flags(place, kind, data)
     return dict(
         id=uuid.uuid4(), visit_id=visit_id, worker_id=worker_id, recorded_by_id=worker_id,
         kind=kind, device_time=data["device_time"], server_time=now, lat=data.get("lat"),

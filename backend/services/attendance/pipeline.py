@@ -63,7 +63,8 @@ _EVENT_COLUMNS = [column for column in visit_state.STATE_READ.selected_columns
                   if getattr(column, "table", None) is VisitEvent.__table__]
 # What judging an event needs of the visit's contract and person.
 _PLACE = (Contract.offline_window_hours, Contract.geofence_radius_m,
-          Contract.accuracy_allowance_max_m, ServiceUser.home_lat, ServiceUser.home_lon,
+          Contract.accuracy_allowance_max_m, Contract.early_checkin_warn_min,
+          ServiceUser.home_lat, ServiceUser.home_lon,
           ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
 
 

@@ -1,4 +1,5 @@
-"""The overview's drill-down: one provider's packages for a period, then one package's visits.
+"""The overview's drill-down: one provider's packages for a period (the person's name on
+each, the largest shortfall first), then one package's visits, how late each started.
 
 Both are scoped like every report: a commissioner sees only packages their organisation
 funds, so a provider they hold no contract with, or another funder's package, is NotFound.
@@ -9,7 +10,9 @@ import sqlalchemy as sa
 
 from backend.errors import NotFound
 from backend.extensions import db
-from backend.models import CarePackage, Organisation, OrganisationKind, User, Visit, VisitStatus
+from backend.models import (
+    CarePackage, Organisation, OrganisationKind, ServiceUser, User, Visit, VisitStatus,
+)
 from backend.services.audit import hours, quality
 from backend.services.audit.report_scope import check_reader, parse_grouping
 from backend.services.dates import clock
@@ -28,9 +31,18 @@ def provider_packages(user: User, provider_id, period: Period) -> dict:
         raise NotFound("No provider with that id.")
     report = hours.hours_report(user, period, parse_grouping("package"), provider.id)
     by_package = quality.package_quality(user, period, provider.id)
+    people = dict(db.session.execute(
+        sa.select(CarePackage.id, ServiceUser).join(
+            ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+        .where(CarePackage.id.in_([uuid.UUID(r["group"]["package"]["id"])
+                                   for r in report["rows"]]))).all())
     rows = [{"package": r["group"]["package"], **r,
+             "person": people.get(uuid.UUID(r["group"]["package"]["id"])),
+             "shortfall_hours": r["commissioned_hours"] - r["delivered_hours"],
              "quality": by_package.get(uuid.UUID(r["group"]["package"]["id"]), {})}
             for r in report["rows"]]
+    # The packages furthest short of what was commissioned come first.
+    rows.sort(key=lambda r: (-r["shortfall_hours"], r["package"]["name"]))
     return {"provider": provider, "period": period, "rows": rows, "total": report["total"]}
 
 
@@ -49,6 +61,11 @@ def package_visits(user: User, package_id, period: Period, now=None) -> dict:
         .order_by(Visit.planned_start)).all()
     visits = [row[0] for row in rows]
     judged = {row[0].id: [name for name in JUDGED if row._mapping[name]] for row in rows}
+    # How late each late visit started (or, not started, has been waiting): minutes after
+    # the planned start, beside the rulebook's "late".
+    moment = now or clock.now()
+    late_by = {v.id: int(((v.actual_start or moment) - v.planned_start).total_seconds() // 60)
+               for v in visits if rules.LATE in judged[v.id]}
     live = [v for v in visits if v.status != VisitStatus.CANCELLED]
     total = {
         "visits": len(live),
@@ -59,4 +76,4 @@ def package_visits(user: User, package_id, period: Period, now=None) -> dict:
         "missed": sum(1 for found in judged.values() if rules.MISSED in found),
     }
     return {"package": package, "period": period, "visits": visits, "judged": judged,
-            "total": total}
+            "late_by": late_by, "total": total}

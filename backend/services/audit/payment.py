@@ -105,14 +105,20 @@ def visit_line(row, bill: Bill) -> dict:
     }
 
 
+def empty_figures() -> dict:
+    """Payment figures of a group with no visits."""
+    return dict(visits=0, billed_visits=0, actual_minutes=0, raw_minutes=0, billed_minutes=0,
+                amount_pence=0, unbilled_actual_minutes=0, unverified_amount_pence=0)
+
+
 def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
-    """Billed visits, minutes and pence per group, with totals; zeros when empty."""
+    """Billed visits, minutes and pence per group, with totals; zeros when empty. Also
+    the delivered minutes of visits that billed nothing, and the pence billed for visits
+    whose location was not verified in the home (unverified money)."""
     keyed = {"provider": "provider_id", "funder": "funder_id", "package": "package_id",
              "service_user": "service_user_id", "area": "area_id"}
-    groups: dict = defaultdict(lambda: dict(visits=0, billed_visits=0, actual_minutes=0,
-                                            raw_minutes=0, billed_minutes=0, amount_pence=0))
-    total = dict(visits=0, billed_visits=0, actual_minutes=0, raw_minutes=0, billed_minutes=0,
-                 amount_pence=0)
+    groups: dict = defaultdict(empty_figures)
+    total = empty_figures()
     for row, bill in billed_visits(user, period, provider_id):
         key = []
         if grouping.entity:
@@ -126,6 +132,10 @@ def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=N
             figures["raw_minutes"] += bill.raw_minutes
             figures["billed_minutes"] += bill.billed_minutes
             figures["amount_pence"] += bill.amount_pence
+            if not bill.billed_minutes:  # delivered time the rule did not bill
+                figures["unbilled_actual_minutes"] += row.delivered_minutes or 0
+            if row.location_verified is not True:  # paid without proof of being in the home
+                figures["unverified_amount_pence"] += bill.amount_pence
     labels = entity_labels(grouping.entity, {k[0] for k in groups}) if grouping.entity else {}
     rows = []
     for key in sorted(groups, key=lambda k: tuple(str(labels.get(p, p)) for p in k)):

@@ -22,6 +22,7 @@ from backend.models import (
 )
 from backend.models.base import UTCDateTime
 from backend.services.attendance.geo import travel_minutes
+from backend.services.audit.targets import provider_targets
 from backend.services.audit.report_scope import entity_labels, package_criteria
 from backend.services.database.dialect import minutes_between, month_start
 from backend.services.dates import clock
@@ -139,10 +140,8 @@ def _alert_minutes(user, period, provider_id) -> dict:
 
 
 def _targets(user, provider_id) -> dict:
-    stmt = (sa.select(CarePackage.provider_id, sa.func.max(Contract.home_logging_target_pct))
-            .join(Contract, Contract.id == CarePackage.contract_id)
-            .where(*package_criteria(user, provider_id)).group_by(CarePackage.provider_id))
-    return dict(db.session.execute(stmt).all())
+    return {provider: t.home_logging_pct
+            for provider, t in provider_targets(user, provider_id).items()}
 
 
 def _indicators(counts: dict, continuity, travel, alerts: list, target) -> dict:

@@ -18,6 +18,20 @@ from backend.extensions import db
 from backend.models import Goal, GoalMeasure, GoalProgress, GoalStatus
 
 RHO = 0.3
+# What each Goal Attainment Scaling score means, in the words a carer and a family use
+# (the app's score choices and the person page say these, not bare numbers).
+GAS_WORDS = {-2: "much worse than expected", -1: "somewhat worse than expected",
+             0: "as expected", 1: "somewhat better than expected",
+             2: "much better than expected"}
+
+
+def score_words(measure: GoalMeasure, score: int | None) -> str:
+    """A score in words for a GAS goal ("as expected (0)"); other measures as the number."""
+    if score is None:
+        return "not scored"
+    if measure == GoalMeasure.GAS and score in GAS_WORDS:
+        return f"{GAS_WORDS[score]} ({score:+d})" if score else f"{GAS_WORDS[0]} (0)"
+    return str(score)
 
 
 def t_score(goals: Iterable[tuple[int, int]]) -> float | None:

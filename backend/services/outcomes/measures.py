@@ -33,6 +33,16 @@ T_SCORE_BANDS = [(None, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, None)]
 CLOSED = [GoalStatus.ACHIEVED, GoalStatus.PARTLY_ACHIEVED, GoalStatus.DISCONTINUED]
 
 
+# Figures about fewer people than this are held back on the pages as "too few": a share
+# of 2 people says little and may tell who they are (the usual small-number rule).
+SMALL_NUMBER = 5
+
+
+def too_few(measure: dict) -> bool:
+    """Whether a figure counts fewer than SMALL_NUMBER people (or episodes) to show."""
+    return (measure.get("denominator") or 0) < SMALL_NUMBER
+
+
 def package_scope(user: User, provider_id=None, funder_id=None) -> sa.ColumnElement[bool]:
     """WHERE clause on CarePackage: what the user may see, narrowed to a provider/funder."""
     clause = access.visible(user, CarePackage)

@@ -1,5 +1,6 @@
-"""One person's page: packages, concerns raised by carers, outcome timeline and any
-suggested home-pin correction."""
+"""One person's page: contacts, packages, visit history, concerns raised by carers,
+outcome timeline (every goal's progress, achieved goals included) and any suggested
+home-pin correction."""
 import sqlalchemy as sa
 
 from backend.extensions import db
@@ -8,7 +9,9 @@ from backend.models import (
 )
 from backend.services.audit import access_log
 from backend.services.identity import access
+from backend.services.identity.names import told_apart
 from backend.services.outcomes.timeline import outcome_timeline
+from backend.services.reference.person_visits import visit_history
 
 
 RECENT_CONCERNS = 20
@@ -32,5 +35,9 @@ def person_record(user: User, service_user_id) -> dict:
     timeline = outcome_timeline(user, person.id)
     for goal in timeline["goals"]:  # corrected entries give way to their corrections
         goal.standing_series = [e for e in goal.series if e.superseded_by_id is None]
+    recorders = {e.recorded_by_id for g in timeline["goals"] for e in g.standing_series}
+    recorded_by = told_apart(db.session.scalars(sa.select(User).where(User.id.in_(recorders)))
+                             ) if recorders else {}
     return {"person": person, "packages": list(packages), "suggestions": list(suggestions),
-            "concerns": list(concerns), **timeline}
+            "concerns": list(concerns), "visits": visit_history(user, person.id),
+            "recorded_by": recorded_by, **timeline}

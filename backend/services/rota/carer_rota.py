@@ -30,6 +30,7 @@ from backend.models import (
 from backend.services.audit import access_log
 from backend.services.dates import clock
 from backend.services.identity import access
+from backend.services.identity.names import told_apart
 
 
 @dataclass
@@ -148,12 +149,14 @@ def rota_for(worker: User, day: date | None = None) -> list[RotaVisit]:
         access_log.record_read(worker, "rota_visit", visit.id, visit.package.service_user_id)
     events = _own_events(worker, [visit.id for visit in visits])
     goals = _active_goals(worker, {visit.package.service_user_id for visit in visits})
+    # A co-worker who shares a name with a colleague is told apart (identity/names.py).
+    names = told_apart({a.worker_id: a.worker for v in visits for a in v.assignments}.values())
     rota = []
     for visit in visits:
         entry = RotaVisit(
             visit=visit, person=visit.package.service_user, home=_home(visit),
             tasks=list(visit.tasks), goals=goals.get(visit.package.service_user_id, []),
-            co_workers=sorted(a.worker.display_name for a in visit.assignments
+            co_workers=sorted(names[a.worker_id] for a in visit.assignments
                               if a.worker_id != worker.id))
         for event in events.get(visit.id, []):
             if event.kind == EventKind.CHECK_IN and entry.checked_in_at is None:

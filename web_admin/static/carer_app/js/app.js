@@ -1,10 +1,11 @@
 // The care worker app: state, screens and what each button does.
 import * as api from "./api.js";
-import { h } from "./dom.js";
+import { clockTime, h } from "./dom.js";
 import { currentPosition, distanceM } from "./geo.js";
 import * as queue from "./queue.js";
 import * as store from "./store.js";
 import * as views from "./views.js";
+import { ordered, progress } from "./visit_state.js";
 
 const RETRY_MS = 30000;
 const state = {
@@ -14,6 +15,8 @@ const state = {
 const main = document.getElementById("main");
 const banner = document.getElementById("connection");
 const outboxLink = document.getElementById("outbox-link");
+// Sign out sits in the header, away from the buttons used at every visit.
+const signOutButton = document.getElementById("sign-out");
 
 function announce(text) {
   document.getElementById("announce").textContent = text;
@@ -40,6 +43,7 @@ function showConnection() {
   banner.textContent = state.signInNeeded ? `Sign in again to send ${waiting} waiting event(s).`
     : "Offline: what you record is saved on this phone and sent when the connection is back.";
   outboxLink.hidden = !state.user;
+  signOutButton.hidden = !state.user;
   outboxLink.textContent = waiting ? `Outbox (${waiting} waiting)` : "Outbox";
 }
 
@@ -61,8 +65,14 @@ function render(moveFocus = false) {
     if (sub === "check-out") {
       screen = views.checkOut({ visit, draft: state.draft || emptyDraft(), busy: state.busy,
         onInput: (form) => saveDraft(visit, form), onSubmit: (form) => checkOut(visit, form) });
+    } else if (sub === "check-in" && startWarnings(visit).warnings.length) {
+      screen = views.startCheck({ visit, warnings: startWarnings(visit).warnings, busy: state.busy,
+        onSubmit: (form) => checkInAnyway(visit, form) });
     } else if (sub === "no-access") {
       screen = views.noAccess({ visit, busy: state.busy, onSubmit: (form) => noAccess(visit, form) });
+    } else if (sub === "next-step") {
+      const last = latestEvent(visit.id);
+      screen = views.afterNoAccess({ visit, sent: !last || !["waiting", "sending"].includes(last.status) });
     } else {
       screen = views.visit({ visit, queue: state.queue, lastEvent: latestEvent(visit.id),
         estimateM: state.estimates[visit.id], busy: state.busy, locationError: state.locationError,
@@ -71,7 +81,7 @@ function render(moveFocus = false) {
     }
   } else {
     screen = views.rota({ rota: state.rota, queue: state.queue, fromCache: state.fromCache,
-      onSignOut: signOut, onReload: loadRota });
+      onReload: loadRota });
   }
   const active = document.activeElement;
   const keepId = !moveFocus && active && active.id && main.contains(active) ? active.id : null;
@@ -215,14 +225,59 @@ async function recordEvent(visit, kind, fields) {
   await refreshQueue();
 }
 
-async function checkIn(visit, where) {
-  const location_ = where || await locate(visit, (w) => checkIn(visit, w));
+/** Why this check-in needs a second look: more than the contract's early time
+ * (60 minutes unless it says otherwise) before the planned start, or not the visit
+ * the rota shows as next. */
+function startWarnings(visit) {
+  const warnings = [];
+  const early = (Date.parse(visit.planned_start) - Date.now()) / 60000;
+  const allowed = visit.early_checkin_warn_min ?? 60;
+  if (early > allowed) {
+    const total = Math.round(early);
+    const hours = Math.floor(total / 60);
+    const minutes = total % 60;
+    const span = hours ? `${hours} h${minutes ? ` ${minutes} min` : ""}` : `${minutes} min`;
+    warnings.push(`This visit is planned for ${clockTime(visit.planned_start)}: that is ${span} from now.`);
+  }
+  // The next visit: the first not yet started (one still checked in is not skipped).
+  const next = ordered(state.rota.visits, state.queue).todo
+    .find((v) => !progress(v, state.queue).checkedIn);
+  const outOfOrder = Boolean(next && next.id !== visit.id);
+  if (outOfOrder) {
+    warnings.push(`This is not your next visit: ${next.service_user.name} at ${clockTime(next.planned_start)} is.`);
+  }
+  return { warnings, early: early > allowed, outOfOrder };
+}
+
+async function checkIn(visit, where, start = {}) {
+  if (!where && !start.start_reason && startWarnings(visit).warnings.length) {
+    location.hash = `#/visit/${visit.id}/check-in`;  // warn and ask why first
+    return;
+  }
+  const location_ = where || await locate(visit, (w) => checkIn(visit, w, start));
   if (!location_) {
+    if (start.start_reason) location.hash = `#/visit/${visit.id}`;  // retry offered there
     render();
     return;
   }
-  await recordEvent(visit, "check_in", location_);
-  render(true);
+  await recordEvent(visit, "check_in", { ...location_, ...start });
+  if (route().sub === "check-in") {
+    location.hash = `#/visit/${visit.id}`;
+  } else {
+    render(true);
+  }
+}
+
+async function checkInAnyway(visit, form) {
+  const reason = form.elements["start-reason"].value.trim();
+  if (!reason) {
+    const error = document.getElementById("form-error");
+    error.textContent = "Say why you are checking in now.";
+    form.elements["start-reason"].focus();
+    return;
+  }
+  await checkIn(visit, undefined, { start_reason: reason,
+    out_of_order: startWarnings(visit).outOfOrder });
 }
 
 async function saveDraft(visit, form) {
@@ -277,7 +332,7 @@ async function noAccess(visit, form) {
   state.locationError = null;  // no access is reported with or without a location
   await recordEvent(visit, "no_access", { ...(where || {}), reason,
     note: form.elements.note.value.trim() || null });
-  location.hash = `#/visit/${visit.id}`;
+  location.hash = `#/visit/${visit.id}/next-step`;  // call the office, the contact, move on
 }
 
 async function onRoute() {
@@ -289,7 +344,19 @@ async function onRoute() {
   render(true);
 }
 
+/** The bottom action bar stays on screen only while it is small: with large text its
+ * buttons wrap, and a bar taking more than a fifth of the screen scrolls with the page. */
+function keepBarSmall() {
+  const bar = main.querySelector(".actions");
+  if (!bar) return;
+  bar.classList.remove("unstuck");
+  if (bar.getBoundingClientRect().height > window.innerHeight * 0.2) bar.classList.add("unstuck");
+}
+
 async function start() {
+  signOutButton.addEventListener("click", signOut);
+  new MutationObserver(keepBarSmall).observe(main, { childList: true });
+  window.addEventListener("resize", keepBarSmall);
   window.addEventListener("hashchange", onRoute);
   window.addEventListener("online", () => { render(); sendQueue(); });
   window.addEventListener("offline", () => render());

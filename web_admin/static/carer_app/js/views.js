@@ -46,8 +46,9 @@ function summary(visit) {
 function visitCard(visit, queue, isNext) {
   const state = progress(visit, queue);
   return h("li", { class: `visit${isNext ? " next" : ""}` },
-    h("a", { href: `#/visit/${visit.id}`, class: "visit-link",
-      "aria-label": `${isNext ? "Next: " : ""}${clockTime(visit.planned_start)} ${visit.service_user.name}, ${state.label}` },
+    // No aria-label: the link's name is everything the card shows (time, person, address,
+    // getting in, tasks, state), so what is read out matches what is seen.
+    h("a", { href: `#/visit/${visit.id}`, class: "visit-link" },
     h("span", { class: "when" }, isNext ? h("strong", {}, "Next · ") : null,
       `${clockTime(visit.planned_start)}–${clockTime(visit.planned_end)}`),
     h("span", { class: "who" }, visit.service_user.name),
@@ -57,12 +58,12 @@ function visitCard(visit, queue, isNext) {
     h("span", { class: "muted" }, summary(visit)),
     h("span", { class: "badges" },
       h("span", { class: `pill status-${state.finished ? "done" : state.checkedIn ? "active" : "todo"}` }, state.label),
-      visit.priority === "time_critical" ? h("span", { class: "pill critical" }, "Time-critical") : null,
+      visit.priority === "critical" ? h("span", { class: "pill critical" }, "Time-critical") : null,
       state.pending.length ? h("span", { class: "pill waiting" }, "Waiting to send") : null)));
 }
 
 /** Today's visits: the next one on top. */
-export function rota({ rota, queue, fromCache, onSignOut, onReload }) {
+export function rota({ rota, queue, fromCache, onReload }) {
   const { todo, done } = ordered(rota.visits, queue);
   return h("section", { class: "stack" },
     h("h1", { tabindex: "-1" }, "Today's visits"),
@@ -75,16 +76,53 @@ export function rota({ rota, queue, fromCache, onSignOut, onReload }) {
       h("h2", {}, "Finished"),
       h("ol", { class: "visits", "aria-label": "Finished visits" },
         done.map((v) => visitCard(v, queue, false)))) : null,
-    actionBar(
-      h("button", { type: "button", onclick: onReload }, "Refresh"),
-      h("button", { type: "button", onclick: onSignOut }, "Sign out")));
+    actionBar(h("button", { type: "button", onclick: onReload }, "Refresh")));
+}
+
+/** The office's number as a call link (every visit screen offers it). */
+export function callOffice(visit, primary = false) {
+  if (!visit.office_phone) {
+    return h("p", { class: "muted" }, `${visit.office_name || "The office"} has no phone number on record.`);
+  }
+  return h("a", { class: `button call${primary ? " primary" : ""}`, href: `tel:${visit.office_phone.replace(/\s+/g, "")}` },
+    `Call the office (${visit.office_phone})`);
+}
+
+/** The address as a link that opens the phone's map app at the home. */
+function mapLink(visit) {
+  const person = visit.service_user;
+  const where = `${person.address}, ${person.postcode}`;
+  const pin = visit.home && visit.home.lat !== null && visit.home.lat !== undefined
+    ? `${visit.home.lat},${visit.home.lon}` : "0,0";
+  return h("a", { class: "address map-link", href: `geo:${pin}?q=${encodeURIComponent(where)}` },
+    person.address, h("br"), person.postcode, h("span", { class: "muted" }, " (opens your map app)"));
+}
+
+const MEDICATION = /^medication/i;
+
+/** Whether a task is a medication task (given or not given, with a reason). */
+export function isMedication(task) {
+  return MEDICATION.test(task.description);
+}
+
+/** A score in words for a goal that has them ("as expected"), else the number. */
+export function scoreWords(goal, score) {
+  const found = (goal.score_words || []).find((w) => w.score === Number(score));
+  return found ? found.words : String(score);
 }
 
 function goalLine(goal) {
   const latest = goal.latest_score === null || goal.latest_score === undefined
-    ? "not scored yet" : `last score ${goal.latest_score}`;
+    ? "not scored yet" : `last time: ${scoreWords(goal, goal.latest_score)}`;
   return h("li", {}, goal.description,
-    h("span", { class: "muted" }, ` (${goal.scale_min} to ${goal.scale_max}, target ${goal.target}; ${latest})`));
+    h("span", { class: "muted" }, ` (aim: ${scoreWords(goal, goal.target)}; ${latest})`));
+}
+
+function taskLine(visit, task) {
+  if (!isMedication(task)) return h("li", {}, task.description);
+  return h("li", { class: "medication" }, h("strong", {}, "Medication: "),
+    task.description.replace(MEDICATION, "").replace(/^[\s:,-]+/, "") || task.description,
+    h("span", { class: "muted" }, ` · due at this visit, ${clockTime(visit.planned_start)}`));
 }
 
 /** One visit: who, where, how to get in, what to do, and the next action at the bottom. */
@@ -110,18 +148,19 @@ export function visit({ visit, queue, lastEvent, estimateM, busy, locationError,
     h("a", { href: "#/", class: "back" }, "← Today's visits"),
     h("h1", { tabindex: "-1" }, person.name),
     h("p", { class: "when" }, `${clockTime(visit.planned_start)}–${clockTime(visit.planned_end)} · ${visit.duration_min} min`,
-      visit.priority === "time_critical" ? h("span", { class: "pill critical" }, "Time-critical") : null),
+      visit.priority === "critical" ? h("span", { class: "pill critical" }, "Time-critical") : null),
     h("p", {}, h("span", { class: `pill status-${state.finished ? "done" : state.checkedIn ? "active" : "todo"}`, id: "visit-status" }, state.label),
       state.pending.length ? h("span", { class: "pill waiting" }, "Waiting to send") : null),
     lastEvent ? h("div", { class: `result ${lastEvent.verified === false ? "warn" : ""}`, id: "event-result", role: "status" },
       h("strong", {}, `${KIND_TEXT[lastEvent.kind]}: ${resultText(lastEvent)}.`), " ",
       lastEvent.kind !== "no_access" ? locationSentence(lastEvent, visit, estimateM) : "") : null,
     locationError ? h("p", { class: "error", role: "alert" }, locationError) : null,
+    callOffice(visit),
     h("h2", {}, "Address"),
-    h("p", { class: "address" }, person.address, h("br"), person.postcode),
+    h("p", {}, mapLink(visit)),
     person.access_notes ? h("div", { class: "access" }, h("h2", {}, "Getting in"), h("p", {}, person.access_notes)) : null,
     h("h2", {}, "Tasks"),
-    visit.tasks.length ? h("ul", { class: "plain" }, visit.tasks.map((t) => h("li", {}, t.description)))
+    visit.tasks.length ? h("ul", { class: "plain" }, visit.tasks.map((t) => taskLine(visit, t)))
       : h("p", {}, "No tasks listed."),
     visit.goals.length ? [h("h2", {}, "Goals"), h("ul", { class: "plain" }, visit.goals.map(goalLine))] : null,
     visit.co_workers.length ? h("p", {}, `With: ${visit.co_workers.join(", ")}`) : null,
@@ -147,13 +186,14 @@ export function checkOut({ visit, draft, onInput, onSubmit, busy }) {
     const saved = draft.tasks[task.id] || {};
     const name = `task-${task.id}`;
     const reasonId = `reason-${task.id}`;
-    return h("fieldset", { class: "task" },
-      h("legend", {}, task.description),
+    const medication = isMedication(task);
+    return h("fieldset", { class: `task${medication ? " medication" : ""}` },
+      h("legend", {}, medication ? `${task.description} (due ${clockTime(visit.planned_start)})` : task.description),
       h("div", { class: "choices" },
-        radio(name, "done", "Done", saved.done === true),
-        radio(name, "not_done", "Not done", saved.done === false)),
+        radio(name, "done", medication ? "Given" : "Done", saved.done === true),
+        radio(name, "not_done", medication ? "Not given" : "Not done", saved.done === false)),
       h("div", { class: "field", hidden: saved.done !== false },
-        h("label", { for: reasonId }, "Why not?"),
+        h("label", { for: reasonId }, medication ? "Why was it not given?" : "Why not?"),
         h("input", { id: reasonId, name: reasonId, value: saved.reason || "", maxlength: "300" })));
   }),
   visit.goals.length ? h("h2", {}, "Goal progress") : null,
@@ -164,10 +204,11 @@ export function checkOut({ visit, draft, onInput, onSubmit, busy }) {
     return h("fieldset", { class: "goal" },
       h("legend", {}, goal.description),
       h("div", { class: "field" },
-        h("label", { for: `score-${goal.id}` }, `Score today (${goal.scale_min} to ${goal.scale_max}; target ${goal.target})`),
+        h("label", { for: `score-${goal.id}` }, `How did it go today? (aim: ${scoreWords(goal, goal.target)})`),
         h("select", { id: `score-${goal.id}`, name: `score-${goal.id}` },
           h("option", { value: "" }, "Not scored this visit"),
-          scores.map((s) => h("option", { value: String(s), selected: String(saved.score) === String(s) }, String(s))))),
+          scores.map((s) => h("option", { value: String(s), selected: String(saved.score) === String(s) },
+            goal.score_words && goal.score_words.length ? scoreWords(goal, s) : String(s))))),
       h("div", { class: "field" },
         h("label", { for: `goal-note-${goal.id}` }, "Goal note (optional)"),
         h("input", { id: `goal-note-${goal.id}`, name: `goal-note-${goal.id}`, value: saved.note || "", maxlength: "2000" })));
@@ -204,6 +245,25 @@ export function readCheckOut(form, visit) {
   return draft;
 }
 
+/** Before an early or out-of-order check-in: say why it is unusual and ask why. */
+export function startCheck({ visit, warnings, busy, onSubmit }) {
+  const form = h("form", { class: "stack", novalidate: true, onsubmit: (e) => {
+    e.preventDefault(); onSubmit(form);
+  } },
+  h("a", { href: `#/visit/${visit.id}`, class: "back" }, `← ${visit.service_user.name}`),
+  h("h1", { tabindex: "-1" }, "Check in now?"),
+  h("div", { class: "notice", role: "alert" }, h("ul", { class: "plain" }, warnings.map((w) => h("li", {}, w)))),
+  h("p", {}, "Your manager will see that this visit started early or out of order, with your reason."),
+  h("p", { class: "error", id: "form-error", role: "alert" }),
+  h("div", { class: "field" },
+    h("label", { for: "start-reason" }, "Why are you checking in now?"),
+    h("textarea", { id: "start-reason", name: "start-reason", rows: "3", maxlength: "300", required: true })),
+  actionBar(h("a", { class: "button", href: `#/visit/${visit.id}` }, "Not now"),
+    h("button", { class: "primary", type: "submit", disabled: busy },
+      busy ? "Finding your location…" : "Check in anyway")));
+  return form;
+}
+
 /** No access: a reason and a note. */
 export function noAccess({ visit, onSubmit, busy }) {
   const form = h("form", { class: "stack", novalidate: true, onsubmit: (e) => {
@@ -219,6 +279,26 @@ export function noAccess({ visit, onSubmit, busy }) {
     h("textarea", { id: "note", name: "note", rows: "3", maxlength: "4000" })),
   actionBar(h("button", { class: "primary", type: "submit", disabled: busy }, "Report no access")));
   return form;
+}
+
+/** After "no access": what to do next, while the office has been told. */
+export function afterNoAccess({ visit, sent = true }) {
+  const person = visit.service_user;
+  return h("section", { class: "stack" },
+    h("h1", { tabindex: "-1" }, "What to do next"),
+    h("p", { class: "notice" }, sent
+      ? "The office has been told you could not get in. Stay safe; do not force entry."
+      : "Saved on this phone: the office is told as soon as it is back online, so call them now. Stay safe; do not force entry."),
+    h("ol", { class: "plain" },
+      h("li", {}, "Call the office now: they will decide on another visit."),
+      h("li", {}, person.contact_name
+        ? `If the office asks, ring ${person.contact_name}${person.contact_phone ? ` on ${person.contact_phone}` : ""}.`
+        : "There is no family contact on record; the office will follow up."),
+      h("li", {}, "Then go on to your next visit.")),
+    actionBar(callOffice(visit, true),
+      person.contact_phone ? h("a", { class: "button", href: `tel:${person.contact_phone.replace(/\s+/g, "")}` },
+        `Call ${person.contact_name || "the contact"}`) : null,
+      h("a", { class: "button", href: "#/" }, "Today's visits")));
 }
 
 /** Every event on this phone and what happened to it. */
