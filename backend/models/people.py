@@ -34,6 +34,10 @@ class ServiceUser(IdMixin, CreatedMixin, db.Model):
     contact_name: Mapped[str | None] = mapped_column(sa.String(200))
     contact_email: Mapped[str | None] = mapped_column(sa.String(200))
     contact_opted_in: Mapped[bool] = mapped_column(default=False)
+    # The organisation that recorded the person (whose reference council_ref is): its
+    # staff may see and set them up before any package of theirs exists.
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True)
 
     @property
     def name(self) -> str:

@@ -1,4 +1,9 @@
 """The audit log: who changed what, and when."""
+import enum
+import uuid
+from datetime import date, datetime, time
+from decimal import Decimal
+
 from backend.extensions import db
 from backend.models import AuditEntry, User
 from backend.services.dates import clock
@@ -9,5 +14,27 @@ def record(user: User | None, action: str, obj, **details) -> AuditEntry:
     entry = AuditEntry(at=clock.now(), user_id=user.id if user else None, action=action,
                        object_type=type(obj).__name__, object_id=str(obj.id),
                        details={k: (str(v) if v is not None else None) for k, v in details.items()})
+    db.session.add(entry)
+    return entry
+
+
+def plain(value):
+    """A value as it is kept in the log's JSON: text for dates, ids, enums and money."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, datetime, time, uuid.UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def record_change(user: User | None, action: str, obj, before: dict, after: dict) -> AuditEntry:
+    """Append an audit entry with the fields a change touched, as they were and are now."""
+    entry = AuditEntry(at=clock.now(), user_id=user.id if user else None, action=action,
+                       object_type=type(obj).__name__, object_id=str(obj.id),
+                       details={"before": plain(before), "after": plain(after)})
     db.session.add(entry)
     return entry
