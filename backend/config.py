@@ -66,6 +66,9 @@ def load(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "0") == "1",
         # Scheduler and outbox (see README, "Running in production").
+        # One-time links to set a password: an invitation, and a reset (hours valid).
+        "INVITATION_LINK_HOURS": int(os.environ.get("INVITATION_LINK_HOURS", 7 * 24)),
+        "RESET_LINK_HOURS": int(os.environ.get("RESET_LINK_HOURS", 24)),
         "VISIT_HORIZON_DAYS": int(os.environ.get("VISIT_HORIZON_DAYS", 14)),
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 90)),
         "MONITORING_LOOKBACK_HOURS": int(os.environ.get("MONITORING_LOOKBACK_HOURS", 24)),

@@ -56,3 +56,12 @@ class FrameworkStatusForm(FlaskForm):
         DataRequired(message="Choose the new status.")])
     reason = TextAreaField("Reason", validators=[
         DataRequired(message="Give a reason for the change."), Length(max=2000)])
+
+
+class SetPasswordForm(FlaskForm):
+    """A new password from a one-time link, typed twice."""
+
+    password = PasswordField("New password (at least 8 characters)", validators=[
+        DataRequired(message="Choose a password."), Length(min=8, max=200)])
+    confirm = PasswordField("The same password again", validators=[
+        DataRequired(message="Type the password again.")])

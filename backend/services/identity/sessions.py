@@ -88,6 +88,16 @@ def revoke_family(family_id: uuid.UUID, reason: str, now: datetime | None = None
     return result.rowcount
 
 
+def revoke_user(user_id: uuid.UUID, reason: str, now: datetime | None = None) -> int:
+    """Revoke every sign-in of a user (deactivated, or their password reset)."""
+    result = db.session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now or clock.now(), revoke_reason=reason)
+        .execution_options(synchronize_session="fetch"))
+    return result.rowcount
+
+
 def _claim(token_id: uuid.UUID, now: datetime) -> bool:
     """Mark a fresh token used; atomic, so of two concurrent refreshes only one wins."""
     result = db.session.execute(
