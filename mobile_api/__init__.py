@@ -7,8 +7,8 @@ from backend.extensions import csrf
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
     from mobile_api import (
-        alerts, corrections, episodes, feedback, goals, health, me, notifications, outcomes,
-        pin_suggestions, reports, sessions, sync, visit_events,
+        administration, alerts, corrections, episodes, feedback, goals, health, me, notifications,
+        outcomes, pin_suggestions, reports, sessions, sync, visit_events,
     )
 
     api.spec.components.security_scheme(
@@ -28,6 +28,7 @@ def register(api: Api) -> None:
         goals,
         episodes,
         outcomes,
+        administration,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

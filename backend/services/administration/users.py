@@ -7,7 +7,7 @@ from backend.services.administration import changes
 from backend.services.administration.organisations import organisation_by_id
 from backend.services.audit import trail
 from backend.services.identity import access
-from backend.services.identity.accounts import create_account
+from backend.services.identity.accounts import NO_PASSWORD, create_account
 from backend.services.identity.links import IssuedLink, issue_link
 from backend.services.identity.sessions import revoke_user
 from backend.services.reference.validation import choice
@@ -55,9 +55,11 @@ def set_active(actor: User, user_id, active: bool) -> User:
 
 
 def send_reset_link(actor: User, user_id) -> IssuedLink:
-    """A one-time link for the user to choose a new password (the old one works until then)."""
+    """A one-time link for the user to choose a new password (the old one works until then);
+    an account that never had one (a care worker just set up) gets an invitation."""
     user = _account(actor, user_id)
-    issued = issue_link(user, LinkPurpose.RESET, actor)
+    purpose = LinkPurpose.INVITATION if user.password_hash == NO_PASSWORD else LinkPurpose.RESET
+    issued = issue_link(user, purpose, actor)
     trail.record_change(actor, "password_reset_link_issued", user, {},
                                 {"expires_at": issued.link.expires_at})
     return issued
