@@ -142,3 +142,21 @@ def list_organisations(user: User, kind=None) -> list[Organisation]:
     if kind:
         query = query.where(Organisation.kind == choice(OrganisationKind, kind, "kind"))
     return list(db.session.scalars(query))
+
+
+def get_organisation(user: User, organisation_id) -> Organisation:
+    """An organisation the user may change (admins)."""
+    return access.get_administrable(user, Organisation, organisation_id, "organisation")
+
+
+def list_areas() -> list[Area]:
+    """Every area (lot) of the framework, by name."""
+    return list(db.session.scalars(sa.select(Area).order_by(Area.name)))
+
+
+def register_of(*kinds) -> list[Organisation]:
+    """Every organisation of these kinds, by name: the register contracts choose from
+    (funders and providers are named openly)."""
+    kinds = [choice(OrganisationKind, k, "kind") for k in kinds]
+    return list(db.session.scalars(sa.select(Organisation).where(
+        Organisation.kind.in_(kinds)).order_by(Organisation.name)))

@@ -153,6 +153,15 @@ def end_suspension(user: User, suspension_id, last_day: date) -> PackageSuspensi
     return suspension
 
 
+def end_latest_suspension(user: User, package_id, last_day: date) -> PackageSuspension:
+    """end_suspension() for the package's latest suspension (the page's "back home")."""
+    package = access.get_administrable(user, CarePackage, package_id, "package")
+    if not package.suspensions:
+        raise Invalid("The package has no suspension.", field="end_date")
+    latest = max(package.suspensions, key=lambda s: s.start_date)
+    return end_suspension(user, latest.id, last_day)
+
+
 def end_package(user: User, package_id, last_day: date, today: date | None = None
                 ) -> CarePackage:
     """End a package on its last day; visits after it are cancelled."""
@@ -184,6 +193,11 @@ def start_due_packages(today: date) -> dict:
         counts["ended" if ended else "started"] += 1
     db.session.flush()
     return counts
+
+
+def get_package(user: User, package_id) -> CarePackage:
+    """A package the user may change."""
+    return access.get_administrable(user, CarePackage, package_id, "package")
 
 
 def list_packages(user: User, service_user_id=None) -> list[CarePackage]:

@@ -25,6 +25,11 @@ def update_person(user: User, person_id, **values) -> ServiceUser:
     return person
 
 
+def get_person(user: User, person_id) -> ServiceUser:
+    """A person whose record the user may change."""
+    return access.get_administrable(user, ServiceUser, person_id, "person")
+
+
 def list_people(user: User) -> list[ServiceUser]:
     """People the user may see, by name."""
     return list(db.session.scalars(access.scoped(user, ServiceUser).order_by(

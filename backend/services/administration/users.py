@@ -27,12 +27,19 @@ def invite_user(actor: User | None, organisation_id, username: str, role,
     role = choice(Role, role, "role")
     if actor is not None:
         access.require_set_up(actor, User, [organisation.id], "user")
-        if actor.role != Role.ADMIN and role not in _ROLES_GIVEN_BY.get(actor.role, set()):
+        if role not in roles_given_by(actor):
             raise Invalid(f"You may not give the {role.value} role.", field="role")
     user = create_account(username, role, organisation, display_name, email)
     changes.created(actor, user, "user_invited",
                     ("username", "display_name", "email", "role", "organisation_id"))
     return user, issue_link(user, LinkPurpose.INVITATION, actor)
+
+
+def roles_given_by(actor: User) -> list[Role]:
+    """The roles the user may give when inviting (an admin: every role)."""
+    if actor.role == Role.ADMIN:
+        return list(Role)
+    return sorted(_ROLES_GIVEN_BY.get(actor.role, set()))
 
 
 def _account(actor: User, user_id) -> User:
@@ -69,3 +76,8 @@ def list_users(actor: User) -> list[User]:
     """Accounts the user may see (their organisation's; an admin all), by organisation, name."""
     return list(db.session.scalars(access.scoped(actor, User).order_by(
         User.organisation_id, User.display_name)))
+
+
+def get_account(actor: User, user_id) -> User:
+    """An account the user may manage."""
+    return _account(actor, user_id)
