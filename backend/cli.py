@@ -39,9 +39,12 @@ def create_user_command(username, role, organisation_name, password):
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     from backend.demo.cli import demo_cli
+    from backend.import_cli import export_command, import_command
     from backend.scheduler.process import scheduler_cli
     from backend.setup_cli import register as register_setup
 
     register_setup(app, users_cli)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
     for group in (users_cli, demo_cli, scheduler_cli):
         app.cli.add_command(group)

@@ -24,10 +24,12 @@ PROFILE_FIELDS = ("display_name", "email", "staff_ref", "contracted_weekly_minut
                   "home_lat", "home_lon")
 
 
-def _staff_ref(value, organisation_id, own_id=None) -> str | None:
+def _staff_ref(value, organisation_id, own_id=None, unique: bool = True) -> str | None:
     ref = (value or "").strip() or None
     if ref and len(ref) > 40:
         raise Invalid("A staff reference has at most 40 characters.", field="staff_ref")
+    if not unique:
+        return ref
     query = sa.select(User.id).where(User.organisation_id == organisation_id,
                                      User.staff_ref == ref)
     if own_id is not None:
@@ -38,8 +40,10 @@ def _staff_ref(value, organisation_id, own_id=None) -> str | None:
     return ref
 
 
-def check_profile(values: dict, organisation_id, current: User | None = None) -> dict:
-    """A care worker's profile fields checked, the one at fault named."""
+def check_profile(values: dict, organisation_id, current: User | None = None,
+                  unique: bool = True) -> dict:
+    """A care worker's profile fields checked, the one at fault named (unique=False: the
+    import checks staff references for the whole file at once)."""
     checked = {}
     if "home_lat" in values or "home_lon" in values:
         lat = values.get("home_lat", current and current.home_lat)
@@ -59,7 +63,7 @@ def check_profile(values: dict, organisation_id, current: User | None = None) ->
         elif name == "travel_mode":
             checked[name] = None if value in (None, "") else choice(TravelMode, value, name).value
         elif name == "staff_ref":
-            checked[name] = _staff_ref(value, organisation_id, current and current.id)
+            checked[name] = _staff_ref(value, organisation_id, current and current.id, unique)
         elif name == "display_name":
             if not (value or "").strip() or len(value) > 200:
                 raise Invalid("A name is 1 to 200 characters.", field=name)
@@ -118,7 +122,7 @@ def update_care_worker(user: User, worker_id, **values) -> User:
 def set_skills(user: User, worker_id, skills) -> list[str]:
     """Replace what the care worker is trained for."""
     worker = get_care_worker(user, worker_id)
-    wanted = sorted({choice(Skill, s, "skills").value for s in skills})
+    wanted = check_skills(skills)
     rows = db.session.scalars(sa.select(CarerSkill).where(CarerSkill.worker_id == worker.id))
     have = {row.skill.value: row for row in rows}
     if sorted(have) != wanted:
@@ -145,13 +149,24 @@ def _window(window, i: int) -> tuple[int, time, time]:
     return weekday, start, end
 
 
-def set_availability(user: User, worker_id, windows) -> list[tuple]:
-    """Replace the weekly working windows [(weekday, start, end)]; no two overlap."""
-    worker = get_care_worker(user, worker_id)
+def check_windows(windows) -> list[tuple]:
+    """Weekly working windows [(weekday, start, end)], sorted; no two overlap."""
     wanted = sorted(_window(w, i) for i, w in enumerate(windows))
     for (day_a, _, end_a), (day_b, start_b, _) in zip(wanted, wanted[1:], strict=False):
         if day_a == day_b and start_b < end_a:
             raise Invalid("Two working windows overlap on the same day.", field="availability")
+    return wanted
+
+
+def check_skills(skills) -> list[str]:
+    """Skills by their values, sorted and without repeats."""
+    return sorted({choice(Skill, s, "skills").value for s in skills})
+
+
+def set_availability(user: User, worker_id, windows) -> list[tuple]:
+    """Replace the weekly working windows [(weekday, start, end)]; no two overlap."""
+    worker = get_care_worker(user, worker_id)
+    wanted = check_windows(windows)
     rows = list(db.session.scalars(sa.select(CarerAvailability).where(
         CarerAvailability.worker_id == worker.id)))
     have = sorted((r.weekday, r.start_time, r.end_time) for r in rows)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from backend.extensions import db
 from backend.models import AuditEntry, User
+from backend.services.database.dialect import insert_many
 from backend.services.dates import clock
 
 
@@ -38,3 +39,14 @@ def record_change(user: User | None, action: str, obj, before: dict, after: dict
                        details={"before": plain(before), "after": plain(after)})
     db.session.add(entry)
     return entry
+
+
+def record_created_many(user: User | None, action: str, object_type: str,
+                        records: list[tuple]) -> None:
+    """Audit many new records at once (an import): [(id, fields)], each with an empty
+    "before" and its fields "after"; one executemany."""
+    at = clock.now()
+    insert_many(AuditEntry.__table__, [
+        {"id": uuid.uuid4(), "at": at, "user_id": user.id if user else None, "action": action,
+         "object_type": object_type, "object_id": str(object_id),
+         "details": {"before": {}, "after": plain(fields)}} for object_id, fields in records])

@@ -98,7 +98,7 @@ def create_contract(funder: Organisation, provider: Organisation, name: str,
     return contract
 
 
-def _check_lines(lines: list[CallLine]) -> list[CallLine]:
+def check_lines(lines: list[CallLine]) -> list[CallLine]:
     """Each line valid, and no two calls on one weekday overlapping."""
     checked = []
     for i, line in enumerate(lines):
@@ -149,7 +149,7 @@ def create_package(service_user: ServiceUser, contract: Contract, package_type,
 
 def set_schedule(package: CarePackage, lines: list[CallLine]) -> list[ScheduleLine]:
     """Replace the package's weekly pattern (visits already made are regenerated elsewhere)."""
-    checked = _check_lines(list(lines))
+    checked = check_lines(list(lines))
     package.schedule.clear()
     db.session.flush()
     for line in checked:

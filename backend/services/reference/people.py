@@ -46,9 +46,11 @@ def _birth_date(value) -> date | None:
     return value
 
 
-def check_person_fields(values: dict, current: ServiceUser | None = None) -> dict:
+def check_person_fields(values: dict, current: ServiceUser | None = None,
+                        unique: bool = True) -> dict:
     """The given fields of a person checked and normalised, the one at fault named; the NHS
-    number and council reference must not belong to anyone else."""
+    number and council reference must not belong to anyone else (unless unique=False: the
+    import checks that for the whole file at once)."""
     checked = {}
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
@@ -76,7 +78,7 @@ def check_person_fields(values: dict, current: ServiceUser | None = None) -> dic
                 raise Invalid("No area with that id.", field="area_id")
             checked[name] = value
     own_id = current.id if current is not None else None
-    for name, column, message in (
+    for name, column, message in () if not unique else (
             ("nhs_number", ServiceUser.nhs_number,
              "Someone with that NHS number is already recorded."),
             ("council_ref", ServiceUser.council_ref, "That council reference is already in use.")):

@@ -1,0 +1,83 @@
+"""A template's columns, and reading a file's rows against them."""
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from backend.errors import Invalid
+from backend.services.bulk_import import cells
+from backend.services.bulk_import.files import Table
+from backend.services.bulk_import.report import ImportReport, Problem
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a template: its key, what it means, whether a value is required."""
+
+    key: str
+    meaning: str
+    required: bool = False
+    parse: Callable[[str], Any] = cells.text
+
+    @property
+    def header(self) -> str:
+        """The header cell: the key, then its meaning in brackets."""
+        return f"{self.key} ({'required: ' if self.required else ''}{self.meaning})"
+
+
+@dataclass
+class Row:
+    """One data row: its spreadsheet row number and its parsed values by column key."""
+
+    number: int
+    values: dict
+
+
+def parse_rows(columns: list[Column], table: Table, report: ImportReport,
+               progress: Callable[[int], None] | None = None) -> list[Row]:
+    """Every row's values parsed; a cell that cannot be read, or a required one left
+    empty, is a problem of that row and column. A missing or unknown column is a problem
+    of the whole file (Invalid)."""
+    known = {c.key for c in columns}
+    unknown = [key for key in table.keys if key and key not in known]
+    if unknown:
+        raise Invalid(f"Unknown column(s): {', '.join(unknown)}. The template's columns are: "
+                      f"{', '.join(c.key for c in columns)}.", field="file")
+    missing = [c.key for c in columns if c.required and c.key not in table.keys]
+    if missing:
+        raise Invalid(f"The file has no column {', '.join(missing)} (a required column). "
+                      "Start from the template.", field="file")
+    repeated = {key for key in table.keys if key and table.keys.count(key) > 1}
+    if repeated:
+        raise Invalid(f"The column {', '.join(sorted(repeated))} appears twice.", field="file")
+    where = [(c, table.keys.index(c.key)) for c in columns if c.key in table.keys]
+    rows = []
+    for number, cells_ in table.rows:
+        values = {}
+        for column, index in where:
+            raw = cells_[index] if index < len(cells_) else ""
+            if column.required and not raw:
+                report.problems.append(Problem(number, column.key, "This is required."))
+                values[column.key] = None
+                continue
+            try:
+                values[column.key] = column.parse(raw)
+            except ValueError as exc:
+                report.problems.append(Problem(number, column.key, str(exc)))
+                values[column.key] = None
+        for column in columns:
+            values.setdefault(column.key, column.parse(""))
+        rows.append(Row(number, values))
+        if progress and len(rows) % 1000 == 0:
+            progress(1000)
+    if progress:
+        progress(len(rows) % 1000)
+    report.rows = len(rows)
+    return rows
+
+
+def problems_of(error: Invalid, number: int, columns_by_field: dict) -> list[Problem]:
+    """A service's refusal as problems of one row, each at the column its field came from."""
+    if not error.fields:
+        return [Problem(number, "", error.message)]
+    return [Problem(number, columns_by_field.get(name, name), message)
+            for name, messages in error.fields.items() for message in messages]
