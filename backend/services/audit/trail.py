@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from backend.extensions import db
 from backend.models import AuditEntry, User
-from backend.services.database.dialect import insert_many
+from backend.services.database.dialect import bulk_insert
+from backend.services.database.ids import new_ids
 from backend.services.dates import clock
 
 
@@ -46,7 +47,8 @@ def record_created_many(user: User | None, action: str, object_type: str,
     """Audit many new records at once (an import): [(id, fields)], each with an empty
     "before" and its fields "after"; one executemany."""
     at = clock.now()
-    insert_many(AuditEntry.__table__, [
-        {"id": uuid.uuid4(), "at": at, "user_id": user.id if user else None, "action": action,
+    bulk_insert(AuditEntry.__table__, [
+        {"id": entry_id, "at": at, "user_id": user.id if user else None, "action": action,
          "object_type": object_type, "object_id": str(object_id),
-         "details": {"before": {}, "after": plain(fields)}} for object_id, fields in records])
+         "details": {"before": {}, "after": plain(fields)}}
+        for entry_id, (object_id, fields) in zip(new_ids(len(records)), records, strict=True)])

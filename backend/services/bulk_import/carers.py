@@ -1,8 +1,6 @@
 """Importing and exporting care workers, matched on their provider's staff reference: a new
 reference is a new care worker (no password until invited), a known one is updated where
 it changed (profile, skills, working windows, areas)."""
-import uuid
-
 import sqlalchemy as sa
 
 from backend.errors import Invalid
@@ -15,8 +13,9 @@ from backend.services.administration import changes
 from backend.services.audit import trail
 from backend.services.bulk_import import cells
 from backend.services.bulk_import.columns import Column, Row, problems_of
+from backend.services.database.ids import new_ids
 from backend.services.bulk_import.report import ImportReport, Problem
-from backend.services.database.dialect import insert_many
+from backend.services.database.dialect import bulk_insert
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.identity.accounts import NO_PASSWORD
@@ -190,27 +189,28 @@ def _create(user: User, creates: list) -> None:
     per table."""
     now = clock.now()
     users, skills, windows, areas, audit = [], [], [], [], []
-    for provider_id, username, staff_ref, checked in creates:
+    for worker_id, (provider_id, username, staff_ref, checked) in zip(
+            new_ids(len(creates)), creates, strict=True):
         profile = {"email": None, "contracted_weekly_minutes": None, "max_weekly_minutes": None,
                    "max_daily_minutes": None, "travel_mode": None, "hourly_pay_pence": None,
                    "home_lat": None, "home_lon": None, **checked["profile"]}
-        worker_id = uuid.uuid4()
         users.append({"id": worker_id, "created_at": now, "username": username,
                       "role": Role.CARE_WORKER.value, "organisation_id": provider_id,
                       "password_hash": NO_PASSWORD, "active": True, "failed_sign_ins": 0,
                       "staff_ref": staff_ref, **profile})
-        skills += [{"id": uuid.uuid4(), "worker_id": worker_id, "skill": s}
-                   for s in checked["skills"]]
-        windows += [{"id": uuid.uuid4(), "worker_id": worker_id, "weekday": w, "start_time": s,
-                     "end_time": e} for w, s, e in checked["windows"]]
+        skills += [{"worker_id": worker_id, "skill": s} for s in checked["skills"]]
+        windows += [{"worker_id": worker_id, "weekday": w, "start_time": s, "end_time": e}
+                    for w, s, e in checked["windows"]]
         areas += [{"worker_id": worker_id, "area_id": a} for a in checked["areas"]]
         audit.append((worker_id, {"username": username, "organisation_id": provider_id,
                                   "staff_ref": staff_ref,
                                   **checked["profile"], "skills": checked["skills"]}))
-    insert_many(User.__table__, users)
-    insert_many(CarerSkill.__table__, skills)
-    insert_many(CarerAvailability.__table__, windows)
-    insert_many(CarerArea.__table__, areas)
+    for row, row_id in zip(skills + windows, new_ids(len(skills) + len(windows)), strict=True):
+        row["id"] = row_id
+    bulk_insert(User.__table__, users)
+    bulk_insert(CarerSkill.__table__, skills)
+    bulk_insert(CarerAvailability.__table__, windows)
+    bulk_insert(CarerArea.__table__, areas)
     trail.record_created_many(user, "care_worker_created", "User", audit)
 
 

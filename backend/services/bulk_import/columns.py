@@ -49,23 +49,23 @@ def parse_rows(columns: list[Column], table: Table, report: ImportReport,
     repeated = {key for key in table.keys if key and table.keys.count(key) > 1}
     if repeated:
         raise Invalid(f"The column {', '.join(sorted(repeated))} appears twice.", field="file")
-    where = [(c, table.keys.index(c.key)) for c in columns if c.key in table.keys]
+    where = [(c, table.keys.index(c.key), {}) for c in columns if c.key in table.keys]
+    absent = {c.key: c.parse("") for c in columns if c.key not in table.keys}
     rows = []
     for number, cells_ in table.rows:
-        values = {}
-        for column, index in where:
-            raw = cells_[index] if index < len(cells_) else ""
-            if column.required and not raw:
-                report.problems.append(Problem(number, column.key, "This is required."))
-                values[column.key] = None
-                continue
-            try:
-                values[column.key] = column.parse(raw)
-            except ValueError as exc:
-                report.problems.append(Problem(number, column.key, str(exc)))
-                values[column.key] = None
-        for column in columns:
-            values.setdefault(column.key, column.parse(""))
+        values = dict(absent)
+        width = len(cells_)
+        for column, index, seen in where:
+            raw = cells_[index] if index < width else ""
+            # A column's values repeat (dates, days, times, the contract): each distinct
+            # text is read once.
+            parsed = seen.get(raw, _UNSEEN)
+            if parsed is _UNSEEN:
+                parsed = seen[raw] = _parse(column, raw)
+            if isinstance(parsed, _Refusal):
+                report.problems.append(Problem(number, column.key, parsed.message))
+                parsed = None
+            values[column.key] = parsed
         rows.append(Row(number, values))
         if progress and len(rows) % 1000 == 0:
             progress(1000)
@@ -73,6 +73,24 @@ def parse_rows(columns: list[Column], table: Table, report: ImportReport,
         progress(len(rows) % 1000)
     report.rows = len(rows)
     return rows
+
+
+_UNSEEN = object()
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    message: str
+
+
+def _parse(column: Column, raw: str):
+    """A cell's value, or why it cannot be read."""
+    if column.required and not raw:
+        return _Refusal("This is required.")
+    try:
+        return column.parse(raw)
+    except ValueError as exc:
+        return _Refusal(str(exc))
 
 
 def problems_of(error: Invalid, number: int, columns_by_field: dict) -> list[Problem]:

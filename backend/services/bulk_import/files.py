@@ -50,7 +50,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
                       "Save it as 'CSV UTF-8' or as an Excel workbook and try again.",
                       field="file") from None
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise Invalid(f"The CSV file cannot be read: {exc}.", field="file") from None
 
@@ -89,14 +89,16 @@ def read_table(data: bytes, filename: str) -> Table:
         raise Invalid("The file has no header row.", field="file")
     keys = [column_key(cell) for cell in lines[header_at]]
     # Row numbers as the spreadsheet shows them (the header is row header_at + 1).
-    rows = [(number, [_unquoted(cell) for cell in row])
+    rows = [(number, [_cell(cell) for cell in row])
             for number, row in enumerate(lines[header_at + 1:], start=header_at + 2)
             if any(row)]
     return Table(keys, rows)
 
 
-def _unquoted(cell: str) -> str:
-    """Undo the leading quote an export puts before formula-like text (see _safe)."""
+def _cell(cell: str) -> str:
+    """A cell's text trimmed, without the leading quote an export puts before formula-like
+    text (see _safe)."""
+    cell = cell.strip()
     return cell[1:] if cell[:2] in ("'=", "'+", "'@", "'-") else cell
 
 

@@ -3,7 +3,6 @@ the rows of one package sharing its reference (the funder's own). A new referenc
 new package; a known one is updated where it changed, its pattern replaced only when the
 calls differ."""
 import re
-import uuid
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -19,8 +18,9 @@ from backend.services.administration.packages import pattern_of
 from backend.services.audit import trail
 from backend.services.bulk_import import cells
 from backend.services.bulk_import.columns import Column, Row
+from backend.services.database.ids import new_ids
 from backend.services.bulk_import.report import ImportReport, Problem
-from backend.services.database.dialect import insert_many
+from backend.services.database.dialect import bulk_insert
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.reference.packages import MAX_WEEKLY_MIN, CallLine, check_lines, set_schedule
@@ -152,13 +152,20 @@ def plan(user: User, rows: list[Row], report: ImportReport):
         ServiceUser.council_ref, ServiceUser.id).where(ServiceUser.council_ref.in_(refs))).all()) \
         if refs else {}
     funders = {c.funder_id for c in contracts.values()}
-    existing = {(p.funder_id, p.reference): p for p in db.session.scalars(
-        sa.select(CarePackage).where(CarePackage.funder_id.in_(funders),
-                                     CarePackage.reference.in_(list(groups)))
-        .options(selectinload(CarePackage.schedule)))} if funders else {}
+    # Plain rows, not ORM objects: an unchanged re-import of thousands stays cheap.
+    existing = {(p.funder_id, p.reference): p for p in db.session.execute(
+        sa.select(CarePackage.__table__).where(CarePackage.funder_id.in_(funders),
+                                               CarePackage.reference.in_(list(groups))))} \
+        if funders else {}
+    ids = [p.id for p in existing.values()]
     mine = set(db.session.scalars(access.scoped(user, CarePackage).with_only_columns(
-        CarePackage.id).where(CarePackage.id.in_([p.id for p in existing.values()])))) \
-        if existing else set()
+        CarePackage.id).where(CarePackage.id.in_(ids)))) if ids else set()
+    calls = defaultdict(list)
+    if ids:
+        lines_table = ScheduleLine.__table__
+        for line in db.session.execute(sa.select(lines_table).where(
+                lines_table.c.package_id.in_(ids))):
+            calls[line.package_id].append(_key(line))
     today = clock.today()
     creates, updates = [], []
     for reference, group in groups.items():
@@ -200,16 +207,17 @@ def plan(user: User, rows: list[Row], report: ImportReport):
             continue
         diff = {k: fields[k] for k in ("package_type", "weekly_minutes", "start_date",
                                        "end_date") if getattr(package, k) != fields[k]}
-        same_pattern = sorted(map(_key, package.schedule)) == sorted(map(_key, lines))
+        same_pattern = sorted(calls[package.id]) == sorted(map(_key, lines))
         if diff or not same_pattern:
-            updates.append((package, diff, None if same_pattern else lines))
+            updates.append((package.id, diff, None if same_pattern else lines))
         else:
             report.unchanged += 1
     report.created, report.updated = len(creates), len(updates)
 
     def apply() -> None:
         _create(user, creates)
-        for package, diff, lines in updates:
+        for package_id, diff, lines in updates:
+            package = db.session.get(CarePackage, package_id)
             changes.apply(user, package, "package_changed", diff)
             if lines is not None:
                 before = pattern_of(package)
@@ -218,7 +226,7 @@ def plan(user: User, rows: list[Row], report: ImportReport):
                                     {"pattern": before}, {"pattern": pattern_of(package)})
         if updates:  # future visits follow the changed packages at once
             db.session.flush()
-            generate_visits(package_ids=[p.id for p, _, _ in updates])
+            generate_visits(package_ids=[package_id for package_id, _, _ in updates])
 
     return apply
 
@@ -228,19 +236,22 @@ def _create(user: User, creates: list) -> None:
     are made by the scheduler's generation job (or at once by `flask scheduler tick`)."""
     now = clock.now()
     packages, lines, audit = [], [], []
+    ids = iter(new_ids(len(creates) + sum(len(calls) for _, _, calls in creates)))
     for reference, fields, calls in creates:
-        package_id = uuid.uuid4()
+        package_id = next(ids)
         packages.append({"id": package_id, "created_at": now, "reference": reference,
-                         **fields})
+                         **fields, "package_type": fields["package_type"].value,
+                         "status": fields["status"].value})
         for call in calls:
-            lines.append({"id": uuid.uuid4(), "package_id": package_id, "weekday": call.weekday,
+            lines.append({"id": next(ids), "package_id": package_id, "weekday": call.weekday,
                           "start_time": call.start_time, "duration_min": call.duration_min,
-                          "carers_required": call.carers_required, "priority": call.priority,
+                          "carers_required": call.carers_required,
+                          "priority": call.priority.value,
                           "tasks": list(call.tasks), "required_skills": list(call.required_skills),
                           "short_call_agreed": call.short_call_agreed})
         audit.append((package_id, {**fields, "reference": reference, "calls": len(calls)}))
-    insert_many(CarePackage.__table__, packages)
-    insert_many(ScheduleLine.__table__, lines)
+    bulk_insert(CarePackage.__table__, packages)
+    bulk_insert(ScheduleLine.__table__, lines)
     trail.record_created_many(user, "package_created", "CarePackage", audit)
 
 

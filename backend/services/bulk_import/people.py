@@ -1,7 +1,6 @@
 """Importing and exporting service users, matched on the organisation's own reference
 (council_ref): a new reference is a new person, a known one is updated where it changed."""
 import re
-import uuid
 
 import sqlalchemy as sa
 
@@ -12,8 +11,9 @@ from backend.services.administration import changes
 from backend.services.audit import trail
 from backend.services.bulk_import import cells
 from backend.services.bulk_import.columns import Column, Row, problems_of
+from backend.services.database.ids import new_ids
 from backend.services.bulk_import.report import ImportReport, Problem
-from backend.services.database.dialect import insert_many
+from backend.services.database.dialect import bulk_insert
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.reference.people import PERSON_FIELDS, check_person_fields
@@ -87,8 +87,10 @@ def plan(user: User, rows: list[Row], report: ImportReport):
     organisation_id = user.organisation_id
     access.require_set_up(user, ServiceUser, [organisation_id], "person")
     refs = [r.values["council_ref"] for r in rows if r.values["council_ref"]]
-    existing = {p.council_ref: p for p in db.session.scalars(
-        sa.select(ServiceUser).where(ServiceUser.council_ref.in_(refs)))} if refs else {}
+    # Plain rows, not ORM objects: an unchanged re-import of thousands stays cheap.
+    table = ServiceUser.__table__
+    existing = {p.council_ref: p for p in db.session.execute(
+        sa.select(table).where(table.c.council_ref.in_(refs)))} if refs else {}
     mine = set(db.session.scalars(access.scoped(user, ServiceUser).with_only_columns(
         ServiceUser.id).where(ServiceUser.council_ref.in_(list(existing))))) if existing else set()
     numbers = [re.sub(r"[\s-]", "", r.values["nhs_number"]) for r in rows
@@ -127,23 +129,23 @@ def plan(user: User, rows: list[Row], report: ImportReport):
             continue
         diff = {k: v for k, v in fields.items() if getattr(person, k) != v}
         if diff:
-            updates.append((person, diff))
+            updates.append((person.id, diff))
         else:
             report.unchanged += 1
     report.created, report.updated = len(creates), len(updates)
 
     def apply() -> None:
         now = clock.now()
-        new = [{"id": uuid.uuid4(), "created_at": now, "organisation_id": organisation_id,
+        new = [{"id": person_id, "created_at": now, "organisation_id": organisation_id,
                 "geofence_radius_m": None, "geofence_off": False, "access_notes": "",
                 "contact_name": None, "contact_email": None, "contact_opted_in": False,
                 "nhs_number": None, "date_of_birth": None, "area_id": None, **fields}
-               for fields in creates]
-        insert_many(ServiceUser.__table__, new)
+               for person_id, fields in zip(new_ids(len(creates)), creates, strict=True)]
+        bulk_insert(ServiceUser.__table__, new)
         trail.record_created_many(user, "person_created", "ServiceUser",
                                   [(r["id"], {k: r[k] for k in PERSON_FIELDS}) for r in new])
-        for person, diff in updates:
-            changes.apply(user, person, "person_changed", diff)
+        for person_id, diff in updates:
+            changes.apply(user, db.session.get(ServiceUser, person_id), "person_changed", diff)
         db.session.flush()
 
     return apply
