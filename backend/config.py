@@ -54,6 +54,8 @@ def load(instance_path: str) -> dict:
         "JWT_ISSUER": os.environ.get("JWT_ISSUER", "homecare-ecm"),
         "JWT_AUDIENCE": os.environ.get("JWT_AUDIENCE", "homecare-ecm-mobile"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024)),
+        # The largest import file accepted (the upload page and the import API).
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         # Failed API sign-ins allowed per remote address (Flask-Limiter syntax).

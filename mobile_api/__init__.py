@@ -7,8 +7,8 @@ from backend.extensions import csrf
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
     from mobile_api import (
-        administration, alerts, corrections, episodes, feedback, goals, health, me, notifications,
-        outcomes, pin_suggestions, reports, sessions, sync, visit_events,
+        administration, alerts, corrections, episodes, feedback, goals, health, imports, me,
+        notifications, outcomes, pin_suggestions, reports, sessions, sync, visit_events,
     )
 
     api.spec.components.security_scheme(
@@ -29,6 +29,7 @@ def register(api: Api) -> None:
         episodes,
         outcomes,
         administration,
+        imports,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

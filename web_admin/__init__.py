@@ -6,12 +6,13 @@ def register(app: Flask) -> None:
     """Mount every page blueprint."""
     from web_admin import (
         account_pages, alert_pages, app_shell, carer_pages, commissioner_pages, contract_pages,
-        feedback_pages, feedback_review_pages, framework_pages, manager_pages,
+        feedback_pages, feedback_review_pages, framework_pages, import_pages, manager_pages,
         organisation_pages, package_pages, people_pages, session_pages, user_pages,
     )
 
     for module in (organisation_pages, user_pages, contract_pages, people_pages, package_pages,
-                   carer_pages, account_pages, session_pages, manager_pages, commissioner_pages,
-                   framework_pages, alert_pages, feedback_pages, feedback_review_pages, app_shell):
+                   carer_pages, import_pages, account_pages, session_pages, manager_pages,
+                   commissioner_pages, framework_pages, alert_pages, feedback_pages,
+                   feedback_review_pages, app_shell):
         app.register_blueprint(module.bp)
     app.context_processor(session_pages.inject_user)

@@ -1,6 +1,7 @@
 """WTForms for the administration pages (CSRF on every form). Money is typed in pounds
 and handed to the services in pence; the pattern and working windows are rows."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, DecimalField, EmailField, FieldList, FloatField, Form, FormField,
     IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField,
@@ -195,3 +196,17 @@ class LeaveForm(FlaskForm):
     end_date = DateField("Last day", validators=[_required("The last day")])
     kind = SelectField("Kind", choices=_choices(LeaveKind))
     reason = StringField("Reason", validators=[Optional(), Length(max=200)])
+
+
+class ImportForm(FlaskForm):
+    """A file to import, and whether to preview it only (a dry run: nothing stored)."""
+
+    class Meta:
+        csrf = False  # checked by the view once the larger upload limit is set
+
+    kind = SelectField("What the file holds", choices=[
+        ("care_workers", "care workers"), ("service_users", "service users"),
+        ("packages", "packages with their weekly patterns")])
+    file = FileField("File (CSV UTF-8 or Excel .xlsx)", validators=[
+        FileRequired(message="Choose a file.")])
+    dry_run = BooleanField("Preview only: check every row and store nothing", default=True)

@@ -94,6 +94,8 @@ def create_care_worker(user: User, provider_id, username: str, display_name: str
     for name, value in checked.items():
         setattr(worker, name, value)
     db.session.flush()
+    if worker.staff_ref is None:  # a handle for the export and re-import to match on
+        worker.staff_ref = f"CW-{worker.id.hex[:8].upper()}"
     changes.created(user, worker, "care_worker_created",
                     ("username", "display_name", "organisation_id", *checked))
     set_skills(user, worker.id, skills)

@@ -64,6 +64,9 @@ def create_package(user: User, service_user_id, contract_id, package_type, weekl
     package = reference.create_package(
         person, contract, package_type, weekly_minutes, start_date, end_date, schedule,
         status=status, reference=_reference(reference_code, contract.funder_id))
+    if package.reference is None:  # a handle for the export and re-import to match on
+        db.session.flush()
+        package.reference = f"PKG-{package.id.hex[:8].upper()}"
     changes.created(user, package, "package_created",
                     ("service_user_id", "contract_id", "package_type", "weekly_minutes",
                      "start_date", "end_date", "status", "reference"))

@@ -97,5 +97,12 @@ def problems_of(error: Invalid, number: int, columns_by_field: dict) -> list[Pro
     """A service's refusal as problems of one row, each at the column its field came from."""
     if not error.fields:
         return [Problem(number, "", error.message)]
-    return [Problem(number, columns_by_field.get(name, name), message)
+    return [Problem(number, _column(name, columns_by_field), message)
             for name, messages in error.fields.items() for message in messages]
+
+
+def _column(field: str, columns_by_field: dict) -> str:
+    """The column a service's field name came from ("availability[0].end_time" is the
+    availability column)."""
+    base = field.split("[", 1)[0].split(".", 1)[0]
+    return columns_by_field.get(field) or columns_by_field.get(base) or base
