@@ -54,6 +54,14 @@ def load(instance_path: str) -> dict:
         "JWT_ISSUER": os.environ.get("JWT_ISSUER", "homecare-ecm"),
         "JWT_AUDIENCE": os.environ.get("JWT_AUDIENCE", "homecare-ecm-mobile"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024)),
+        # Home pins from addresses (off unless GEOCODER is set; see docs/administration.md).
+        "GEOCODER": os.environ.get("GEOCODER", ""),
+        "GEOCODER_DOMAIN": os.environ.get("GEOCODER_DOMAIN", "nominatim.openstreetmap.org"),
+        "GEOCODER_SCHEME": os.environ.get("GEOCODER_SCHEME", "https"),
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "homecare-ecm"),
+        "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", 1.0)),
+        "GEOCODER_TIMEOUT_SECONDS": float(os.environ.get("GEOCODER_TIMEOUT_SECONDS", 10)),
+        "GEOCODER_COUNTRY": os.environ.get("GEOCODER_COUNTRY", "gb"),
         # The largest import file accepted (the upload page and the import API).
         "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

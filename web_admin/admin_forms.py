@@ -120,8 +120,9 @@ class PersonForm(FlaskForm):
     date_of_birth = DateField("Date of birth", validators=[Optional()])
     address = TextAreaField("Address", validators=[_required("An address")])
     postcode = StringField("Postcode", validators=[_required("A postcode")])
-    home_lat = FloatField("Home latitude", validators=[_required("A latitude")])
-    home_lon = FloatField("Home longitude", validators=[_required("A longitude")])
+    home_lat = FloatField("Home latitude (blank: from the address, if a geocoder is set up)",
+                          validators=[Optional()])
+    home_lon = FloatField("Home longitude", validators=[Optional()])
     geofence_radius_m = IntegerField("Geofence radius (metres; blank: the contract's)",
                                      validators=[Optional()])
     geofence_off = BooleanField("Geofence off (no signal at home)")

@@ -16,7 +16,9 @@ from backend.services.bulk_import.report import ImportReport, Problem
 from backend.services.database.dialect import bulk_insert
 from backend.services.dates import clock
 from backend.services.identity import access
-from backend.services.reference.people import PERSON_FIELDS, check_person_fields
+from backend.services.reference.people import (
+    PERSON_FIELDS, check_person_fields, pin_from_address,
+)
 
 COLUMNS = [
     Column("council_ref", "the person's reference in your own system, e.g. the council's "
@@ -61,9 +63,11 @@ def _checked(row: Row, areas: dict, report: ImportReport) -> dict | None:
     else:
         values["area_id"] = None
     if values["home_lat"] is None or values["home_lon"] is None:
-        report.problems.append(Problem(row.number, "home_lat", "A home pin (home_lat and "
-                                       "home_lon) is needed: no geocoder is configured."))
-        return None
+        try:
+            values = pin_from_address(values)
+        except Invalid as exc:
+            report.problems.append(Problem(row.number, "home_lat", exc.message))
+            return None
     try:
         return check_person_fields(values, unique=False)
     except Invalid:

@@ -7,7 +7,7 @@ from backend.errors import Conflict, Invalid
 from backend.extensions import db
 from backend.models import Area, ServiceUser
 from backend.services.dates import clock
-from backend.services.reference import validation
+from backend.services.reference import geocoding, validation
 
 MAX_GEOFENCE_M = 2000
 _REQUIRED = ("council_ref", "first_name", "last_name", "address")
@@ -91,13 +91,27 @@ def check_person_fields(values: dict, current: ServiceUser | None = None,
     return checked
 
 
+def pin_from_address(values: dict) -> dict:
+    """The values with the home pin from the geocoder when none was given (and one is
+    configured); Invalid naming home_lat when there is still none."""
+    if values.get("home_lat") is None and values.get("home_lon") is None:
+        pin = geocoding.home_pin(values.get("address"), values.get("postcode"))
+        if pin is None:
+            raise Invalid("Give the home's latitude and longitude" + (
+                ": the geocoder could not place the address." if geocoding.enabled()
+                else " (no geocoder is configured)."), field="home_lat")
+        values = {**values, "home_lat": pin[0], "home_lon": pin[1]}
+    return values
+
+
 def create_service_user(*, council_ref: str, first_name: str, last_name: str, address: str,
-                        postcode: str, home_lat, home_lon, organisation_id=None,
+                        postcode: str, home_lat=None, home_lon=None, organisation_id=None,
                         **optional) -> ServiceUser:
-    """A new person receiving care; every field checked, the one at fault named."""
-    fields = check_person_fields(dict(
+    """A new person receiving care; every field checked, the one at fault named. With no
+    home pin, the configured geocoder places the address."""
+    fields = check_person_fields(pin_from_address(dict(
         council_ref=council_ref, first_name=first_name, last_name=last_name, address=address,
-        postcode=postcode, home_lat=home_lat, home_lon=home_lon, **optional))
+        postcode=postcode, home_lat=home_lat, home_lon=home_lon, **optional)))
     fields.setdefault("access_notes", "")
     person = ServiceUser(organisation_id=organisation_id, **fields)
     db.session.add(person)
