@@ -117,7 +117,8 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
     rows["schedule_lines"] += [dict(
         id=line.id, package_id=package_id, weekday=line.weekday, start_time=line.start_time,
         duration_min=line.duration_min, carers_required=line.carers_required,
-        priority=line.priority, tasks=list(line.tasks)) for line in lines]
+        priority=line.priority, tasks=list(line.tasks), required_skills=[],
+        short_call_agreed=False) for line in lines]
     rows["package_suspensions"] += [dict(
         id=uuid.uuid4(), created_at=county.now, package_id=package_id, start_date=s.start_date,
         end_date=s.end_date, reason="In hospital") for s in suspensions]
