@@ -9,7 +9,7 @@ from backend.errors import DomainError
 from backend.extensions import db
 from backend.unit_of_work import unit_of_work
 
-KINDS = ("care_workers", "service_users", "packages")
+KINDS = ("organisations", "contracts", "care_workers", "service_users", "packages")
 
 
 def _user(username: str):

@@ -257,3 +257,48 @@ def test_pending_package_from_import_starts_on_its_date(world):
         1, world.contract.name, start_date=later)), "k.csv", False)
     package = db.session.scalar(sa.select(CarePackage).where(CarePackage.reference == "K00001"))
     assert package.status.value == "pending"
+
+
+def test_organisations_and_contracts(world):
+    from backend.models import Contract, Organisation
+    from backend.services.administration.organisations import create_area
+
+    create_area(world.admin, "North")
+    orgs = [{"name": "Westshire ICB", "kind": "nhs", "ods_code": "QWS"},
+            {"name": "Kind Care", "kind": "provider", "cqc_id": "1-99999999", "areas": "North"},
+            {"name": "Odd Care", "kind": "provider", "ods_code": "qws"}]
+    report = run_import(world.admin, "organisations", csv_file("organisations", orgs), "o.csv",
+                        True)
+    assert problems(report) == {(4, "ods_code")}  # the same ODS code as row 2
+    report = run_import(world.admin, "organisations", csv_file("organisations", orgs[:2]),
+                        "o.csv", False)
+    assert report.created == 2
+    kind_care = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Kind Care"))
+    assert [a.name for a in kind_care.areas] == ["North"]
+    with pytest.raises(Exception, match="may not set up"):
+        run_import(world.commissioner, "organisations", csv_file("organisations", orgs[:1]),
+                   "o.csv", True)
+
+    contract = {"funder": world.council.name, "provider": "Kind Care", "name": "Kind 2026",
+                "starts_on": "2026-04-01", "hourly_rate": "24.50", "rounding_unit_min": "15",
+                "call_rates": "30=8.20; 45=10.65; 60=14.20", "co_funders": "QWS=30"}
+    bad = [dict(contract, name="Bad 1", co_funders="QWS=130"),
+           dict(contract, name="Bad 2", rounding_unit_min="7"),
+           dict(contract, name="Bad 3", funder="Nobody")]
+    report = run_import(world.commissioner, "contracts", csv_file("contracts", [contract] + bad),
+                        "c.csv", True)
+    assert problems(report) == {(3, "co_funders"), (4, "rounding_unit_min"), (5, "funder")}
+    report = run_import(world.commissioner, "contracts", csv_file("contracts", [contract]),
+                        "c.csv", False)
+    assert report.created == 1
+    made = db.session.scalar(sa.select(Contract).where(Contract.name == "Kind 2026"))
+    assert {r.duration_min: r.amount_pence for r in made.call_rates} == {30: 820, 45: 1065,
+                                                                        60: 1420}
+    assert sorted(str(f.share_pct) for f in made.funders) == ["30.00", "70.00"]
+    assert made.hourly_rate_pence == 2450 and made.rounding_unit_min == 15
+    for kind, user in (("contracts", world.commissioner), ("organisations", world.admin)):
+        again = run_import(user, kind, export(user, kind, "csv"), "x.csv", False)
+        assert again.problems == [] and (again.created, again.updated) == (0, 0), kind
+    nhs = run_import(world.nhs_commissioner, "contracts", csv_file("contracts", [contract]),
+                     "c.csv", True)
+    assert problems(nhs) == {(2, "funder")}  # another funder's contract

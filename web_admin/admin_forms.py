@@ -206,6 +206,7 @@ class ImportForm(FlaskForm):
         csrf = False  # checked by the view once the larger upload limit is set
 
     kind = SelectField("What the file holds", choices=[
+        ("organisations", "organisations (admins)"), ("contracts", "contracts"),
         ("care_workers", "care workers"), ("service_users", "service users"),
         ("packages", "packages with their weekly patterns")])
     file = FileField("File (CSV UTF-8 or Excel .xlsx)", validators=[

@@ -58,14 +58,20 @@ def update_contract(user: User, contract_id, **values) -> Contract:
     return contract
 
 
-def set_call_rates(user: User, contract_id, rates: dict) -> Contract:
-    """Replace the contract's call-length rates: {planned minutes: pence} (e.g. 30: 820)."""
-    contract = access.get_administrable(user, Contract, contract_id, "contract")
+def check_call_rates(rates: dict) -> dict:
+    """Call-length rates {planned minutes: pence}, each checked."""
     checked = {}
     for minutes, pence in rates.items():
         field = f"call_rates.{minutes}"
         in_range(minutes, 5, 24 * 60, field, "call length in minutes")
         checked[minutes] = in_range(pence, 0, 1_000_000, field, "rate in pence")
+    return checked
+
+
+def set_call_rates(user: User, contract_id, rates: dict) -> Contract:
+    """Replace the contract's call-length rates: {planned minutes: pence} (e.g. 30: 820)."""
+    contract = access.get_administrable(user, Contract, contract_id, "contract")
+    checked = check_call_rates(rates)
     before = {r.duration_min: r.amount_pence for r in contract.call_rates}
     if before != checked:
         contract.call_rates.clear()
@@ -111,10 +117,9 @@ def _share(value, field: str) -> Decimal:
     return share
 
 
-def set_funders(user: User, contract_id, shares: dict) -> Contract:
-    """Joint funding: {funder id: percentage}, summing to 100 and including the contract's
-    own funder; an empty mapping makes the contract wholly its funder's again."""
-    contract = access.get_administrable(user, Contract, contract_id, "contract")
+def check_shares(shares: dict, own_funder_id) -> dict:
+    """Joint funding shares {funder id: percentage}: councils or NHS bodies, at least two,
+    the contract's own funder among them, summing to exactly 100 (or none at all)."""
     checked = {}
     for funder_id, value in shares.items():
         # Any council or NHS body may co-fund: funders are public reference data.
@@ -125,10 +130,18 @@ def set_funders(user: User, contract_id, shares: dict) -> Contract:
     if checked:
         if len(checked) < 2:
             raise Invalid("Joint funding needs at least two funders.", field="funders")
-        if contract.funder_id not in checked:
+        if own_funder_id not in checked:
             raise Invalid("The contract's own funder must have a share.", field="funders")
         if sum(checked.values()) != Decimal(100):
             raise Invalid("The shares must add up to 100 per cent.", field="funders")
+    return checked
+
+
+def set_funders(user: User, contract_id, shares: dict) -> Contract:
+    """Joint funding: {funder id: percentage}, summing to 100 and including the contract's
+    own funder; an empty mapping makes the contract wholly its funder's again."""
+    contract = access.get_administrable(user, Contract, contract_id, "contract")
+    checked = check_shares(shares, contract.funder_id)
     before = {f.funder_id: f.share_pct for f in contract.funders}
     if before != checked:
         contract.funders.clear()

@@ -4,12 +4,15 @@ from collections.abc import Callable
 
 from backend.errors import Invalid
 from backend.models import User
-from backend.services.bulk_import import carers, files, packages, people
+from backend.services.bulk_import import (
+    carers, contracts, files, organisations, packages, people,
+)
 from backend.services.bulk_import.columns import parse_rows
 from backend.services.bulk_import.report import ImportReport
 
 # What can be imported, in the order a new organisation brings it in.
-KINDS = {"care_workers": carers, "service_users": people, "packages": packages}
+KINDS = {"organisations": organisations, "contracts": contracts, "care_workers": carers,
+         "service_users": people, "packages": packages}
 
 
 def kind_module(kind: str):
