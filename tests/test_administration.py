@@ -143,6 +143,9 @@ def test_manager_records_person_seen_before_any_package(world):
     assert "nhs_number" in err.value.fields  # the check digit is wrong
     with pytest.raises(Conflict):
         people.create_person(world.manager, **{**PERSON, "council_ref": "NC-2"})
+    with pytest.raises(Invalid) as err:  # a key safe's code never goes into the record
+        people.update_person(world.manager, person.id, access_notes="Key safe code: 4821")
+    assert "never its code" in err.value.fields["access_notes"][0]
 
 
 def _future_visits(package):

@@ -12,8 +12,7 @@ def create_person(user: User, organisation_id=None, **fields) -> ServiceUser:
     organisation_id = organisation_id or user.organisation_id
     access.require_set_up(user, ServiceUser, [organisation_id], "person")
     person = reference.create_service_user(organisation_id=organisation_id, **fields)
-    changes.created(user, person, "person_created",
-                    [n for n in reference.PERSON_FIELDS if n != "nhs_number"] + ["nhs_number"])
+    changes.created(user, person, "person_created", reference.PERSON_FIELDS)
     return person
 
 

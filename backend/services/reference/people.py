@@ -1,4 +1,5 @@
 """Creating and updating service users, with the checks that protect the record."""
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -25,10 +26,19 @@ def _radius(value) -> int | None:
                                "geofence radius in metres")
 
 
+# A key safe's code must never be written down here: access notes go to carers' phones,
+# the audit log and exports. "Key safe by the back door" is fine; "key safe code 4821" not.
+_KEY_SAFE_CODE = re.compile(r"\b(key\s*safe|keysafe|code|pin)\b\D{0,20}\d{3,}", re.I)
+
+
 def _text(name: str, value) -> str | None:
     text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
     if name in _REQUIRED and not text:
         raise Invalid("This is required.", field=name)
+    if name == "access_notes" and _KEY_SAFE_CODE.search(text):
+        raise Invalid("Say where the key safe is, never its code: access notes reach "
+                      "phones, logs and exports. Give the code to carers another way.",
+                      field=name)
     if len(text) > _LENGTHS.get(name, 10_000):
         raise Invalid(f"At most {_LENGTHS[name]} characters.", field=name)
     if name == "contact_email" and text and "@" not in text:
