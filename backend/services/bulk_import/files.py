@@ -89,17 +89,15 @@ def read_table(data: bytes, filename: str) -> Table:
         raise Invalid("The file has no header row.", field="file")
     keys = [column_key(cell) for cell in lines[header_at]]
     # Row numbers as the spreadsheet shows them (the header is row header_at + 1).
-    rows = [(number, [_cell(cell) for cell in row])
+    # Each cell trimmed, without the leading quote an export puts before formula-like text
+    # (see _safe); written inline: a county's file has hundreds of thousands of cells.
+    rows = [(number, [cell[1:] if cell[:2] in _QUOTED else cell for cell in map(str.strip, row)])
             for number, row in enumerate(lines[header_at + 1:], start=header_at + 2)
             if any(row)]
     return Table(keys, rows)
 
 
-def _cell(cell: str) -> str:
-    """A cell's text trimmed, without the leading quote an export puts before formula-like
-    text (see _safe)."""
-    cell = cell.strip()
-    return cell[1:] if cell[:2] in ("'=", "'+", "'@", "'-") else cell
+_QUOTED = ("'=", "'+", "'@", "'-")
 
 
 def write_csv(header: list[str], rows) -> bytes:

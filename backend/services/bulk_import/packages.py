@@ -249,7 +249,12 @@ def _create(user: User, creates: list) -> None:
                           "priority": call.priority.value,
                           "tasks": list(call.tasks), "required_skills": list(call.required_skills),
                           "short_call_agreed": call.short_call_agreed})
-        audit.append((package_id, {**fields, "reference": reference, "calls": len(calls)}))
+        audit.append((package_id, {  # the provider and funder are the contract's
+            "reference": reference, "service_user_id": fields["service_user_id"],
+            "contract_id": fields["contract_id"], "package_type": fields["package_type"],
+            "weekly_minutes": fields["weekly_minutes"], "start_date": fields["start_date"],
+            "end_date": fields["end_date"], "status": fields["status"],
+            "calls": len(calls)}))
     bulk_insert(CarePackage.__table__, packages)
     bulk_insert(ScheduleLine.__table__, lines)
     trail.record_created_many(user, "package_created", "CarePackage", audit)
