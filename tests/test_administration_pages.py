@@ -132,9 +132,11 @@ def test_manager_records_person_package_suspension_and_carer(client, auth, world
         "back-end_date": str(clock.today() + timedelta(days=3))}).status_code == 302
     assert "Hospital stay" in text(client.get(base))
     assert client.get(f"/admin/packages/{world.other_package.id}").status_code == 404
+    person_page = text(client.get(f"/people/{ada.id}"))  # the person page links to the form
+    assert f"/admin/people/{ada.id}" in person_page
 
     added = client.post("/admin/care-workers", data={
-        "username": "kim.carer", "display_name": "Kim Carer", "staff_ref": "S-7",
+        "provider_id": str(world.provider.id), "username": "kim.carer", "display_name": "Kim Carer", "staff_ref": "S-7",
         "skills": ["medication", "dementia"], "hourly_pay": "12.60",
         "availability-0-weekday": "1", "availability-0-start_time": "07:00",
         "availability-0-end_time": "13:00"})
@@ -144,11 +146,18 @@ def test_manager_records_person_package_suspension_and_carer(client, auth, world
     assert kim.hourly_pay_pence == 1260
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CarerSkill)) == 2
     bad_window = client.post(f"/admin/care-workers/{kim.id}", data={
-        "username": "kim.carer", "display_name": "Kim Carer", "hourly_pay": "12.60",
+        "provider_id": str(world.provider.id), "username": "kim.carer", "display_name": "Kim Carer", "hourly_pay": "12.60",
         "availability-0-weekday": "1", "availability-0-start_time": "13:00",
         "availability-0-end_time": "07:00"})
     assert bad_window.status_code == 422
     assert 'id="availability-0-end_time-error"' in text(bad_window)
+    assert client.post(f"/admin/care-workers/{kim.id}", data={
+        "provider_id": str(world.provider.id), "username": "kim.carer",
+        "display_name": "Kim Carer", "hourly_pay": "12.90", "skills": ["medication"],
+        "availability-0-weekday": "1", "availability-0-start_time": "07:00",
+        "availability-0-end_time": "13:00"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, kim.id).hourly_pay_pence == 1290
     assert client.post(f"/admin/care-workers/{kim.id}/leave", data={
         "leave-start_date": str(clock.today()), "leave-end_date": str(clock.today()),
         "leave-kind": "training"}).status_code == 302

@@ -177,6 +177,7 @@ class WindowRow(Form):
 
 
 class CareWorkerForm(FlaskForm):
+    provider_id = SelectField("Provider")
     username = StringField("Username", validators=[_required("A username"), Length(max=80)])
     display_name = StringField("Name", validators=[_required("A name"), Length(max=200)])
     email = EmailField("Email", validators=[Optional(), Length(max=200)])

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, url_for
 
 from backend.errors import DomainError
 from backend.models import Role
-from backend.services.administration import carers, users
+from backend.services.administration import carers, organisations, users
 from web_admin.admin_forms import CareWorkerForm, LeaveForm
 from web_admin.admin_support import money, page, pence, pounds, refuse
 from web_admin.auth import current_user, login_required
@@ -32,6 +32,16 @@ def _profile(form) -> dict:
     return values
 
 
+def _form(submitted: bool = False, **kwargs) -> CareWorkerForm:
+    """The care worker form; an admin chooses the provider, a manager has their own."""
+    user = current_user()
+    form = CareWorkerForm(**kwargs) if submitted else CareWorkerForm(formdata=None, **kwargs)
+    providers = organisations.register_of("provider") if user.role == Role.ADMIN \
+        else [user.organisation]
+    form.provider_id.choices = [(str(p.id), p.name) for p in providers]
+    return form
+
+
 def _index(form=None, status: int = 200, link=None):
     rows = [[{"text": w.display_name, "href": url_for(".edit", worker_id=w.id)},
              w.staff_ref or "", w.contracted_weekly_minutes or "", money(w.hourly_pay_pence),
@@ -41,7 +51,7 @@ def _index(form=None, status: int = 200, link=None):
         {"heading": "Care workers", "rows": rows,
          "headers": ["Name", "Staff ref", "Contracted min/week", "Pay", "Status"]},
         {"heading": "Add a care worker (they get a one-time link to choose a password)",
-         "form": form or CareWorkerForm(formdata=None), "action": url_for(".create"),
+         "form": form or _form(), "action": url_for(".create"),
          "submit": "Add care worker", "id": "care-worker-form"},
     ], status, link=link)
 
@@ -57,14 +67,14 @@ def index():
 @login_required(Role.PROVIDER_MANAGER)
 def create():
     """Add a care worker and show their invitation link once."""
-    form = CareWorkerForm()
+    form = _form(submitted=True)
     if not form.validate_on_submit():
         return _index(form, 422)
     windows, used = _windows(form)
     user = current_user()
     try:
         worker = carers.create_care_worker(
-            user, user.organisation_id, form.username.data, form.display_name.data,
+            user, form.provider_id.data, form.username.data, form.display_name.data,
             skills=form.skills.data, availability=windows, **_profile(form))
         issued = users.send_reset_link(user, worker.id)
     except DomainError as exc:
@@ -81,10 +91,11 @@ def _edit(worker_id, form=None, leave_form=None, status: int = 200):
     if form is None:
         windows = [{"weekday": str(w.weekday), "start_time": w.start_time,
                     "end_time": w.end_time} for w in profile["availability"]]
-        form = CareWorkerForm(formdata=None, obj=worker, data={
+        form = _form(obj=worker, data={
             "skills": profile["skills"], "hourly_pay": pounds(worker.hourly_pay_pence),
             "availability": windows + [{}] * max(2, 3 - len(windows))})
     form.username.render_kw = {"readonly": True}
+    form.provider_id.choices = [(str(worker.organisation_id), worker.organisation.name)]
     leave = [[str(row.start_date), str(row.end_date), row.kind.value, row.reason]
              for row in profile["leave"]]
     return page(worker.display_name, [
@@ -101,8 +112,9 @@ def _edit(worker_id, form=None, leave_form=None, status: int = 200):
 @login_required(Role.PROVIDER_MANAGER)
 def edit(worker_id):
     """A care worker's profile: hours, pay, travel, skills and working windows."""
-    carers.get_care_worker(current_user(), worker_id)  # 404 before reading any form
+    worker = carers.get_care_worker(current_user(), worker_id)  # 404 before reading a form
     form = CareWorkerForm()
+    form.provider_id.choices = [(str(worker.organisation_id), worker.organisation.name)]
     if not form.is_submitted():
         return _edit(worker_id)
     if not form.validate_on_submit():

@@ -18,13 +18,13 @@ def _values(form: PersonForm) -> dict:
 
 
 def _index(form=None, status: int = 200):
-    rows = [[{"text": p.name, "href": url_for(".edit", person_id=p.id)}, p.council_ref,
-             p.postcode, {"text": "Packages", "href": url_for("admin_packages.index",
-                                                              person=p.id)}]
+    rows = [[{"text": p.name, "href": url_for("manager.person", person_id=p.id)}, p.council_ref,
+             p.postcode, {"text": "Change details", "href": url_for(".edit", person_id=p.id)},
+             {"text": "Packages", "href": url_for("admin_packages.index", person=p.id)}]
             for p in people.list_people(current_user())]
     return page("People", [
         {"heading": "People receiving care", "rows": rows,
-         "headers": ["Name", "Reference", "Postcode", ""]},
+         "headers": ["Name", "Reference", "Postcode", "", ""]},
         {"heading": "Add a person", "form": form or PersonForm(formdata=None),
          "action": url_for(".create"), "submit": "Add person", "id": "person-form"},
     ], status)
