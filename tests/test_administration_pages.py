@@ -136,7 +136,8 @@ def test_manager_records_person_package_suspension_and_carer(client, auth, world
     assert f"/admin/people/{ada.id}" in person_page
 
     added = client.post("/admin/care-workers", data={
-        "provider_id": str(world.provider.id), "username": "kim.carer", "display_name": "Kim Carer", "staff_ref": "S-7",
+        "provider_id": str(world.provider.id), "username": "kim.carer",
+        "display_name": "Kim Carer", "staff_ref": "S-7",
         "skills": ["medication", "dementia"], "hourly_pay": "12.60",
         "availability-0-weekday": "1", "availability-0-start_time": "07:00",
         "availability-0-end_time": "13:00"})
@@ -146,7 +147,8 @@ def test_manager_records_person_package_suspension_and_carer(client, auth, world
     assert kim.hourly_pay_pence == 1260
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CarerSkill)) == 2
     bad_window = client.post(f"/admin/care-workers/{kim.id}", data={
-        "provider_id": str(world.provider.id), "username": "kim.carer", "display_name": "Kim Carer", "hourly_pay": "12.60",
+        "provider_id": str(world.provider.id), "username": "kim.carer",
+        "display_name": "Kim Carer", "hourly_pay": "12.60",
         "availability-0-weekday": "1", "availability-0-start_time": "13:00",
         "availability-0-end_time": "07:00"})
     assert bad_window.status_code == 422
