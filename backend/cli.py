@@ -27,7 +27,9 @@ def create_user_command(username, role, organisation_name, password):
             org = db.session.scalar(
                 sa.select(Organisation).where(Organisation.name == organisation_name))
             if org is None:
-                raise click.ClickException(f"No organisation named {organisation_name!r}.")
+                raise click.ClickException(
+                    f"No organisation named {organisation_name!r}; on a fresh install "
+                    "`flask setup --organisation NAME` creates the first one.")
             create_user(username, password, role, org)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
@@ -61,7 +63,12 @@ def set_password_command(username, password):
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     from backend.demo.cli import demo_cli
+    from backend.import_cli import export_command, import_command
     from backend.scheduler.process import scheduler_cli
+    from backend.setup_cli import register as register_setup
 
+    register_setup(app, users_cli)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
     for group in (users_cli, demo_cli, scheduler_cli):
         app.cli.add_command(group)

@@ -78,6 +78,16 @@ def load(instance_path: str) -> dict:
         "JWT_ISSUER": os.environ.get("JWT_ISSUER", "homecare-ecm"),
         "JWT_AUDIENCE": os.environ.get("JWT_AUDIENCE", "homecare-ecm-mobile"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024)),
+        # Home pins from addresses (off unless GEOCODER is set; see docs/administration.md).
+        "GEOCODER": os.environ.get("GEOCODER", ""),
+        "GEOCODER_DOMAIN": os.environ.get("GEOCODER_DOMAIN", "nominatim.openstreetmap.org"),
+        "GEOCODER_SCHEME": os.environ.get("GEOCODER_SCHEME", "https"),
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "homecare-ecm"),
+        "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", 1.0)),
+        "GEOCODER_TIMEOUT_SECONDS": float(os.environ.get("GEOCODER_TIMEOUT_SECONDS", 10)),
+        "GEOCODER_COUNTRY": os.environ.get("GEOCODER_COUNTRY", "gb"),
+        # The largest import file accepted (the upload page and the import API).
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024)),
         # Shared by every web worker: the database by default, or redis://host:6379
         # (see docs/operations.md, "Sign-in and sessions").
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "ecm-database://"),
@@ -106,6 +116,9 @@ def load(instance_path: str) -> dict:
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
         "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
         # Scheduler and outbox (see README, "Running in production").
+        # One-time links to set a password: an invitation, and a reset (hours valid).
+        "INVITATION_LINK_HOURS": int(os.environ.get("INVITATION_LINK_HOURS", 7 * 24)),
+        "RESET_LINK_HOURS": int(os.environ.get("RESET_LINK_HOURS", 24)),
         "VISIT_HORIZON_DAYS": int(os.environ.get("VISIT_HORIZON_DAYS", 14)),
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 90)),
         "MONITORING_LOOKBACK_HOURS": int(os.environ.get("MONITORING_LOOKBACK_HOURS", 24)),

@@ -7,8 +7,9 @@ from backend.extensions import csrf
 def register(api: Api) -> None:
     """Register every API blueprint; bearer-token clients are exempt from CSRF."""
     from mobile_api import (
-        alerts, corrections, episodes, feedback, goals, health, me, national, notifications,
-        outcomes, person_facts, pin_suggestions, reports, sessions, sync, visit_events,
+        administration, alerts, corrections, episodes, feedback, goals, health, imports, me,
+        national, notifications, outcomes, person_facts, pin_suggestions, reports, sessions,
+        sync, visit_events,
     )
 
     api.spec.components.security_scheme(
@@ -30,6 +31,8 @@ def register(api: Api) -> None:
         outcomes,
         national,
         person_facts,
+        administration,
+        imports,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")

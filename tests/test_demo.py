@@ -165,6 +165,26 @@ def test_demo_logins_exist_with_their_roles(county):
     assert users["carer"].home_lat is not None
 
 
+def test_care_workers_have_skills_working_windows_and_pay(county):
+    from backend.models import CarerAvailability, CarerSkill
+
+    workers = db.session.scalars(sa.select(User).where(User.role == Role.CARE_WORKER)).all()
+    assert workers and all(w.staff_ref and w.contracted_weekly_minutes and w.travel_mode
+                           and 1221 <= w.hourly_pay_pence < 1380 for w in workers)
+    assert len({(w.organisation_id, w.staff_ref) for w in workers}) == len(workers)
+    trained = dict(db.session.execute(sa.select(CarerSkill.skill, sa.func.count()).group_by(
+        CarerSkill.skill)).all())
+    assert trained["medication"] > trained["peg_feeding"] > 0
+    windows = {(a.worker_id, a.weekday) for a in db.session.scalars(sa.select(CarerAvailability))}
+    assert {w.id for w in workers} == {worker for worker, _ in windows}
+    # The windows are the days the demo's rota gives each carer work; at most the rota
+    # problems planted for the manager to find fall outside them.
+    assigned = db.session.execute(sa.select(VisitAssignment.worker_id, Visit.local_date).join(
+        Visit, Visit.id == VisitAssignment.visit_id)).all()
+    off = [(worker, day) for worker, day in assigned if (worker, day.weekday()) not in windows]
+    assert len(assigned) > 100 and len(off) <= len(county.planted)
+
+
 def test_complete_units_only_contracts_pay_no_unfinished_unit(county):
     """The demo's UKHCA contract pays complete 15-minute units: whatever carers delivered,
     no bill counts more units than their seconds complete (14:44 is no unit)."""

@@ -71,3 +71,12 @@ class FrameworkStatusForm(FlaskForm):
 
 class RequeueForm(FlaskForm):
     """Requeue a failing delivery (the CSRF token only)."""
+
+
+class SetPasswordForm(FlaskForm):
+    """A new password from a one-time link, typed twice."""
+
+    password = PasswordField("New password (at least 8 characters)", validators=[
+        DataRequired(message="Choose a password."), Length(min=8, max=200)])
+    confirm = PasswordField("The same password again", validators=[
+        DataRequired(message="Type the password again.")])

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see every table."""
+from backend.models.account_links import AccountLink, LinkPurpose
 from backend.models.access import AccessEntry, RateLimitCounter, SignInThrottle, WebSession
 from backend.models.alerts import (
     Alert, AlertKind, AlertStatus, Channel, DeliveryStatus, Notification,
@@ -36,7 +37,8 @@ from backend.models.visits import (
 )
 
 __all__ = [
-    "AccessEntry", "RateLimitCounter", "SignInThrottle", "WebSession",
+    "AccessEntry", "AccountLink", "LinkPurpose", "RateLimitCounter", "SignInThrottle",
+    "WebSession",
     "Alert", "AlertKind", "AlertStatus", "Area", "AuditEntry", "BillingBasis", "CallRate",
     "CarePackage", "CarerArea", "CarerAvailability", "CarerLeave", "CarerSkill", "Channel",
     "ContractFunder", "LeaveKind", "Skill", "TravelMode", "Contract", "DEFAULT_RULES",

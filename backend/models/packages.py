@@ -30,6 +30,8 @@ class CarePackage(IdMixin, CreatedMixin, db.Model):
     """One person's commissioned care from one provider, paid by one funder."""
 
     __tablename__ = "care_packages"
+    # The funder's own reference for the package: import matches rows on it.
+    __table_args__ = (sa.UniqueConstraint("funder_id", "reference"),)
 
     service_user_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("service_users.id"), index=True)
@@ -43,6 +45,7 @@ class CarePackage(IdMixin, CreatedMixin, db.Model):
     end_date: Mapped[date | None]
     status: Mapped[PackageStatus] = mapped_column(
         enum_type(PackageStatus), default=PackageStatus.ACTIVE)
+    reference: Mapped[str | None] = mapped_column(sa.String(40))
 
     service_user: Mapped[ServiceUser] = relationship()
     provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])

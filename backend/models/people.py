@@ -41,6 +41,10 @@ class ServiceUser(IdMixin, CreatedMixin, db.Model):
     date_of_death: Mapped[date | None]
     accommodation_status: Mapped[str | None] = mapped_column(sa.String(120))
     care_home_admitted_on: Mapped[date | None]
+    # The organisation that recorded the person (whose reference council_ref is): its
+    # staff may see and set them up before any package of theirs exists.
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True)
 
     @property
     def name(self) -> str:

@@ -27,12 +27,16 @@ def detection() -> dict:
 
 
 def generation() -> dict:
-    """Visits for the rolling horizon."""
+    """Pending packages started on their start date (ended ones ended), then visits for
+    the rolling horizon."""
+    from backend.services.administration.packages import start_due_packages
     from backend.services.rota.visit_generation import generate_visits
 
+    packages = start_due_packages(clock.today())
     result = generate_visits()
     return {"created": result.created, "updated": result.updated,
-            "cancelled": result.cancelled, "reinstated": result.reinstated}
+            "cancelled": result.cancelled, "reinstated": result.reinstated,
+            "packages_started": packages["started"], "packages_ended": packages["ended"]}
 
 
 def housekeeping() -> dict:

@@ -16,7 +16,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from backend.errors import Forbidden, NotFound
 from backend.extensions import db
 from backend.models import (
-    AccessEntry, Alert, CarePackage, Contract, Feedback, FeedbackLink, FrameworkStatusChange, Goal,
+    AccessEntry, Alert, Area, CarePackage, Contract, Feedback, FeedbackLink,
+    FrameworkStatusChange, Goal,
     GoalProgress, Notification, Organisation, PinSuggestion, ReablementEpisode, Role, ServiceUser,
     User, Visit, VisitAssignment, VisitEvent,
 )
@@ -58,7 +59,11 @@ def _visits(user: User) -> ColumnElement[bool]:
 def _service_users(user: User) -> ColumnElement[bool]:
     if user.role == Role.PANEL_MEMBER:
         return NOTHING
-    return ServiceUser.id.in_(sa.select(CarePackage.service_user_id).where(_packages_of(user)))
+    packaged = ServiceUser.id.in_(sa.select(CarePackage.service_user_id).where(_packages_of(user)))
+    if user.role in (Role.PROVIDER_MANAGER, Role.COMMISSIONER):
+        # People their organisation recorded, before any package of theirs exists.
+        return sa.or_(packaged, ServiceUser.organisation_id == user.organisation_id)
+    return packaged
 
 
 def _service_user_ids(user: User):
@@ -106,6 +111,7 @@ def _alerts(user: User) -> ColumnElement[bool]:
 
 _RULES: dict[type, Callable[[User], ColumnElement[bool]]] = {
     Organisation: _organisations,
+    Area: lambda u: sa.true(),  # the framework's lots are public to every signed-in user
     User: _users,
     ServiceUser: _service_users,
     Contract: _contracts,
@@ -146,6 +152,44 @@ _CHANGERS: dict[type, set[Role]] = {
     Notification: {Role.CARE_WORKER, Role.PROVIDER_MANAGER, Role.COMMISSIONER,
                    Role.PANEL_MEMBER},
 }
+
+
+# Who may set up and change the administrative record of each type, within their own
+# organisation (admins may do everything): a commissioner the contracts their
+# organisation funds and the people and packages it commissions; a provider manager
+# their own people, packages and care workers. Organisations and areas: admins only.
+_ADMINISTRATORS: dict[type, set[Role]] = {
+    Organisation: set(),
+    Area: set(),
+    Contract: {Role.COMMISSIONER},
+    ServiceUser: {Role.PROVIDER_MANAGER, Role.COMMISSIONER},
+    CarePackage: {Role.PROVIDER_MANAGER, Role.COMMISSIONER},
+    User: {Role.PROVIDER_MANAGER, Role.COMMISSIONER},
+}
+
+
+def may_set_up(user: User, model: type, organisation_ids=()) -> bool:
+    """Whether `user` may create a `model` belonging to one of `organisation_ids` (a
+    contract's funder, a package's funder or provider, a user's organisation)."""
+    if user.role == Role.ADMIN:
+        return True
+    return (user.role in _ADMINISTRATORS.get(model, set())
+            and user.organisation_id in set(organisation_ids))
+
+
+def require_set_up(user: User, model: type, organisation_ids=(), label: str = "record") -> None:
+    """Forbidden unless may_set_up()."""
+    if not may_set_up(user, model, organisation_ids):
+        raise Forbidden(f"You may not set up this {label}.")
+
+
+def get_administrable(user: User, model: type, object_id, label: str | None = None):
+    """The object if `user` may change its administrative record; NotFound if they may
+    not even see it, Forbidden if they may only see it (a provider reading its contract)."""
+    obj = get_visible(user, model, object_id, label)
+    if user.role != Role.ADMIN and user.role not in _ADMINISTRATORS.get(model, set()):
+        raise Forbidden(f"You may view this {label or model.__name__.lower()} but not change it.")
+    return obj
 
 
 def visible(user: User, model: type) -> ColumnElement[bool]:

@@ -25,32 +25,50 @@ ROLE_ORGANISATIONS = {
     Role.ADMIN: set(OrganisationKind),
 }
 _DUMMY_HASH = None
+# An account invited but not yet signed up has no password: no argon2 hash starts with "!",
+# so nothing verifies against it until the person sets one from their link.
+NO_PASSWORD = "!no-password-set"
 
 
-def check_new_password(password: str | None, field: str) -> None:
-    """Invalid (naming the field) unless the password is long enough to set."""
+def check_password(password: str | None, field: str = "password") -> str:
+    """A new password (Invalid naming the field unless long enough to set)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(f"A password has at least {MIN_PASSWORD_LENGTH} characters.", field=field)
+    if len(password) > 200:
+        raise Invalid("A password has at most 200 characters.", field=field)
+    return password
+
+
+def create_account(username: str, role, organisation: Organisation,
+                   display_name: str | None = None, email: str | None = None,
+                   password: str | None = None) -> User:
+    """A new user whose role suits the organisation; without a password it cannot sign in
+    until its holder sets one from an invitation link."""
+    role = choice(Role, role, "role")
+    username = (username or "").strip().lower()
+    if not username or len(username) > 80:
+        raise Invalid("A username is 1 to 80 characters.", field="username")
+    password_hash = NO_PASSWORD if password is None else hash_password(check_password(password))
+    if organisation.kind not in ROLE_ORGANISATIONS[role]:
+        raise Invalid(f"A {role.value} cannot belong to a {organisation.kind.value}.",
+                      field="organisation")
+    if email is not None and (email := email.strip() or None) and "@" not in email:
+        raise Invalid("That is not an email address.", field="email")
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise Conflict("That username is taken.", fields={"username": ["Already taken."]})
+    user = User(username=username, password_hash=password_hash, role=role,
+                organisation=organisation, display_name=(display_name or "").strip() or username,
+                email=email)
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def create_user(username: str, password: str, role, organisation: Organisation,
                 display_name: str | None = None, email: str | None = None) -> User:
     """A new user with an argon2id password; the role must suit the organisation."""
-    role = choice(Role, role, "role")
-    username = (username or "").strip().lower()
-    if not username or len(username) > 80:
-        raise Invalid("A username is 1 to 80 characters.", field="username")
-    check_new_password(password, "password")
-    if organisation.kind not in ROLE_ORGANISATIONS[role]:
-        raise Invalid(f"A {role.value} cannot belong to a {organisation.kind.value}.",
-                      field="organisation")
-    if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise Conflict("That username is taken.", fields={"username": ["Already taken."]})
-    user = User(username=username, password_hash=hash_password(password), role=role,
-                organisation=organisation, display_name=display_name or username, email=email)
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return create_account(username, role, organisation, display_name, email,
+                          password=password or "")
 
 
 def authenticate(username: str, password: str, address: str | None = None,

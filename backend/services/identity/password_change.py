@@ -8,15 +8,16 @@ from backend.models import User
 from backend.services.audit import trail
 from backend.services.dates import clock
 from backend.services.identity import sessions, web_sessions
-from backend.services.identity.accounts import check_new_password
+from backend.services.identity.accounts import check_password
 from backend.services.identity.passwords import hash_password, verify_password
 
 REASON = "password_changed"
 
 
-def set_password(user: User, new_password: str, now: datetime | None = None) -> dict:
+def set_password(user: User, new_password: str, now: datetime | None = None,
+                 field: str = "new_password") -> dict:
     """Give the user a new password and end all their sign-ins; answers how many ended."""
-    check_new_password(new_password, "new_password")
+    check_password(new_password, field)
     now = now or clock.now()
     user.password_hash = hash_password(new_password)
     ended = {"web_sessions": web_sessions.end_all(user.id, REASON, now),

@@ -90,7 +90,8 @@ def revoke_family(family_id: uuid.UUID, reason: str, now: datetime | None = None
 
 
 def revoke_all(user_id: uuid.UUID, reason: str, now: datetime | None = None) -> int:
-    """Revoke every sign-in of a user on every phone (a password change); returns rows changed."""
+    """Revoke every sign-in of a user on every phone (password changed or set, account
+    deactivated); returns rows changed."""
     result = db.session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))

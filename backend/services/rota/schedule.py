@@ -45,7 +45,8 @@ def _start_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     return local_to_utc(day, at, tz)
 
 
-def _suspended(day: date, suspensions: Iterable) -> bool:
+def suspended_on(day: date, suspensions: Iterable) -> bool:
+    """Whether a suspension of the package (e.g. a hospital stay) covers the local day."""
     return any(s.start_date <= day and (s.end_date is None or day <= s.end_date)
                for s in suspensions)
 
@@ -67,7 +68,7 @@ def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
     day = first
     while day <= last:
         todays = by_weekday.get(day.weekday())
-        if todays and not _suspended(day, suspensions):
+        if todays and not suspended_on(day, suspensions):
             for line in todays:
                 start = _start_instant(day, line.start_time, tz)
                 yield PlannedVisit(

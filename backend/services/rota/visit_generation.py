@@ -23,13 +23,14 @@ from backend.models import (
     CarePackage, PackageStatus, Visit, VisitEvent, VisitStatus, VisitTask,
 )
 from backend.services.dates import clock
-from backend.services.rota.schedule import PlannedVisit, planned_visits
+from backend.services.rota.schedule import PlannedVisit, planned_visits, suspended_on
 from backend.services.database.dialect import insert_many
 
 # Cancel reasons this service sets itself; only these are ever reinstated.
 PATTERN_CHANGED = "pattern_changed"
-NOT_PLANNED = "package_not_planned"  # ended, suspended or not active
-AUTO_CANCEL_REASONS = (PATTERN_CHANGED, NOT_PLANNED)
+NOT_PLANNED = "package_not_planned"  # ended or not active
+SUSPENDED = "package_suspended"  # a suspension (a hospital stay) covers the day
+AUTO_CANCEL_REASONS = (PATTERN_CHANGED, NOT_PLANNED, SUSPENDED)
 
 
 @dataclass
@@ -152,9 +153,12 @@ def generate_visits(now: datetime | None = None, horizon_days: int | None = None
                 b_schedule_line_id=want.schedule_line_id,
                 b_short_call_agreed=want.short_call_agreed))
     planned_ids = {p.id for p in packages}
+    suspensions = {p.id: p.suspensions for p in packages if p.suspensions}
     for key, row in existing.items():
         if key not in wanted and row.status == VisitStatus.SCHEDULED and _changeable(row):
             reason = PATTERN_CHANGED if key[0] in planned_ids else NOT_PLANNED
+            if key[0] in suspensions and suspended_on(key[1], suspensions[key[0]]):
+                reason = SUSPENDED
             cancels.append(dict(b_id=row.id, b_status=VisitStatus.CANCELLED,
                                 b_cancel_reason=reason))
 

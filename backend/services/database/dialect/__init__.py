@@ -40,6 +40,7 @@ from backend.services.database.dialect.current import (
 from backend.services.database.dialect.durability import commit_lightly_if_nothing_written
 from backend.services.database.dialect.expressions import among, among_bound, locked_as_seen
 from backend.services.database.dialect.writes import (
+    bulk_insert,
     empty_tables,
     insert_ignoring_duplicates,
     insert_many,
@@ -48,8 +49,8 @@ from backend.services.database.dialect.writes import (
 )
 
 __all__ = [
-    "SQLITE_BUSY_TIMEOUT_MS", "among", "among_bound", "commit_lightly_if_nothing_written",
-    "data_version", "days_between",
+    "SQLITE_BUSY_TIMEOUT_MS", "among", "among_bound", "bulk_insert",
+    "commit_lightly_if_nothing_written", "data_version", "days_between",
     "dialect_name", "empty_tables", "greatest", "insert_ignoring_duplicates", "insert_many",
     "insert_rows_ignoring_duplicates", "later_by_more_than", "least", "load_rows",
     "locked_as_seen", "minutes_between", "month_start", "open_write_transaction",
