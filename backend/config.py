@@ -70,6 +70,8 @@ def load(instance_path: str) -> dict:
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 90)),
         "MONITORING_LOOKBACK_HOURS": int(os.environ.get("MONITORING_LOOKBACK_HOURS", 24)),
         "BOARD_REFRESH_SECONDS": int(os.environ.get("BOARD_REFRESH_SECONDS", 30)),
+        # Rota travel (services/rota/travel.py): straight-line distance x this factor.
+        "ROTA_ROAD_FACTOR": float(os.environ.get("ROTA_ROAD_FACTOR", 1.0)),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 6)),
         "OUTBOX_BACKOFF_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30)),
         "OUTBOX_TIMEOUT_SECONDS": int(os.environ.get("OUTBOX_TIMEOUT_SECONDS", 10)),

@@ -1,5 +1,6 @@
 """Provider manager pages: today's live board and the visit record."""
 import uuid
+from collections import Counter
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -47,13 +48,29 @@ def board():
 @bp.get("/rota")
 @login_required(Role.PROVIDER_MANAGER)
 def rota():
-    """A week of visits: workers in rows, days in columns, problems flagged."""
-    week = rota_week(current_user(), _day_arg("week"))
+    """A week or a day of visits by care worker (or one area, or one carer), problems first."""
+    shown = _day_arg("date") if "date" in request.args else _day_arg("week")
+    view = request.args.get("view") or "week"
+    keep = {k: request.args[k] for k in ("view", "area", "carer", "problems")
+            if request.args.get(k)}
+    try:
+        area_id = uuid.UUID(keep["area"]) if "area" in keep else None
+        carer_id = uuid.UUID(keep["carer"]) if "carer" in keep else None
+    except ValueError:
+        abort(404)
+    week = rota_week(current_user(), shown, view, area_id=area_id, worker_id=carer_id,
+                     problems_only=bool(keep.get("problems")))
+    step = timedelta(days=1 if view == "day" else 7)
+    carer = next((r.worker for r in week.rows if r.worker and r.worker.id == carer_id), None)
+    if carer_id and carer is None and not keep.get("problems"):
+        abort(404)
     # Visit links built once: url_for per block was a fifth of the template's time.
     visits_url = url_for("manager.visit", visit_id=uuid.UUID(int=0)).rsplit("/", 1)[0]
     return render_template("rota.html", week=week, zone=clock.zone(), visits_url=visits_url,
-                           previous=week.monday - timedelta(days=7),
-                           following=week.monday + timedelta(days=7))
+                           shown=shown, view=view, keep=keep, carer=carer,
+                           problems_only=bool(keep.get("problems")),
+                           counts=Counter(p.title for p in week.problems).most_common(),
+                           previous=shown - step, following=shown + step)
 
 
 def _correction_form(record) -> CorrectionForm:
