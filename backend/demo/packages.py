@@ -20,6 +20,7 @@ class Line:
     carers_required: int
     priority: str
     tasks: tuple[str, ...]
+    required_skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Suspension:
 
 def add_packages(county: DemoCounty) -> None:
     """One package per person (reablement may be followed by a smaller standard one)."""
-    rng = county.rng("packages")
+    rng, needs = county.rng("packages"), county.rng("required skills")
     rows = {"care_packages": [], "schedule_lines": [], "package_suspensions": []}
     for person in county.people:
         kind = rng.random()
@@ -50,11 +51,11 @@ def add_packages(county: DemoCounty) -> None:
         funder = "nhs" if kind == "continuing_healthcare" else "council"
         _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
                  double_up=kind == "continuing_healthcare" or rng.random() < 0.08,
-                 steady=steady)
+                 steady=steady, needs=needs)
         if kind == "reablement" and end < county.last_day and rng.random() < 0.6:
             follow = rng.choice(patterns.AFTER_REABLEMENT)
             _package(county, rng, rows, person, provider, "council", "standard",
-                     end + timedelta(days=1), None, follow, double_up=False)
+                     end + timedelta(days=1), None, follow, double_up=False, needs=needs)
     for table in (CarePackage.__table__, ScheduleLine.__table__, PackageSuspension.__table__):
         county.count(table.name, load_rows(table, rows[table.name]))
 
@@ -86,9 +87,14 @@ def _dates_and_pattern(rng, county: DemoCounty, kind: str):
 
 
 def _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
-             double_up, steady=False) -> PackageFacts:
+             double_up, steady=False, needs=None) -> PackageFacts:
     package_id = uuid.uuid4()
     critical_meds = rng.random() < 0.15  # insulin or time-critical medication
+    # Training some of the person's calls need (drawn from a stream of its own so the
+    # rest of the county stays as it was): dementia care, a catheter, tube feeding.
+    roll = needs.random() if needs else 1.0
+    person_needs = ("dementia",) if roll < 0.08 else ("catheter_care",) if roll < 0.11 \
+        else ("peg_feeding",) if roll < 0.12 else ()
     lines = []
     for slot, minutes in pattern.calls:
         at = patterns.slot_time(rng, slot)
@@ -97,9 +103,13 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
         carers = 2 if double_up and slot in ("morning", "bed") and minutes >= 30 else 1
         if carers == 2:
             tasks = [*tasks, "Hoist transfer"]
+        # A hoist transfer needs moving and handling training; time-critical medicines
+        # need a carer trained to give them (not only to prompt).
+        skills = tuple(sorted({*person_needs, *(["moving_and_handling"] if carers == 2 else []),
+                               *(["medication"] if critical else [])}))
         for weekday in pattern.weekdays:
             lines.append(Line(uuid.uuid4(), weekday, at, minutes, carers,
-                              "critical" if critical else "normal", tuple(tasks)))
+                              "critical" if critical else "normal", tuple(tasks), skills))
     suspensions = []
     if rng.random() < 0.02 and not steady:  # a hospital stay in the window
         away = county.today - timedelta(days=rng.randint(1, max(2, county.past_days)))
@@ -117,7 +127,8 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
     rows["schedule_lines"] += [dict(
         id=line.id, package_id=package_id, weekday=line.weekday, start_time=line.start_time,
         duration_min=line.duration_min, carers_required=line.carers_required,
-        priority=line.priority, tasks=list(line.tasks)) for line in lines]
+        priority=line.priority, tasks=list(line.tasks),
+        required_skills=list(line.required_skills)) for line in lines]
     rows["package_suspensions"] += [dict(
         id=uuid.uuid4(), created_at=county.now, package_id=package_id, start_date=s.start_date,
         end_date=s.end_date, reason="In hospital") for s in suspensions]
