@@ -16,6 +16,7 @@ from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
 from backend.services.reference.person_record import person_record
+from backend.services.rota.suggestions import suggest_carers
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
 from web_admin.auth import current_user, login_required
@@ -120,9 +121,14 @@ def reassign(visit_id):
         if exc.status == 404:
             raise
         problem, status = exc.message, exc.status
+    try:
+        replacing = uuid.UUID(replacing_id) if replacing_id else None
+    except ValueError:
+        replacing = None  # the preview above has already said why
+    suggestions = suggest_carers(current_user(), visit_id, replacing)
     return render_template("reassign.html", v=record.visit, workers=care_workers(current_user()),
                            worker_id=worker_id, replacing_id=replacing_id, check=check,
-                           problem=problem, zone=clock.zone()), status
+                           problem=problem, zone=clock.zone(), suggestions=suggestions), status
 
 
 @bp.get("/visits/<uuid:visit_id>")

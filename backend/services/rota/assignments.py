@@ -55,18 +55,12 @@ def _week_visits(worker: User, visit: Visit) -> list[Visit]:
 
 
 def caused_problems(terms: rules.CarerTerms, others: list[Visit], visit: Visit) -> list[Problem]:
-    """The worker's problems that putting them on `visit` would add (the rules' own
-    verdicts on their week with and without it), overlaps left to the refusal."""
+    """The worker's problems that putting them on `visit` would add, overlaps left to
+    the double-booking refusal."""
     skills = rules.line_skills([*others, visit])
-    stops = {v.id: rules.stop_of(v, skills[v.id]) for v in [*others, visit]}
-    without = rules.week_problems(terms, [stops[v.id] for v in others])
-    with_it = rules.week_problems(terms, sorted(stops.values(), key=lambda s: s.start))
-    before = {(k, p.code) for k, found in without.items() for p in found}
-    added = []
-    for visit_id, found in with_it.items():
-        added += [p for p in found if (visit_id, p.code) not in before and p.code != "overlap"
-                  and (visit_id == visit.id or p.code != "on_leave")]
-    return added
+    added = rules.added_problems(terms, [rules.stop_of(v, skills[v.id]) for v in others],
+                                 rules.stop_of(visit, skills[visit.id]))
+    return [p for p in added if p.code != "overlap"]
 
 
 def check_assignment(visit: Visit, worker: User, replacing: User | None = None) -> AssignmentCheck:

@@ -173,6 +173,15 @@ def week_problems(terms: CarerTerms, stops: list[Stop]) -> dict:
     return {k: v for k, v in found.items() if v}
 
 
+def added_problems(terms: CarerTerms, others: list[Stop], stop: Stop) -> list[Problem]:
+    """The problems putting the worker on `stop` adds to their week (others by start):
+    the rules' verdicts with the visit and without it, compared."""
+    without = week_problems(terms, others)
+    with_it = week_problems(terms, sorted([*others, stop], key=lambda s: s.start))
+    before = {(k, p.code) for k, found in without.items() for p in found}
+    return [p for k, found in with_it.items() for p in found if (k, p.code) not in before]
+
+
 def gap_and_travel(terms: CarerTerms, a: Stop, b: Stop) -> tuple[int, int, float]:
     """Minutes between a's end and b's start, minutes of travel needed, and speed."""
     speed = speed_kmh(terms.travel_mode, b.contract_speed_kmh)
