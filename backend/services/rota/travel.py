@@ -7,6 +7,8 @@ area, already an average over real roads); walking, cycling and public transport
 have the speeds below. The rota's problems, the assignment checks, suggestions and
 the demo's rota all ask this module.
 """
+from functools import lru_cache
+
 from flask import current_app, has_app_context
 
 from backend.models import TravelMode
@@ -34,4 +36,9 @@ def trip_minutes(a: tuple[float, float], b: tuple[float, float], speed: float,
                  factor: float | None = None) -> int:
     """Whole minutes (rounded up) from a to b at `speed` km/h along the road factor."""
     factor = road_factor() if factor is None else factor
-    return travel_minutes(a, b, speed / factor)
+    return _cached_minutes(a, b, speed / factor)
+
+
+# A geodesic costs tens of microseconds; a week (and the optimiser's matrices) repeat
+# the same trips between the same homes many times, so each is computed once.
+_cached_minutes = lru_cache(maxsize=262_144)(travel_minutes)
