@@ -72,6 +72,10 @@ def load(instance_path: str) -> dict:
         "BOARD_REFRESH_SECONDS": int(os.environ.get("BOARD_REFRESH_SECONDS", 30)),
         # Rota travel (services/rota/travel.py): straight-line distance x this factor.
         "ROTA_ROAD_FACTOR": float(os.environ.get("ROTA_ROAD_FACTOR", 1.0)),
+        # Day planner: seconds the solver may take; distinct carers a person may have a week.
+        "ROTA_PLAN_SECONDS": int(os.environ.get("ROTA_PLAN_SECONDS", 40)),
+        "ROTA_MAX_CARERS_PER_PERSON_WEEK": int(os.environ.get(
+            "ROTA_MAX_CARERS_PER_PERSON_WEEK", 6)),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 6)),
         "OUTBOX_BACKOFF_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30)),
         "OUTBOX_TIMEOUT_SECONDS": int(os.environ.get("OUTBOX_TIMEOUT_SECONDS", 10)),

@@ -16,6 +16,7 @@ from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
 from backend.services.reference.person_record import person_record
+from backend.services.rota.plans import accept_moves, plan_rows, request_plan
 from backend.services.rota.suggestions import suggest_carers
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
@@ -72,6 +73,53 @@ def rota():
                            problems_only=bool(keep.get("problems")),
                            counts=Counter(p.title for p in week.problems).most_common(),
                            previous=shown - step, following=shown + step)
+
+
+@bp.post("/rota/plans")
+@login_required(Role.PROVIDER_MANAGER)
+def plan_day():
+    """Queue "Plan the day" for the scheduler; the plan's page shows its progress."""
+    try:
+        day = date.fromisoformat(request.form.get("date", ""))
+        area_id = uuid.UUID(request.form["area"]) if request.form.get("area") else None
+    except ValueError:
+        flash("Choose a day to plan (and an area, or all areas).", "error")
+        return redirect(url_for("manager.rota")), 303
+    try:
+        plan = request_plan(current_user(), day, area_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("manager.rota", date=day.isoformat(), view="day")), 303
+    return redirect(url_for("manager.plan", plan_id=plan.id)), 303
+
+
+@bp.get("/rota/plans/<uuid:plan_id>")
+@login_required(Role.PROVIDER_MANAGER)
+def plan(plan_id):
+    """A day plan: progress while the scheduler solves it, then the proposed moves as a diff."""
+    found, rows = plan_rows(current_user(), plan_id)
+    return render_template("plan.html", plan=found, rows=rows, zone=clock.zone())
+
+
+@bp.post("/rota/plans/<uuid:plan_id>/accept")
+@login_required(Role.PROVIDER_MANAGER)
+def accept_plan(plan_id):
+    """Accept the ticked moves (or all of them); a refusal saves none and says why."""
+    chosen = None if request.form.get("all") else request.form.getlist("move_ids")
+    try:
+        result = accept_moves(current_user(), plan_id, chosen)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(" ".join([exc.message, *(m for ms in exc.fields.values() for m in ms)]), "error")
+        return redirect(url_for("manager.plan", plan_id=plan_id)), 303
+    found = plan_rows(current_user(), plan_id)[0]
+    flash(f"{result['accepted']} move{'s' if result['accepted'] != 1 else ''} accepted"
+          + (f"; {result['stale']} no longer apply (the visit changed)." if result["stale"]
+             else "."), "ok")
+    return redirect(url_for("manager.rota", date=found.local_date.isoformat(), view="day")), 303
 
 
 def _correction_form(record) -> CorrectionForm:

@@ -48,9 +48,38 @@ def housekeeping() -> dict:
             "refresh_tokens_purged": purge_expired()}
 
 
+def _commit() -> None:
+    """Make what the job wrote so far visible (a plan's progress, for the page polling it)."""
+    with unit_of_work():
+        pass
+
+
+def rota_plans() -> dict:
+    """The oldest day plan a manager asked for, solved, its progress committed as it goes."""
+    from backend.services.rota import plans
+
+    plan_id = plans.claim_next_plan(clock.now())
+    if plan_id is None:
+        return {"planned": 0}
+    _commit()
+
+    def progress(pct: int, message: str) -> None:
+        plans.set_progress(plan_id, pct, message)
+        _commit()
+
+    try:
+        return plans.run_plan(plan_id, progress)
+    except Exception as error:  # the plan says why; the scheduler goes on
+        log.exception("rota plan %s failed", plan_id)
+        with unit_of_work() as work:
+            work.discard()
+        plans.fail_plan(plan_id, f"The plan could not be made: {error}")
+        return {"failed": str(plan_id)}
+
+
 JOBS: dict[str, Callable[[], dict]] = {
     "generation": generation, "detection": detection, "delivery": delivery,
-    "housekeeping": housekeeping}
+    "housekeeping": housekeeping, "rota_plans": rota_plans}
 
 
 def run_job(app: Flask, name: str, holder: str) -> dict | None:

@@ -17,7 +17,8 @@ from backend.errors import Forbidden, NotFound
 from backend.extensions import db
 from backend.models import (
     Alert, CarePackage, Contract, Feedback, FeedbackLink, FrameworkStatusChange, Goal, GoalProgress,
-    Notification, Organisation, PinSuggestion, ReablementEpisode, Role, ServiceUser, User, Visit,
+    Notification, Organisation, PinSuggestion, ReablementEpisode, Role, RotaPlan, ServiceUser, User,
+    Visit,
     VisitAssignment, VisitEvent,
 )
 
@@ -126,6 +127,9 @@ _RULES: dict[type, Callable[[User], ColumnElement[bool]]] = {
     Notification: lambda u: Notification.recipient_user_id == u.id,
     FrameworkStatusChange: lambda u: FrameworkStatusChange.provider_id.in_(
         sa.select(Organisation.id).where(_organisations(u))),
+    # A day plan is its provider's managers' own working paper.
+    RotaPlan: lambda u: RotaPlan.provider_id == u.organisation_id
+    if u.role == Role.PROVIDER_MANAGER else NOTHING,
 }
 
 # Which roles may change a visible object of each type (admins may change anything).
@@ -141,6 +145,7 @@ _CHANGERS: dict[type, set[Role]] = {
     Organisation: {Role.COMMISSIONER},
     Contract: {Role.COMMISSIONER},
     Feedback: {Role.PANEL_MEMBER, Role.COMMISSIONER},
+    RotaPlan: {Role.PROVIDER_MANAGER},
     Notification: {Role.CARE_WORKER, Role.PROVIDER_MANAGER, Role.COMMISSIONER,
                    Role.PANEL_MEMBER},
 }

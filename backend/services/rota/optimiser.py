@@ -10,7 +10,7 @@ order and the model is:
   carers, since one carer cannot be at both);
 - a carer may take a seat only when eligible: not on leave, trained in the visit's
   skills, its time inside one of their working windows, and, for a person already
-  seen by the weekly cap of distinct carers, one of the carers they know;
+  at the weekly cap of distinct carers, one of the carers they had this week;
 - time: a seat starts exactly at its planned minute; between two seats a carer
   needs the visit's minutes plus the trip (rota/travel.py: geodesic at the carer's
   travel mode's speed x the road factor), waiting allowed;
@@ -87,7 +87,9 @@ class Instance:
     seats: list[Seat]
     carers: list[Carer]
     road_factor: float = 1.0
-    capped_people: frozenset = frozenset()  # at the weekly cap: known carers only
+    # People already at the weekly cap of distinct carers -> the carers they had this week
+    # (only those may visit them again, so the count does not grow).
+    capped: dict = field(default_factory=dict)
 
     def trip(self, carer: Carer, a: Seat, b: Seat) -> int:
         """Whole minutes from a's home to b's for this carer (rota/travel.py's rule)."""
@@ -103,8 +105,8 @@ class Instance:
         if carer.windows and not any(a <= seat.start and seat.end <= b
                                      for a, b in carer.windows):
             return "not working then"
-        if seat.person_id in self.capped_people and seat.person_id not in carer.known:
-            return "the person has seen their most carers this week"
+        if seat.person_id in self.capped and carer.id not in self.capped[seat.person_id]:
+            return "the person has had their most carers this week"
         if carer.cap_minutes is not None and seat.minutes > carer.cap_minutes:
             return "over the carer's hours"
         return None
