@@ -18,6 +18,7 @@ from backend.models import Role, User, Visit, VisitAssignment, VisitStatus
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.rota import problems as rules
+from backend.services.rota.changes import tell_carers
 from backend.services.rota.problems import Problem
 
 OPEN_STATUSES = (VisitStatus.SCHEDULED,)
@@ -125,11 +126,28 @@ def assign_worker(actor: User, visit_id, worker_id, replacing_id=None) -> Assign
         raise AssignmentRefused("The assignment is refused: " + " ".join(
             p.message for p in check.refusals), fields={"worker_id": [
                 f"{p.code}: {p.message}" for p in check.refusals]})
-    if replacing is not None:
-        visit.assignments = [a for a in visit.assignments if a.worker_id != replacing.id]
-    visit.assignments.append(VisitAssignment(worker_id=worker.id))
-    db.session.flush()
+    put_on(visit, worker.id, replacing.id if replacing is not None else None)
     return check
+
+
+def put_on(visit: Visit, worker_id, replacing_id=None) -> None:
+    """The one way a worker goes onto a visit (checked by the caller): the worker it
+    replaces comes off, and both are told when the visit is today or tomorrow."""
+    removed = set()
+    if replacing_id is not None:
+        take_off(visit, replacing_id, tell=False)
+        removed.add(replacing_id)
+    visit.assignments.append(VisitAssignment(worker_id=worker_id))
+    db.session.flush()
+    tell_carers(visit, {worker_id}, removed)
+
+
+def take_off(visit: Visit, worker_id, tell: bool = True) -> None:
+    """The one way a worker comes off a visit; they are told when it is today or tomorrow."""
+    visit.assignments = [a for a in visit.assignments if a.worker_id != worker_id]
+    db.session.flush()
+    if tell:
+        tell_carers(visit, set(), {worker_id})
 
 
 def unassign_worker(actor: User, visit_id, worker_id) -> None:
@@ -137,8 +155,7 @@ def unassign_worker(actor: User, visit_id, worker_id) -> None:
     visit, worker = _load(actor, visit_id, worker_id)
     if visit.status not in OPEN_STATUSES:
         raise Invalid(f"The visit is {visit.status.value}.", field="visit_id")
-    visit.assignments = [a for a in visit.assignments if a.worker_id != worker.id]
-    db.session.flush()
+    take_off(visit, worker.id)
 
 
 def care_workers(actor: User) -> list[User]:

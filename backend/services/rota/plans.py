@@ -27,7 +27,7 @@ from backend.services.identity import access
 from backend.services.rota import optimiser
 from backend.services.rota import problems as rules
 from backend.services.rota.assignments import (
-    BUSY_STATUSES, AssignmentRefused, care_workers, check_assignment,
+    BUSY_STATUSES, AssignmentRefused, care_workers, check_assignment, put_on, take_off,
 )
 from backend.services.rota.suggestions import CONTINUITY_WEEKS
 
@@ -290,10 +290,7 @@ def accept_moves(actor: User, plan_id, move_ids: list | None = None) -> dict:
     # Everyone leaving first, so a carer moving between two visits is never double-booked.
     for move in applied:
         if move.from_worker_id is not None:
-            visit = visits[move.visit_id]
-            visit.assignments = [a for a in visit.assignments
-                                 if a.worker_id != move.from_worker_id]
-    db.session.flush()
+            take_off(visits[move.visit_id], move.from_worker_id)
     workers = {w.id: w for w in db.session.scalars(
         sa.select(User).where(User.id.in_([m.to_worker_id for m in applied])))}
     for move in applied:
@@ -306,8 +303,7 @@ def accept_moves(actor: User, plan_id, move_ids: list | None = None) -> dict:
             raise AssignmentRefused("The move is refused: " + " ".join(
                 p.message for p in check.refusals), fields={"move_ids": [
                     f"{p.code}: {p.message}" for p in check.refusals]})
-        visit.assignments.append(VisitAssignment(worker_id=move.to_worker_id))
-        db.session.flush()
+        put_on(visit, move.to_worker_id)
     return {"accepted": len(applied), "stale": stale,
             "visits": sorted({m.visit_id for m in applied}, key=str)}
 

@@ -71,7 +71,7 @@ function render(moveFocus = false) {
     }
   } else {
     screen = views.rota({ rota: state.rota, queue: state.queue, fromCache: state.fromCache,
-      onSignOut: signOut, onReload: loadRota });
+      onSignOut: signOut, onReload: loadRota, onSeen: seeChanges });
   }
   const active = document.activeElement;
   const keepId = !moveFocus && active && active.id && main.contains(active) ? active.id : null;
@@ -114,6 +114,17 @@ async function loadRota() {
     }
   }
   render();
+}
+
+/** The carer has read the "rota changed" banner: mark its notices read, then hide it. */
+async function seeChanges(changes) {
+  try {
+    for (const change of changes) await api.markRead(change.id);
+    state.rota = { ...state.rota, rota_changes: [] };
+    render(true);
+  } catch (error) {
+    announce(`Could not mark the change read: ${error.message}`);
+  }
 }
 
 async function signIn(username, password) {
