@@ -56,8 +56,9 @@ def names(found):
 def test_only_free_trained_working_carers_ranked_by_travel_and_continuity(s):
     found = suggest_carers(s.manager, s.target.id, limit=20)
     ranked = [n for n in names(found) if n.startswith(("close", "distant", "regular"))]
-    # The regular comes 10 km too, like the distant carer, but the person knows them.
-    assert ranked == ["close", "regular", "distant"]
+    # The regular comes 10 km too, like the distant carer, but the person knows them:
+    # continuity is worth KNOWN_WORTH_MIN (30) minutes and more, so they come first.
+    assert ranked == ["regular", "close", "distant"]
     assert not {"busy", "away", "untrained", "evenings"} & set(names(found))
     by_name = dict(zip(names(found), found, strict=True))
     close, regular, distant = by_name["close"], by_name["regular"], by_name["distant"]
@@ -75,7 +76,7 @@ def test_warnings_rank_below_and_foreign_visits_are_not_found(s, make):
     # A 5-minute gap before a 10 km trip: offered, with the warning, after the rest.
     make.visit(s.far_package, TUESDAY + timedelta(minutes=35), 30, workers=[s.carers["close"]])
     found = suggest_carers(s.manager, s.target.id, limit=20)
-    assert names(found)[-1] == "close"
+    assert names(found)[-1] == "close"  # below the distant carer without a warning
     assert [p.code for p in found[-1].warnings] == ["travel_time"]
     with pytest.raises(NotFound):
         suggest_carers(s.manager, s.other_visit.id)

@@ -11,14 +11,17 @@ order and the model is:
 - a carer may take a seat only when eligible: not on leave, trained in the visit's
   skills, its time inside one of their working windows, and, for a person already
   at the weekly cap of distinct carers, one of the carers they had this week;
-- time: a seat starts exactly at its planned minute; between two seats a carer
-  needs the visit's minutes plus the trip (rota/travel.py: geodesic at the carer's
-  travel mode's speed x the road factor), waiting allowed;
+- time: a seat starts exactly at its planned minute; a carer can go from one seat to
+  the next only when the first's end plus the trip (rota/travel.py: geodesic at the
+  carer's travel mode's speed x the road factor) is no later than the next's start,
+  waiting allowed (with times fixed this pairwise rule is the whole time constraint,
+  so no time dimension is needed: pairs nobody can make are cut from the search);
 - the carer's minutes that day within their cap (the daily limit, and what the
   weekly limit leaves);
-- cost, in minutes: travel between consecutive visits, plus KNOWN_WORTH_MIN for each
-  seat given to a carer the person does not know, plus UNASSIGNED_PENALTY for each
-  seat left without a carer (so a seat is left only when nobody can take it);
+- cost, in minutes: travel between consecutive visits and from and to the carer's
+  home, plus the stranger price of each seat (Instance.stranger_price: nothing for a
+  carer the person has this week, more for one new to them), plus UNASSIGNED_PENALTY
+  for each seat left without a carer (so a seat is left only when nobody can take it);
 - locked seats stay with their carer.
 
 `evaluate()` prices any assignment by the same rules (the brute-force test and the
@@ -29,15 +32,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from time import monotonic
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util.optional_boolean_pb2 import BOOL_TRUE
 
+from backend.services.attendance.geo import distance_m
 from backend.services.rota.travel import speed_kmh, trip_minutes
 
-KNOWN_WORTH_MIN = 15  # minutes of extra travel worth it to send a carer the person knows
+KNOWN_WORTH_MIN = 30  # minutes of extra travel worth it to send a carer the person knows
 UNASSIGNED_PENALTY = 1000  # more than any day's travel for one seat: staff it if possible
 LOCK_PENALTY = 100_000  # a locked seat that cannot be kept (its carer's day is impossible)
-DAY = 24 * 60 * 2  # minutes the time dimension spans (a day and the night after)
+UNREACHABLE = 10 * LOCK_PENALTY  # the cost of a trip that does not fit: never worth it
+DAY = 24 * 60 * 2  # more minutes than any carer's day (no cap recorded)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,8 @@ class Carer:
     on_leave: bool = False
     cap_minutes: int | None = None  # the day's limit: daily, or what the week leaves
     known: frozenset = frozenset()  # people they have visited (continuity)
+    home: tuple[float, float] | None = None  # where their day starts and ends
+    this_week: frozenset = frozenset()  # people they visit on another day this week
 
 
 @dataclass
@@ -95,6 +103,22 @@ class Instance:
         """Whole minutes from a's home to b's for this carer (rota/travel.py's rule)."""
         return trip_minutes(a.home, b.home, speed_kmh(carer.travel_mode, b.contract_speed_kmh),
                             self.road_factor)
+
+    def home_trip(self, carer: Carer, seat: Seat) -> int:
+        """Minutes between the carer's home and the seat's (each way; 0 if no home)."""
+        if carer.home is None:
+            return 0
+        return trip_minutes(carer.home, seat.home, speed_kmh(
+            carer.travel_mode, seat.contract_speed_kmh), self.road_factor)
+
+    @staticmethod
+    def stranger_price(seat: Seat, carer: Carer) -> int:
+        """Continuity, in minutes of travel: nothing for a carer the person has this week
+        (the week's count of distinct carers does not grow), half for one who visited
+        them in the weeks before, KNOWN_WORTH_MIN for a carer new to them."""
+        if seat.person_id in carer.this_week:
+            return 0
+        return KNOWN_WORTH_MIN // 2 if seat.person_id in carer.known else KNOWN_WORTH_MIN
 
     def why_not(self, seat: Seat, carer: Carer) -> str | None:
         """Why the carer may not take the seat, or None when they may."""
@@ -125,7 +149,10 @@ class Solution:
 
 
 def evaluate(instance: Instance, assignment: dict) -> tuple[int, int, int, bool]:
-    """(cost, travel minutes, unknown seats, feasible) of an assignment, by the model's rules."""
+    """(cost, travel minutes between visits, unknown seats, feasible) of an assignment, by
+    the model's rules. The cost also counts each carer's trips from home to their first
+    visit and from their last back (home_minutes): without them, a plan giving every
+    carer one or two visits would look free of travel."""
     carers = {c.id: c for c in instance.carers}
     routes: dict = {}
     feasible, cost, travel, unknown = True, 0, 0, 0
@@ -138,20 +165,85 @@ def evaluate(instance: Instance, assignment: dict) -> tuple[int, int, int, bool]
             feasible = False
         if instance.why_not(seat, carers[worker]):
             feasible = False
-        if seat.person_id not in carers[worker].known:
-            unknown += 1
+        price = instance.stranger_price(seat, carers[worker])
+        cost += price
+        unknown += price == KNOWN_WORTH_MIN
         routes.setdefault(worker, []).append(seat)
     for worker, seats in routes.items():
         carer = carers[worker]
         seats.sort(key=lambda s: (s.start, s.end))
         if carer.cap_minutes is not None and sum(s.minutes for s in seats) > carer.cap_minutes:
             feasible = False
+        cost += instance.home_trip(carer, seats[0]) + instance.home_trip(carer, seats[-1])
         for a, b in zip(seats, seats[1:], strict=False):
             trip = instance.trip(carer, a, b)
             travel += trip
             if a.end + trip > b.start:
                 feasible = False
-    return cost + travel + KNOWN_WORTH_MIN * unknown, travel, unknown, feasible
+    return cost + travel, travel, unknown, feasible
+
+
+def home_minutes(instance: Instance, assignment: dict) -> int:
+    """Minutes carers travel from home to their first visit and back from their last."""
+    carers = {c.id: c for c in instance.carers}
+    days: dict = {}
+    for seat in instance.seats:
+        if assignment.get(seat.key) is not None:
+            days.setdefault(assignment[seat.key], []).append(seat)
+    total = 0
+    for worker, seats in days.items():
+        seats.sort(key=lambda s: (s.start, s.end))
+        total += instance.home_trip(carers[worker], seats[0]) + \
+            instance.home_trip(carers[worker], seats[-1])
+    return total
+
+
+def _matrices(instance: Instance, mode: str | None) -> np.ndarray:
+    """Travel minutes between seats (node 0: the day's start and end, no travel) for a
+    travel mode, as rota/travel.py counts them: ceil(metres / 1000 / (speed / road
+    factor) * 60), the same float operations, for every pair at once; UNREACHABLE where
+    the trip does not fit between the first seat's end and the second's start."""
+    seats = instance.seats
+    homes, metres = _metres(instance)
+    where = {home: i for i, home in enumerate(homes)}
+    at = np.array([where[s.home] for s in seats], dtype=np.int64)
+    speeds = np.array([speed_kmh(mode, s.contract_speed_kmh) for s in seats], dtype=float)
+    trip = np.ceil(metres[np.ix_(at, at)] / 1000 / (speeds / instance.road_factor)[None, :]
+                   * 60).astype(np.int64)
+    starts = np.array([s.start for s in seats], dtype=np.int64)
+    ends = starts + np.array([s.minutes for s in seats], dtype=np.int64)
+    reachable = ends[:, None] + trip <= starts[None, :]
+    travel = np.zeros((len(seats) + 1, len(seats) + 1), dtype=np.int64)
+    travel[1:, 1:] = np.where(reachable, trip, UNREACHABLE)
+    np.fill_diagonal(travel, 0)
+    return travel
+
+
+def _home_legs(instance: Instance, carer: Carer) -> np.ndarray:
+    """Minutes from the carer's home to each seat (rota/travel.py's arithmetic)."""
+    if carer.home is None:
+        return np.zeros(len(instance.seats), dtype=np.int64)
+    homes = sorted({s.home for s in instance.seats})
+    metres = np.array([distance_m(carer.home, home) for home in homes])
+    where = {home: i for i, home in enumerate(homes)}
+    at = np.array([where[s.home] for s in instance.seats], dtype=np.int64)
+    speeds = np.array([speed_kmh(carer.travel_mode, s.contract_speed_kmh)
+                       for s in instance.seats], dtype=float)
+    return np.ceil(metres[at] / 1000 / (speeds / instance.road_factor) * 60).astype(np.int64)
+
+
+def _metres(instance: Instance) -> tuple[list, np.ndarray]:
+    """The day's distinct homes and the geodesic metres between each pair (once a solve)."""
+    homes = sorted({s.home for s in instance.seats})
+    cached = getattr(instance, "_metres", None)
+    if cached is not None and cached[0] == homes:
+        return cached
+    metres = np.zeros((len(homes), len(homes)))
+    for i, a in enumerate(homes):
+        for j in range(i + 1, len(homes)):
+            metres[i, j] = metres[j, i] = distance_m(a, homes[j])
+    instance._metres = (homes, metres)
+    return homes, metres
 
 
 def _initial_routes(instance: Instance, nodes: dict) -> list[list[int]]:
@@ -182,52 +274,43 @@ def solve(instance: Instance, seconds: float = 30.0,
     routing = pywrapcp.RoutingModel(manager)
     nodes = {s.key: i + 1 for i, s in enumerate(seats)}
 
-    # Travel and time matrices per travel mode (carers of one mode share them).
+    # Travel minutes per travel mode (carers of one mode share them). Planned times are
+    # fixed, so a carer can go from seat a to seat b only when a's end plus the trip is
+    # no later than b's start: pairs nobody can make are cut from the search, and a pair
+    # only faster carers can make costs a slower carer UNREACHABLE (never worth it).
     modes = sorted({c.travel_mode or "" for c in carers})
-    travel_index, time_index = {}, {}
-    for mode in modes:
-        probe = Carer(None, mode or None)
-        travel = [[0] * n for _ in range(n)]
-        timing = [[0] * n for _ in range(n)]
-        for i, a in enumerate(seats, start=1):
-            timing[i][0] = a.minutes
-            for j, b in enumerate(seats, start=1):
-                if i != j and a.end <= b.start:  # only forward in time can follow
-                    trip = instance.trip(probe, a, b)
-                    travel[i][j], timing[i][j] = trip, a.minutes + trip
-                elif i != j:
-                    travel[i][j], timing[i][j] = DAY, DAY
-        travel_index[mode] = routing.RegisterTransitMatrix(travel)
-        time_index[mode] = routing.RegisterTransitMatrix(timing)
+    travel = {mode: _matrices(instance, mode or None) for mode in modes}
+    possible = np.zeros((n, n), dtype=bool)
+    for matrix in travel.values():
+        possible |= matrix < UNREACHABLE
+    for i in range(1, n):
+        cut = [manager.NodeToIndex(j) for j in np.flatnonzero(~possible[i]) if j not in (0, i)]
+        if cut:
+            routing.NextVar(manager.NodeToIndex(i)).RemoveValues(cut)
+
+    # Cost: travel at the carer's mode, and the stranger price of a seat (counted on the
+    # arc into the seat). A matrix per (mode, prices, home), so carers alike share one;
+    # matrices, not Python callbacks, because the search reads arc costs millions of times.
+    # The arcs from and to node 0 are the carer's trips from and back to their home.
+    evaluators: dict = {}
     for v, carer in enumerate(carers):
-        routing.SetArcCostEvaluatorOfVehicle(travel_index[carer.travel_mode or ""], v)
-    routing.AddDimensionWithVehicleTransits(
-        [time_index[c.travel_mode or ""] for c in carers], DAY, DAY, False, "time")
-    time = routing.GetDimensionOrDie("time")
-    for seat in seats:
-        time.CumulVar(manager.NodeToIndex(nodes[seat.key])).SetRange(seat.start, seat.start)
+        mode = carer.travel_mode or ""
+        stranger = np.array([0] + [instance.stranger_price(s, carer) for s in seats],
+                            dtype=np.int64)
+        key = (mode, stranger.tobytes(), carer.home)
+        if key not in evaluators:
+            matrix = travel[mode] + stranger[None, :]
+            legs = _home_legs(instance, carer)
+            matrix[0, 1:] += legs
+            matrix[1:, 0] += legs
+            evaluators[key] = routing.RegisterTransitMatrix(matrix.tolist())
+        routing.SetArcCostEvaluatorOfVehicle(evaluators[key], v)
 
     # Minutes of visits within each carer's cap.
     minutes = routing.RegisterUnaryTransitVector([0] + [s.minutes for s in seats])
     routing.AddDimensionWithVehicleCapacity(
         minutes, 0, [c.cap_minutes if c.cap_minutes is not None else DAY for c in carers],
         True, "minutes")
-    # Continuity: a unit per seat given to a carer the person does not know, priced.
-    # One evaluator per distinct vector; binary, counted on the arc leaving the seat
-    # (OR-Tools 9.15 mishandles vehicle-dependent unary transits: it then finds even
-    # an empty plan infeasible).
-    registered: dict = {}
-    strangers = []
-    for carer in carers:
-        vector = tuple([0] + [0 if s.person_id in carer.known else 1 for s in seats])
-        if vector not in registered:
-            registered[vector] = routing.RegisterTransitCallback(
-                lambda i, _j, vector=vector: vector[manager.IndexToNode(i)])
-        strangers.append(registered[vector])
-    routing.AddDimensionWithVehicleTransits(strangers, 0, len(seats) + 1, True, "strangers")
-    routing.GetDimensionOrDie("strangers").SetSpanCostCoefficientForAllVehicles(
-        KNOWN_WORTH_MIN)
-
     for seat in seats:
         index = manager.NodeToIndex(nodes[seat.key])
         allowed = [v for v, c in enumerate(carers) if instance.why_not(seat, c) is None
@@ -254,10 +337,19 @@ def solve(instance: Instance, seconds: float = 30.0,
         routing.AddAtSolutionCallback(
             lambda: progress(min(0.99, (monotonic() - started) / remaining)))
     routing.CloseModelWithParameters(params)
+    # Start from the better of the current rota (repaired: what it may keep) and a
+    # plan built from scratch (cheapest insertion), then improve with guided local search.
     routes = _initial_routes(instance, nodes)
-    # Repair the current rota when there is one; otherwise build from scratch.
-    initial = routing.ReadAssignmentFromRoutes(routes, True) if any(routes) else None
-    found = (routing.SolveFromAssignmentWithParameters(initial, params) if initial
+    starts = [routing.ReadAssignmentFromRoutes(routes, True)] if any(routes) else []
+    first = pywrapcp.DefaultRoutingSearchParameters()
+    first.CopyFrom(params)
+    first.solution_limit = 1
+    first.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    starts.append(routing.SolveWithParameters(first))
+    starts = [a for a in starts if a is not None]
+    best = min(starts, key=lambda a: a.ObjectiveValue()) if starts else None
+    params.time_limit.FromMilliseconds(int(max(0.2, seconds - (monotonic() - began)) * 1000))
+    found = (routing.SolveFromAssignmentWithParameters(best, params) if best
              else routing.SolveWithParameters(params))
     if found is None:  # nothing feasible at all: everything stays as it is
         assignment = {s.key: s.current_worker for s in seats}
@@ -270,10 +362,30 @@ def solve(instance: Instance, seconds: float = 30.0,
                 if node:
                     assignment[seats[node - 1].key] = carer.id
                 index = found.Value(routing.NextVar(index))
+        _keep_reachable(instance, assignment)
     cost, travel, unknown, _ = evaluate(instance, assignment)
     return Solution(assignment, cost, travel, unknown,
                     {s.key: _why_unassigned(instance, s) for s in seats
                      if assignment[s.key] is None}, monotonic() - began)
+
+
+def _keep_reachable(instance: Instance, assignment: dict) -> None:
+    """Unstaff any seat a carer cannot reach in time (only an UNREACHABLE arc, which the
+    search has no reason to keep, could give one): the plan never breaks the rule."""
+    carers = {c.id: c for c in instance.carers}
+    by_carer: dict = {}
+    for seat in instance.seats:
+        if assignment[seat.key] is not None:
+            by_carer.setdefault(assignment[seat.key], []).append(seat)
+    for worker, theirs in by_carer.items():
+        theirs.sort(key=lambda s: s.start)
+        last = None
+        for seat in theirs:
+            if last is not None and last.end + instance.trip(carers[worker], last, seat) \
+                    > seat.start:
+                assignment[seat.key] = None
+            else:
+                last = seat
 
 
 def _why_unassigned(instance: Instance, seat: Seat) -> str:

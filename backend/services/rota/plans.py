@@ -124,14 +124,22 @@ def read_day(requester: User, day: date, area_id=None) -> Day:
                 visit.package.contract.travel_speed_kmh, locked, worker))
     other_days = _week_minutes_and_pairs(list(by_id), day, monday)
     known = _known_people(list(by_id), day)
-    cap_setting = current_app.config["ROTA_MAX_CARERS_PER_PERSON_WEEK"]
-    per_person = defaultdict(set)
+    this_week = defaultdict(set)
     for person_id, worker_id in other_days["pairs"]:
+        this_week[worker_id].add(person_id)
+    cap_setting = current_app.config["ROTA_MAX_CARERS_PER_PERSON_WEEK"]
+    # The week's carers of each person: the other days' and today's as planned now (the
+    # cap stops a plan adding new faces; it does not take away today's).
+    per_person = defaultdict(set)
+    for person_id, worker_id in other_days["pairs"] | {
+            (s.person_id, s.current_worker) for s in seats if s.current_worker}:
         per_person[person_id].add(worker_id)
     carers = [optimiser.Carer(
         w.id, w.travel_mode, terms[w.id].skills, _windows(terms[w.id], day),
         terms[w.id].on_leave(day), _cap(w, other_days["minutes"].get(w.id, 0)),
-        frozenset(known.get(w.id, ()))) for w in workers]
+        frozenset(known.get(w.id, ())),
+        (w.home_lat, w.home_lon) if w.home_lat is not None else None,
+        frozenset(this_week.get(w.id, ()))) for w in workers]
     instance = optimiser.Instance(
         day, seats, carers, current_app.config["ROTA_ROAD_FACTOR"],
         {p: frozenset(ws) for p, ws in per_person.items() if len(ws) >= cap_setting})
@@ -205,6 +213,7 @@ def figures(day: Day, assignment: dict) -> dict:
     people = {s.person_id for s in day.instance.seats}
     carers_per_person = [len({w for p, w in pairs if p == person}) for person in people]
     return {"cost": cost, "travel_min": travel, "strangers": strangers,
+            "home_min": optimiser.home_minutes(day.instance, assignment),
             "unassigned": sum(1 for s in day.instance.seats if assignment.get(s.key) is None),
             "violations": violations,
             "continuity": round(sum(carers_per_person) / max(1, len(carers_per_person)), 3)}

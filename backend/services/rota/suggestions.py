@@ -22,11 +22,11 @@ from backend.models import CarePackage, Role, User, Visit, VisitAssignment
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.rota import problems as rules
+from backend.services.rota.optimiser import KNOWN_WORTH_MIN
 from backend.services.rota.assignments import BUSY_STATUSES, care_workers
 from backend.services.rota.travel import speed_kmh, trip_minutes
 from backend.services.rota.week import worker_areas
 
-KNOWN_WORTH_MIN = 15  # minutes of extra travel worth it to send a carer the person knows
 CONTINUITY_WEEKS = 4  # how far back "has visited the person before" looks
 # Problems that rule a worker out: they cannot be there, or may not do the visit.
 RULED_OUT = {"overlap", "on_leave", "skill_missing", "outside_working_hours"}
