@@ -17,6 +17,7 @@ from backend.services.attendance.corrections import (
 )
 from backend.services.reference.person_record import person_record
 from backend.services.rota.plans import accept_moves, plan_rows, request_plan
+from backend.services.rota.roll_forward import roll_forward
 from backend.services.rota.suggestions import suggest_carers
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
@@ -93,6 +94,24 @@ def plan_day():
         flash(exc.message, "error")
         return redirect(url_for("manager.rota", date=day.isoformat(), view="day")), 303
     return redirect(url_for("manager.plan", plan_id=plan.id)), 303
+
+
+@bp.post("/rota/roll-forward")
+@login_required(Role.PROVIDER_MANAGER)
+def roll_week_forward():
+    """Copy last week's carers onto this week's open visits; what is left stays a problem."""
+    try:
+        day = date.fromisoformat(request.form.get("date", ""))
+    except ValueError:
+        flash("Choose the week to roll forward.", "error")
+        return redirect(url_for("manager.rota")), 303
+    result = roll_forward(current_user(), day)
+    left = "; ".join(f"{v.planned_start.astimezone(clock.zone()):%a %H:%M} "
+                     f"{v.package.service_user.name}: {why}" for v, _, why in result.left[:10])
+    more = f" (and {len(result.left) - 10} more)" if len(result.left) > 10 else ""
+    flash(f"{result.copied} carer{'s' if result.copied != 1 else ''} copied from last week."
+          + (f" Left: {left}{more}." if result.left else ""), "ok")
+    return redirect(url_for("manager.rota", date=day.isoformat(), problems=1)), 303
 
 
 @bp.get("/rota/plans/<uuid:plan_id>")
