@@ -76,6 +76,8 @@ def load(instance_path: str) -> dict:
         "ROTA_PLAN_SECONDS": int(os.environ.get("ROTA_PLAN_SECONDS", 40)),
         "ROTA_MAX_CARERS_PER_PERSON_WEEK": int(os.environ.get(
             "ROTA_MAX_CARERS_PER_PERSON_WEEK", 6)),
+        # A carer's paid day: a gap between visits (after travel) up to this is waiting.
+        "ROTA_WAITING_MAX_MIN": int(os.environ.get("ROTA_WAITING_MAX_MIN", 60)),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 6)),
         "OUTBOX_BACKOFF_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30)),
         "OUTBOX_TIMEOUT_SECONDS": int(os.environ.get("OUTBOX_TIMEOUT_SECONDS", 10)),

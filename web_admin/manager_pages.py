@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from backend.errors import DomainError
+from backend.errors import DomainError, Invalid
 from backend.models import MEASURE_RANGES, Role
 from backend.services.attendance import pins
 from backend.services.dates import clock
@@ -16,6 +16,7 @@ from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
 from backend.services.reference.person_record import person_record
+from backend.services.rota.pay import payroll_csv
 from backend.services.rota.plans import accept_moves, plan_rows, request_plan
 from backend.services.rota.roll_forward import roll_forward
 from backend.services.rota.suggestions import suggest_carers
@@ -112,6 +113,23 @@ def roll_week_forward():
     flash(f"{result.copied} carer{'s' if result.copied != 1 else ''} copied from last week."
           + (f" Left: {left}{more}." if result.left else ""), "ok")
     return redirect(url_for("manager.rota", date=day.isoformat(), problems=1)), 303
+
+
+@bp.get("/rota/payroll.csv")
+@login_required(Role.PROVIDER_MANAGER)
+def payroll():
+    """The payroll CSV for a pay period: each carer's paid days and the minimum-wage check."""
+    dates = {}
+    for name in ("from", "to"):
+        try:
+            dates[name] = date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            raise Invalid(f"Give the pay period's '{name}' date as YYYY-MM-DD.",
+                          field=name) from None
+    body = payroll_csv(current_user(), dates["from"], dates["to"])
+    return current_app.response_class(body, mimetype="text/csv", headers={
+        "Content-Disposition":
+            f'attachment; filename="payroll-{dates["from"]}-{dates["to"]}.csv"'})
 
 
 @bp.get("/rota/plans/<uuid:plan_id>")

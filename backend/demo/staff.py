@@ -5,12 +5,17 @@ import functools
 import math
 import uuid
 from collections import Counter
-from datetime import time, timedelta
+from datetime import date, time, timedelta
+
+import sqlalchemy as sa
 
 from backend.services.database.dialect import load_rows
 from backend.demo.county import DEMO_PASSWORD, DemoCounty, WorkerFacts
 from backend.demo.places import FIRST_NAMES_YOUNGER, LAST_NAMES, pick_settlement, scatter
-from backend.models import CarerArea, CarerAvailability, CarerLeave, CarerSkill, Role, User
+from backend.extensions import db
+from backend.models import (
+    CarerArea, CarerAvailability, CarerLeave, CarerSkill, Role, User, WageRate,
+)
 from backend.services.identity.passwords import hash_password
 
 VISITS_PER_WORKING_DAY = 7
@@ -76,6 +81,11 @@ def add_care_workers(county: DemoCounty) -> None:
     for table in (CarerSkill.__table__, CarerAvailability.__table__, CarerLeave.__table__,
                   CarerArea.__table__):
         county.count(table.name, load_rows(table, extra[table.name]))
+    if not db.session.scalar(sa.select(sa.func.count()).select_from(WageRate)):
+        # The migration records these; a database emptied for a fresh demo gets them back.
+        county.count("wage_rates", load_rows(WageRate.__table__, [
+            dict(id=uuid.uuid4(), effective_from=day, hourly_pence=pence,
+                 name="National Living Wage") for day, pence in NATIONAL_LIVING_WAGE]))
 
 
 # Training in a typical agency: nearly everyone gives medicines, most do hoists.
@@ -85,7 +95,9 @@ TRAVEL_MODES = (("driving", 0.85), ("walking", 0.05), ("cycling", 0.03),
                 ("public_transport", 0.07))
 FULL_DAY = ((7 * 60, 22 * 60 + 30),)
 SPLIT_SHIFT = ((7 * 60, 14 * 60), (16 * 60, 22 * 60 + 30))  # mornings, then teas and beds
-NATIONAL_LIVING_WAGE_PENCE = 1271  # from April 2026; pay starts there
+NATIONAL_LIVING_WAGE = ((date(2024, 4, 1), 1144), (date(2025, 4, 1), 1221),
+                        (date(2026, 4, 1), 1271))
+NATIONAL_LIVING_WAGE_PENCE = NATIONAL_LIVING_WAGE[-1][1]  # pay starts there
 
 
 def _terms(county, rng, row, provider, area, full_time, first, days_off, extra) -> dict:

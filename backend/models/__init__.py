@@ -26,6 +26,7 @@ from backend.models.packages import (
     CarePackage, PackageStatus, PackageSuspension, PackageType, ScheduleLine,
 )
 from backend.models.people import PinStatus, PinSuggestion, ServiceUser
+from backend.models.pay import WageRate
 from backend.models.rota_plans import MoveDecision, PlanStatus, RotaPlan, RotaPlanMove
 from backend.models.sessions import RefreshToken
 from backend.models.users import Role, User
@@ -51,5 +52,5 @@ __all__ = [
     "ScheduleLine", "SchedulerJobRun", "SchedulerLease", "ServiceUser", "User", "Visit",
     "VisitAssignment",
     "VisitEvent", "VisitStatus", "VisitTask",
-    "MoveDecision", "PlanStatus", "RotaPlan", "RotaPlanMove",
+    "MoveDecision", "PlanStatus", "RotaPlan", "RotaPlanMove", "WageRate",
 ]

@@ -9,6 +9,9 @@ Revises: 0014_rota_foundations
 Create Date: 2026-12-07 06:00:00.000000
 
 """
+import uuid
+from datetime import date
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -72,9 +75,28 @@ def upgrade():
     with op.batch_alter_table("visit_assignments") as batch:
         batch.add_column(sa.Column("locked", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
+    wage_rates = op.create_table(
+        "wage_rates",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("hourly_pence", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("effective_from"),
+    )
+    # The National Living Wage (21 and over) as published; later rates are added as data.
+    op.bulk_insert(wage_rates, [
+        {"id": uuid.uuid4(), "effective_from": date(2024, 4, 1), "hourly_pence": 1144,
+         "name": "National Living Wage"},
+        {"id": uuid.uuid4(), "effective_from": date(2025, 4, 1), "hourly_pence": 1221,
+         "name": "National Living Wage"},
+        {"id": uuid.uuid4(), "effective_from": date(2026, 4, 1), "hourly_pence": 1271,
+         "name": "National Living Wage"},
+    ])
 
 
 def downgrade():
+    op.drop_table("wage_rates")
     with op.batch_alter_table("visit_assignments") as batch:
         batch.drop_column("locked")
     op.drop_index("ix_rota_plan_moves_plan_id", table_name="rota_plan_moves")
