@@ -123,6 +123,14 @@ def load(instance_path: str) -> dict:
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 90)),
         "MONITORING_LOOKBACK_HOURS": int(os.environ.get("MONITORING_LOOKBACK_HOURS", 24)),
         "BOARD_REFRESH_SECONDS": int(os.environ.get("BOARD_REFRESH_SECONDS", 30)),
+        # Rota travel (services/rota/travel.py): straight-line distance x this factor.
+        "ROTA_ROAD_FACTOR": float(os.environ.get("ROTA_ROAD_FACTOR", 1.0)),
+        # Day planner: seconds the solver may take; distinct carers a person may have a week.
+        "ROTA_PLAN_SECONDS": int(os.environ.get("ROTA_PLAN_SECONDS", 40)),
+        "ROTA_MAX_CARERS_PER_PERSON_WEEK": int(os.environ.get(
+            "ROTA_MAX_CARERS_PER_PERSON_WEEK", 6)),
+        # A carer's paid day: a gap between visits (after travel) up to this is waiting.
+        "ROTA_WAITING_MAX_MIN": int(os.environ.get("ROTA_WAITING_MAX_MIN", 60)),
         # A failing email or webhook is retried for this long before an admin must requeue it.
         "OUTBOX_RETRY_HOURS": float(os.environ.get("OUTBOX_RETRY_HOURS", 24)),
         "OUTBOX_BACKOFF_SECONDS": int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30)),

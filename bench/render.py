@@ -247,9 +247,9 @@ def ensure_commissioner(app) -> tuple[uuid.UUID, date, date]:
 
 def cold() -> None:
     """Forget the process-wide travel-time cache, so each run pays for its trips."""
-    from backend.services.rota.week import _travel_minutes
+    from backend.services.rota.travel import _cached_minutes
 
-    _travel_minutes.cache_clear()
+    _cached_minutes.cache_clear()
 
 
 def service_seconds(app, user_id, call) -> float:

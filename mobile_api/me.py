@@ -32,4 +32,5 @@ def my_rota(query):
     """
     day = query["date"] or clock.today()
     visits = carer_rota.rota_for(current_user(), day)
-    return {"date": day, "time_zone": clock.zone().key, "visits": visits}
+    return {"date": day, "time_zone": clock.zone().key, "visits": visits,
+            "rota_changes": carer_rota.rota_changes(current_user())}

@@ -106,9 +106,21 @@ class RotaVisitSchema(Schema):
     no_access_reported = fields.Boolean()
 
 
+class RotaChangeSchema(Schema):
+    """A change to my rota for today or tomorrow, not yet read (the app's banner)."""
+
+    id = fields.UUID()
+    subject = fields.String()
+    body = fields.String()
+    created_at = LocalDateTime()
+
+
 class RotaSchema(Schema):
     """A care worker's visits on one local day, in planned start order."""
 
     date = fields.Date()
     time_zone = fields.String()
     visits = fields.List(fields.Nested(RotaVisitSchema))
+    rota_changes = fields.List(fields.Nested(RotaChangeSchema), metadata={
+        "description": "unread changes to my rota for today or tomorrow; mark each read "
+                       "with POST /notifications/{id}/read"})

@@ -143,7 +143,7 @@ def test_board_turns_a_visit_late_when_its_tolerance_passes(app, make, live_serv
 
 def _row_of(page, visit_id) -> str:
     """The worker heading of the rota row holding the visit's block."""
-    return page.locator(f"table.rota tr:has(a[data-visit='{visit_id}']) th[scope=row]"
+    return page.locator(f"table.rota tr:has(a[data-visit='{visit_id}']) th[scope=row] .name"
                         ).inner_text()
 
 
@@ -161,7 +161,7 @@ def test_reassign_a_visit_and_see_the_rota_change(make, live_server, page):
     page.click(f"a[data-visit='{visit.id}']")
     page.wait_for_url(f"**/visits/{visit.id}")
     page.click("text=Reassign this visit")
-    page.select_option("#worker_id", label=w.other_worker.display_name)
+    page.select_option("#worker_id", value=str(w.other_worker.id))
     page.select_option("#replacing_id", label=w.worker.display_name)
     page.click("text=Check this assignment")
     checks = page.locator("section:has(h2:text('Checks'))")

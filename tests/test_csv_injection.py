@@ -7,12 +7,13 @@ answering ?format=csv) and fails when one is added without being checked here.
 """
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import g
 
-from backend.models import Role
+from backend.extensions import db
+from backend.models import Role, WageRate
 from backend.services.attendance.corrections import correct_visit
 from backend.services.audit.exports import cell, inert
 from backend.services.dates import clock
@@ -75,7 +76,7 @@ def test_every_export_neutralises_formulae(app, client, make, bearer):
                          "/api/v1/reports/evv.csv", "/payment/visit-times.csv", "/payment/evv.csv",
                          "/national/visit-length.csv", "/national/cld.csv",
                          "/national/capacity.csv", "/api/v1/national/cld/<uuid:council_id>.csv",
-                         }, "a new CSV export: add it below"
+                         "/rota/payroll.csv"}, "a new CSV export: add it below"
 
     first, last = (start - timedelta(days=1)).date(), clock.today()
     period = f"from={first.isoformat()}&to={last.isoformat()}"
@@ -100,6 +101,12 @@ def test_every_export_neutralises_formulae(app, client, make, bearer):
         g.pop("user", None)  # the suite's app context outlives each request
         download(url, pages.get(url))
         g.pop("user", None)
+    db.session.add(WageRate(effective_from=date(2026, 4, 1), hourly_pence=1271))
+    make.commit()
+    office = app.test_client()  # the manager's payroll names the carers
+    office.post("/login", data={"username": manager.username, "password": make.PASSWORD})
+    download("/rota/payroll.csv?" + period, office.get("/rota/payroll.csv?" + period))
+    g.pop("user", None)
 
     seen = set()
     for url, text in downloads.items():

@@ -169,8 +169,11 @@ def test_care_workers_have_skills_working_windows_and_pay(county):
     from backend.models import CarerAvailability, CarerSkill
 
     workers = db.session.scalars(sa.select(User).where(User.role == Role.CARE_WORKER)).all()
+    from backend.demo.staff import NATIONAL_LIVING_WAGE_PENCE
+
     assert workers and all(w.staff_ref and w.contracted_weekly_minutes and w.travel_mode
-                           and 1221 <= w.hourly_pay_pence < 1380 for w in workers)
+                           and NATIONAL_LIVING_WAGE_PENCE <= w.hourly_pay_pence
+                           <= NATIONAL_LIVING_WAGE_PENCE + 180 for w in workers)
     assert len({(w.organisation_id, w.staff_ref) for w in workers}) == len(workers)
     trained = dict(db.session.execute(sa.select(CarerSkill.skill, sa.func.count()).group_by(
         CarerSkill.skill)).all())

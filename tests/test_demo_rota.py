@@ -8,7 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from backend.extensions import db
-from backend.models import CarePackage, User, Visit, VisitAssignment, VisitStatus
+from backend.models import (
+    CarePackage, CarerArea, CarerAvailability, CarerLeave, CarerSkill, Role, ScheduleLine, User,
+    Visit, VisitAssignment, VisitStatus,
+)
 from backend.services.dates import clock
 from backend.services.rota.assignments import check_assignment
 from tests.demo_county import built_county, read_only
@@ -37,20 +40,24 @@ def _live_visits():
 
 
 def test_every_carer_can_do_their_day_but_for_the_planted_problems(county):
-    """The assignment service's own checks on every future visit: no refusal, and only
-    the planted warnings (a short travel gap, a double-up with one carer)."""
-    assert county.planted == ["unassigned", "double-up short", "travel gap"]
+    """The assignment service's own checks on every future visit: no refusal but the sick
+    carer's (on leave), and only the planted warnings (a short travel gap, a double-up
+    with one carer). Skills, working hours, weekly limits and travel modes all hold."""
+    assert county.planted == ["unassigned", "double-up short", "travel gap", "carer on leave"]
     tomorrow = NOW.astimezone(clock.zone()).date() + timedelta(days=1)
     future = [v for v in _live_visits() if v.planned_start > NOW]
     workers = {u.id: u for u in db.session.scalars(sa.select(User))}
-    warnings, checked = Counter(), 0
+    warnings, refusals, checked = Counter(), Counter(), 0
     for visit in future:
         for assignment in visit.assignments:
             worker = workers[assignment.worker_id]
             check = check_assignment(visit, worker, replacing=worker)
-            assert check.refusals == [], (visit.id, check.refusals)
+            refusals.update((p.code, visit.local_date, worker.id) for p in check.refusals)
             warnings.update((p.code, visit.local_date) for p in check.warnings)
             checked += 1
+    sick = county.users["sick carer"]
+    assert set(refusals) == {("on_leave", tomorrow, sick)} and refusals[
+        "on_leave", tomorrow, sick] >= 3
     assert checked > 200
     # The travel gap warns on both visits of the pair; the double-up on its one carer.
     assert set(warnings) == {("travel_time", tomorrow), ("double_up_incomplete", tomorrow)}
@@ -58,6 +65,22 @@ def test_every_carer_can_do_their_day_but_for_the_planted_problems(county):
     short = [v for v in future if len(v.assignments) < v.carers_required]
     assert sorted((len(v.assignments), v.carers_required) for v in short) == [(0, 1), (1, 2)]
     assert all(v.local_date == tomorrow for v in short)
+
+
+def test_carers_have_skills_windows_areas_pay_and_some_calls_need_skills(county):
+    carers = db.session.scalars(sa.select(User).where(User.role == Role.CARE_WORKER)).all()
+    assert all(c.staff_ref and c.hourly_pay_pence >= 1271 and c.contracted_weekly_minutes
+               and c.max_weekly_minutes >= c.contracted_weekly_minutes and c.travel_mode
+               for c in carers)
+    assert len({c.staff_ref for c in carers}) == len(carers)
+    assert {c.travel_mode for c in carers} >= {"driving", "public_transport"}
+    for model in (CarerSkill, CarerAvailability, CarerArea):
+        assert db.session.scalar(sa.select(sa.func.count(sa.distinct(model.worker_id)))) \
+            == len(carers)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CarerLeave)) >= 1
+    needs = Counter(s for skills in db.session.scalars(sa.select(ScheduleLine.required_skills))
+                    for s in skills)
+    assert needs["moving_and_handling"] and needs["medication"] and needs["dementia"]
 
 
 def test_past_days_have_no_overlaps_and_their_carers_a_working_day(county):

@@ -1,12 +1,13 @@
 """Provider manager pages: today's live board and the visit record."""
 import uuid
+from collections import Counter
 from datetime import date, timedelta
 
 from flask import (
     Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
 )
 
-from backend.errors import DomainError
+from backend.errors import DomainError, Invalid
 from backend.models import MEASURE_RANGES, Role
 from backend.services.attendance import pins
 from backend.services.dates import clock, days
@@ -20,8 +21,13 @@ from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
 from backend.services.reference.person_record import person_record
+from backend.services.rota.pay import payroll_csv
+from backend.services.rota.plans import accept_moves, plan_rows, request_plan
+from backend.services.rota.roll_forward import roll_forward
+from backend.services.rota.suggestions import suggest_carers
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
+from web_admin.downloads import csv_download
 from web_admin.auth import current_user, login_required
 from web_admin.board_view import exception_line, live_view
 from web_admin.charts import line_chart, location_diagram
@@ -67,15 +73,112 @@ def board_live():
 @bp.get("/rota")
 @login_required(Role.PROVIDER_MANAGER)
 def rota():
-    """A week of visits: workers in rows, days in columns, problems flagged."""
-    week = rota_week(current_user(), _day_arg("week"))
+    """A week or a day of visits by care worker (or one area, or one carer), problems first."""
+    shown = _day_arg("date") if "date" in request.args else _day_arg("week")
+    view = request.args.get("view") or "week"
+    keep = {k: request.args[k] for k in ("view", "area", "carer", "problems")
+            if request.args.get(k)}
+    try:
+        area_id = uuid.UUID(keep["area"]) if "area" in keep else None
+        carer_id = uuid.UUID(keep["carer"]) if "carer" in keep else None
+    except ValueError:
+        abort(404)
+    week = rota_week(current_user(), shown, view, area_id=area_id, worker_id=carer_id,
+                     problems_only=bool(keep.get("problems")))
+    step = timedelta(days=1 if view == "day" else 7)
+    carer = next((r.worker for r in week.rows if r.worker and r.worker.id == carer_id), None)
+    if carer_id and carer is None and not keep.get("problems"):
+        abort(404)
     # Visit links built once: url_for per block was a fifth of the template's time.
     visits_url = url_for("manager.visit", visit_id=uuid.UUID(int=0)).rsplit("/", 1)[0]
-    names = told_apart(worker for worker, _ in week.rows if worker is not None)
     return render_template("rota.html", week=week, zone=clock.zone(), visits_url=visits_url,
-                           names=names,
-                           previous=week.monday - timedelta(days=7),
-                           following=week.monday + timedelta(days=7))
+                           shown=shown, view=view, keep=keep, carer=carer,
+                           problems_only=bool(keep.get("problems")),
+                           counts=Counter(p.title for p in week.problems).most_common(),
+                           previous=shown - step, following=shown + step)
+
+
+@bp.post("/rota/plans")
+@login_required(Role.PROVIDER_MANAGER)
+def plan_day():
+    """Queue "Plan the day" for the scheduler; the plan's page shows its progress."""
+    try:
+        day = days.parse(request.form.get("date"), "date")
+        area_id = uuid.UUID(request.form["area"]) if request.form.get("area") else None
+    except (ValueError, Invalid):
+        day = None
+    if day is None:
+        flash("Choose a day to plan (and an area, or all areas).", "error")
+        return redirect(url_for("manager.rota")), 303
+    try:
+        plan = request_plan(current_user(), day, area_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("manager.rota", date=day.isoformat(), view="day")), 303
+    return redirect(url_for("manager.plan", plan_id=plan.id)), 303
+
+
+@bp.post("/rota/roll-forward")
+@login_required(Role.PROVIDER_MANAGER)
+def roll_week_forward():
+    """Copy last week's carers onto this week's open visits; what is left stays a problem."""
+    try:
+        day = days.parse(request.form.get("date"), "date")
+    except Invalid:
+        day = None
+    if day is None:
+        flash("Choose the week to roll forward.", "error")
+        return redirect(url_for("manager.rota")), 303
+    result = roll_forward(current_user(), day)
+    left = "; ".join(f"{v.planned_start.astimezone(clock.zone()):%a %H:%M} "
+                     f"{v.package.service_user.name}: {why}" for v, _, why in result.left[:10])
+    more = f" (and {len(result.left) - 10} more)" if len(result.left) > 10 else ""
+    flash(f"{result.copied} carer{'s' if result.copied != 1 else ''} copied from last week."
+          + (f" Left: {left}{more}." if result.left else ""), "ok")
+    return redirect(url_for("manager.rota", date=day.isoformat(), problems=1)), 303
+
+
+@bp.get("/rota/payroll.csv")
+@login_required(Role.PROVIDER_MANAGER)
+def payroll():
+    """The payroll CSV for a pay period: each carer's paid days and the minimum-wage check."""
+    dates = {}
+    for name in ("from", "to"):
+        dates[name] = days.parse(request.args.get(name), name)
+        if dates[name] is None:
+            raise Invalid(f"Give the pay period's '{name}' date as YYYY-MM-DD.", field=name)
+    return csv_download(payroll_csv(current_user(), dates["from"], dates["to"]),
+                        f"payroll-{dates['from']}-{dates['to']}.csv",
+                        first=dates["from"], last=dates["to"])
+
+
+@bp.get("/rota/plans/<uuid:plan_id>")
+@login_required(Role.PROVIDER_MANAGER)
+def plan(plan_id):
+    """A day plan: progress while the scheduler solves it, then the proposed moves as a diff."""
+    found, rows = plan_rows(current_user(), plan_id)
+    return render_template("plan.html", plan=found, rows=rows, zone=clock.zone())
+
+
+@bp.post("/rota/plans/<uuid:plan_id>/accept")
+@login_required(Role.PROVIDER_MANAGER)
+def accept_plan(plan_id):
+    """Accept the ticked moves (or all of them); a refusal saves none and says why."""
+    chosen = None if request.form.get("all") else request.form.getlist("move_ids")
+    try:
+        result = accept_moves(current_user(), plan_id, chosen)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(" ".join([exc.message, *(m for ms in exc.fields.values() for m in ms)]), "error")
+        return redirect(url_for("manager.plan", plan_id=plan_id)), 303
+    found = plan_rows(current_user(), plan_id)[0]
+    flash(f"{result['accepted']} move{'s' if result['accepted'] != 1 else ''} accepted"
+          + (f"; {result['stale']} no longer apply (the visit changed)." if result["stale"]
+             else "."), "ok")
+    return redirect(url_for("manager.rota", date=found.local_date.isoformat(), view="day")), 303
 
 
 def _correction_form(record) -> CorrectionForm:
@@ -126,11 +229,17 @@ def reassign(visit_id):
         if exc.status == 404:
             raise
         problem, status = exc.message, exc.status
+    try:
+        replacing = uuid.UUID(replacing_id) if replacing_id else None
+    except ValueError:
+        replacing = None  # the preview above has already said why
+    suggestions = suggest_carers(current_user(), visit_id, replacing)
     workers = care_workers(current_user())
+    # Same-named carers are told apart by their staff reference (identity/names.py).
     names = told_apart([*workers, *(a.worker for a in record.visit.assignments)])
     return render_template("reassign.html", v=record.visit, workers=workers, names=names,
                            worker_id=worker_id, replacing_id=replacing_id, check=check,
-                           problem=problem, zone=clock.zone()), status
+                           problem=problem, zone=clock.zone(), suggestions=suggestions), status
 
 
 @bp.get("/visits/<uuid:visit_id>")

@@ -19,7 +19,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from backend.demo.carer_profiles import add_carer_profiles
 from backend.demo.county import DEMO_COUNCIL, DEMO_PASSWORD, LOGINS, DemoCounty
 from backend.demo.feedback import add_feedback
 from backend.demo.organisations import add_organisations
@@ -57,7 +56,6 @@ STEPS = [
     add_people,  # service users
     add_packages,  # packages, weekly patterns, hospital stays
     add_care_workers,  # enough care workers for the packages, with days off
-    add_carer_profiles,  # their staff references, hours, pay, skills and working windows
     add_visits,  # visits (future ones by the generator), a rota, tasks, events
     add_goals_and_episodes,  # goals in people's words, progress at visits, reablement
     add_panel_feedback,  # months of panel responses and two unused feedback links

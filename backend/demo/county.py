@@ -58,6 +58,12 @@ class WorkerFacts:
     max_daily_minutes: int | None
     days_off: frozenset[int]  # weekdays, Monday 0
     full_time: bool = False  # given the fuller days: the rest of the team fills in
+    skills: frozenset = frozenset()  # Skill values the worker is trained for
+    travel_mode: str = "driving"
+    # Local working windows on a working day, minutes after midnight: ((start, end), ...)
+    windows: tuple = ((7 * 60, 22 * 60 + 30),)
+    leave: tuple = ()  # ((first day, last day), ...) of annual leave
+    max_weekly_minutes: int | None = None
 
 
 @dataclass

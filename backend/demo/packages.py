@@ -21,6 +21,7 @@ class Line:
     priority: str
     tasks: tuple[str, ...]
     short_call_agreed: bool = False
+    required_skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Suspension:
 
 def add_packages(county: DemoCounty) -> None:
     """One package per person (reablement may be followed by a smaller standard one)."""
-    rng = county.rng("packages")
+    rng, needs = county.rng("packages"), county.rng("required skills")
     rows = {"care_packages": [], "schedule_lines": [], "package_suspensions": []}
     for person in county.people:
         kind = rng.random()
@@ -51,11 +52,11 @@ def add_packages(county: DemoCounty) -> None:
         funder = "nhs" if kind == "continuing_healthcare" else "council"
         _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
                  double_up=kind == "continuing_healthcare" or rng.random() < 0.08,
-                 steady=steady)
+                 steady=steady, needs=needs)
         if kind == "reablement" and end < county.last_day and rng.random() < 0.6:
             follow = rng.choice(patterns.AFTER_REABLEMENT)
             _package(county, rng, rows, person, provider, "council", "standard",
-                     end + timedelta(days=1), None, follow, double_up=False)
+                     end + timedelta(days=1), None, follow, double_up=False, needs=needs)
     for table in (CarePackage.__table__, ScheduleLine.__table__, PackageSuspension.__table__):
         county.count(table.name, load_rows(table, rows[table.name]))
 
@@ -87,9 +88,14 @@ def _dates_and_pattern(rng, county: DemoCounty, kind: str):
 
 
 def _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
-             double_up, steady=False) -> PackageFacts:
+             double_up, steady=False, needs=None) -> PackageFacts:
     package_id = uuid.uuid4()
     critical_meds = rng.random() < 0.15  # insulin or time-critical medication
+    # Training some of the person's calls need (drawn from a stream of its own so the
+    # rest of the county stays as it was): dementia care, a catheter, tube feeding.
+    roll = needs.random() if needs else 1.0
+    person_needs = ("dementia",) if roll < 0.08 else ("catheter_care",) if roll < 0.11 \
+        else ("peg_feeding",) if roll < 0.12 else ()
     lines = []
     for slot, minutes in pattern.calls:
         at = patterns.slot_time(rng, slot)
@@ -101,9 +107,14 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
         # NICE QS123: the medication-prompt pattern's 15-minute calls were agreed in the
         # plan; other short calls (e.g. "four short calls") were not.
         agreed = minutes < 30 and pattern in patterns.SHORT_CALLS_AGREED
+        # A hoist transfer needs moving and handling training; time-critical medicines
+        # need a carer trained to give them (not only to prompt).
+        skills = tuple(sorted({*person_needs, *(["moving_and_handling"] if carers == 2 else []),
+                               *(["medication"] if critical else [])}))
         for weekday in pattern.weekdays:
             lines.append(Line(uuid.uuid4(), weekday, at, minutes, carers,
-                              "critical" if critical else "normal", tuple(tasks), agreed))
+                              "critical" if critical else "normal", tuple(tasks), agreed,
+                              skills))
     suspensions = []
     if rng.random() < 0.02 and not steady:  # a hospital stay in the window
         away = county.today - timedelta(days=rng.randint(1, max(2, county.past_days)))
@@ -121,7 +132,8 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
     rows["schedule_lines"] += [dict(
         id=line.id, package_id=package_id, weekday=line.weekday, start_time=line.start_time,
         duration_min=line.duration_min, carers_required=line.carers_required,
-        priority=line.priority, tasks=list(line.tasks), required_skills=[],
+        priority=line.priority, tasks=list(line.tasks),
+        required_skills=list(line.required_skills),
         short_call_agreed=line.short_call_agreed) for line in lines]
     rows["package_suspensions"] += [dict(
         id=uuid.uuid4(), created_at=county.now, package_id=package_id, start_date=s.start_date,

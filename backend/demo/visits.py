@@ -20,7 +20,7 @@ from backend.demo.attendance import Attendance, Row, Spots, attend, cancelled
 from backend.demo.county import DemoCounty
 from backend.demo.rota import Call, Rota, plant_problems
 from backend.extensions import db
-from backend.models import Visit, VisitAssignment, VisitStatus, VisitTask
+from backend.models import CarerLeave, Visit, VisitAssignment, VisitStatus, VisitTask
 from backend.services.attendance import event_log
 from backend.services.database.dialect import load_rows
 from backend.services.rota.schedule import planned_visits
@@ -36,7 +36,7 @@ def add_visits(county: DemoCounty) -> None:
     packages = {p.id: p for p in county.packages}
     order = {p.id: i for i, p in enumerate(county.packages)}
     future = _generated(county, packages)
-    rota, tomorrow = Rota(county.workers), county.today + timedelta(days=1)
+    rota, tomorrow = Rota(county.workers, county.tz), county.today + timedelta(days=1)
     days = (county.last_day - county.first_day).days + 1
     per_block = max(1, VISITS_PER_BLOCK // (3 * max(1, len(packages))))  # days at a time
     with tqdm(total=days, unit="day", desc="Visits", disable=not county.progress,
@@ -60,9 +60,10 @@ def add_visits(county: DemoCounty) -> None:
                 for provider in county.providers:
                     rota.staff_day(day, provider.worker_ids, by_provider[id(provider)])
                 if day == tomorrow:
-                    county.planted = plant_problems(
-                        by_provider[id(county.providers[0])], county.workers,
+                    county.planted, sick = plant_problems(
+                        by_provider[id(county.providers[0])], rota,
                         keep_clear={county.users["carer"]})
+                    _rang_in_sick(county, sick, day)
                 for call in calls:
                     if outcomes[call.id] is not None:
                         call.workers = rota.regulars(call)
@@ -85,6 +86,8 @@ def add_visits(county: DemoCounty) -> None:
 
 def _generated(county: DemoCounty, packages: dict) -> dict:
     """The scheduler's own visits from now to the last day, as calls by local day."""
+    skills = {line.id: frozenset(line.required_skills) for p in packages.values()
+              for line in p.schedule}
     result = generate_visits(now=county.now, horizon_days=county.future_days + 1)
     county.count("visits", result.created)
     county.count("visit_tasks", db.session.scalar(
@@ -92,24 +95,28 @@ def _generated(county: DemoCounty, packages: dict) -> dict:
     calls = defaultdict(list)
     for row in db.session.execute(
             sa.select(Visit.id, Visit.package_id, Visit.local_date, Visit.planned_start,
-                      Visit.planned_end, Visit.duration_min, Visit.carers_required)
+                      Visit.planned_end, Visit.duration_min, Visit.carers_required,
+                      Visit.schedule_line_id)
             .where(Visit.planned_start > county.now)):
         calls[row.local_date].append(Call(
             row.id, packages[row.package_id], row.planned_start, row.planned_end,
-            row.duration_min, row.carers_required))
+            row.duration_min, row.carers_required, skills=skills[row.schedule_line_id]))
     return calls
 
 
 def _past_calls(county: DemoCounty, first, last) -> dict:
     """Visits the patterns asked for that have started by now, as calls by local day."""
     calls = defaultdict(list)
+    skills = {line.id: frozenset(line.required_skills) for p in county.packages
+              for line in p.schedule}
     for package in county.packages:
         for planned in planned_visits(package, first, last, county.tz):
             if planned.planned_start > county.now:
                 continue  # later visits are the generator's
             calls[planned.local_date].append(Call(
                 uuid.uuid4(), package, planned.planned_start, planned.planned_end,
-                planned.duration_min, planned.carers_required, planned))
+                planned.duration_min, planned.carers_required, planned,
+                skills=skills[planned.schedule_line_id]))
     return calls
 
 
@@ -144,6 +151,15 @@ def _past_visit(county: DemoCounty, rng, spots: Spots, call: Call, outcome, rows
         not_done_reason=results[i][1] if results else None)
         for i, text in enumerate(planned.tasks)]
     rows["visit_events"] += outcome.events
+
+
+def _rang_in_sick(county: DemoCounty, worker_id, day) -> None:
+    """The planted sick carer's leave, recorded after their day was planned."""
+    if worker_id is not None:
+        county.count("carer_leave", load_rows(CarerLeave.__table__, [dict(
+            id=uuid.uuid4(), created_at=county.now, worker_id=worker_id, start_date=day,
+            end_date=day, kind="sickness", reason="Rang in sick")]))
+        county.users["sick carer"] = worker_id
 
 
 def _call_off(rows: list[dict]) -> None:

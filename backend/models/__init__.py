@@ -29,6 +29,8 @@ from backend.models.packages import (
     CarePackage, PackageStatus, PackageSuspension, PackageType, ScheduleLine,
 )
 from backend.models.people import PinStatus, PinSuggestion, ServiceUser
+from backend.models.pay import WageRate
+from backend.models.rota_plans import MoveDecision, PlanStatus, RotaPlan, RotaPlanMove
 from backend.models.sessions import RefreshToken
 from backend.models.users import Role, User
 from backend.models.visits import (
@@ -56,4 +58,5 @@ __all__ = [
     "ScheduleLine", "SchedulerJobRun", "SchedulerLease", "ServiceUser", "User", "Visit",
     "VisitAssignment",
     "VisitEvent", "VisitStatus", "VisitTask",
+    "MoveDecision", "PlanStatus", "RotaPlan", "RotaPlanMove", "WageRate",
 ]

@@ -117,6 +117,8 @@ class VisitAssignment(IdMixin, CreatedMixin, db.Model):
 
     visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"), index=True)
     worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # A manager's promise (the person asked for this carer): the day planner keeps it.
+    locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     visit: Mapped[Visit] = relationship(back_populates="assignments")
     worker: Mapped[User] = relationship()

@@ -1,7 +1,9 @@
 """The scheduler's jobs. Each runs in its own app context and unit of work, under the lease.
 
-Delivery is the exception: it holds a lease of its own and commits once per message
-(backend/scheduler/delivery.py), so that a slow mail server never delays detection.
+Delivery and the day planner are the exceptions: each holds a lease of its own and
+commits as it goes (delivery once per message, backend/scheduler/delivery.py; the
+planner at each step of its progress), so that neither a slow mail server nor the
+solver ever delays detection.
 The app is passed in by the process that runs the jobs; nothing here builds one.
 """
 import logging
@@ -64,12 +66,49 @@ def delivery(holder: str) -> dict | None:
     return None if result is None else result.as_dict()
 
 
+PLANS_LEASE = "rota_plans"
+
+
+def rota_plans(holder: str) -> dict | None:
+    """The oldest day plan a manager asked for, solved under a lease of its own (the
+    solver may take most of a minute, and detection must not wait for it), its progress
+    committed as it goes so the page polling it sees it move."""
+    from flask import current_app
+
+    from backend.services.rota import plans
+
+    with unit_of_work() as work:
+        if not hold_lease(holder, clock.now(), current_app.config["SCHEDULER_LEASE_SECONDS"],
+                          PLANS_LEASE):
+            work.discard()
+            return None
+        plan_id = plans.claim_next_plan(clock.now())
+    if plan_id is None:
+        return {"planned": 0}
+
+    def progress(pct: int, message: str) -> None:
+        with unit_of_work():
+            plans.set_progress(plan_id, pct, message)
+
+    try:
+        with unit_of_work():
+            return plans.run_plan(plan_id, progress)
+    except Exception as error:  # the plan says why; the scheduler goes on
+        if is_outage(error):
+            raise
+        log.exception("rota plan %s failed", plan_id)
+        with unit_of_work():
+            plans.fail_plan(plan_id, f"The plan could not be made: {error}")
+        return {"failed": str(plan_id)}
+
+
 # Jobs run whole in one unit of work under the scheduler's lease.
 JOBS: dict[str, Callable[[], dict]] = {
     "generation": generation, "detection": detection, "housekeeping": housekeeping}
 # Jobs that take their own lease and end their own units of work (given the holder).
-OWN_LEASE_JOBS: dict[str, Callable[[str], dict | None]] = {"delivery": delivery}
-JOB_NAMES = ("generation", "detection", "delivery", "housekeeping")
+OWN_LEASE_JOBS: dict[str, Callable[[str], dict | None]] = {
+    "delivery": delivery, "rota_plans": rota_plans}
+JOB_NAMES = ("generation", "detection", "delivery", "housekeeping", "rota_plans")
 
 
 def run_job(app: Flask, name: str, holder: str) -> dict | None:

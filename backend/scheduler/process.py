@@ -40,8 +40,11 @@ def _safe_job(app, name: str, holder: str) -> None:
               help="Seconds between visit generations.")
 @click.option("--housekeep-every", default=3600, show_default=True,
               help="Seconds between follow-up reminders and token clean-up.")
+@click.option("--plan-every", default=5, show_default=True,
+              help="Seconds between looks for day plans managers asked for.")
 @click.option("--lifetime", default=0, help="Stop after this many seconds (0: run until stopped).")
-def run_command(detect_every, deliver_every, generate_every, housekeep_every, lifetime):
+def run_command(detect_every, deliver_every, generate_every, housekeep_every, plan_every,
+                lifetime):
     """Run the jobs until stopped; a second process waits on the lease and does nothing."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
@@ -50,7 +53,8 @@ def run_command(detect_every, deliver_every, generate_every, housekeep_every, li
                                                               "max_instances": 1})
     start = datetime.now(UTC)
     for name, seconds in (("generation", generate_every), ("detection", detect_every),
-                          ("delivery", deliver_every), ("housekeeping", housekeep_every)):
+                          ("delivery", deliver_every), ("housekeeping", housekeep_every),
+                          ("rota_plans", plan_every)):
         scheduler.add_job(_safe_job, "interval", seconds=seconds, args=[app, name, holder],
                           id=name, next_run_time=start, misfire_grace_time=seconds)
     if lifetime:

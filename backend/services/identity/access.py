@@ -17,9 +17,8 @@ from backend.errors import Forbidden, NotFound
 from backend.extensions import db
 from backend.models import (
     AccessEntry, Alert, Area, CarePackage, Contract, Feedback, FeedbackLink,
-    FrameworkStatusChange, Goal,
-    GoalProgress, Notification, Organisation, PinSuggestion, ReablementEpisode, Role, ServiceUser,
-    User, Visit, VisitAssignment, VisitEvent,
+    FrameworkStatusChange, Goal, GoalProgress, Notification, Organisation, PinSuggestion,
+    ReablementEpisode, Role, RotaPlan, ServiceUser, User, Visit, VisitAssignment, VisitEvent,
 )
 
 NOTHING = sa.false()
@@ -134,6 +133,9 @@ _RULES: dict[type, Callable[[User], ColumnElement[bool]]] = {
         sa.select(Organisation.id).where(_organisations(u))),
     # Who read whose record is for administrators only.
     AccessEntry: lambda u: NOTHING,
+    # A day plan is its provider's managers' own working paper.
+    RotaPlan: lambda u: RotaPlan.provider_id == u.organisation_id
+    if u.role == Role.PROVIDER_MANAGER else NOTHING,
 }
 
 # Which roles may change a visible object of each type (admins may change anything).
@@ -149,6 +151,7 @@ _CHANGERS: dict[type, set[Role]] = {
     Organisation: {Role.COMMISSIONER},
     Contract: {Role.COMMISSIONER},
     Feedback: {Role.PANEL_MEMBER, Role.COMMISSIONER},
+    RotaPlan: {Role.PROVIDER_MANAGER},
     Notification: {Role.CARE_WORKER, Role.PROVIDER_MANAGER, Role.COMMISSIONER,
                    Role.PANEL_MEMBER},
 }

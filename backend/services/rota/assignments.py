@@ -1,11 +1,11 @@
 """Assigning care workers to visits, with checks that say why an assignment is wrong.
 
-Refusals stop the assignment: the worker is double-booked, is not a care worker of
-the visit's provider, is already on the visit, the visit is full or no longer open.
-Warnings let it through but are shown before saving: too little travel time from
-the previous visit or to the next (geodesic distance between the homes at the
-contract's travel_speed_kmh), over the worker's daily limit, a double-up visit
-still short of a second worker.
+Refusals stop the assignment: the worker is double-booked, on leave, is not a care
+worker of the visit's provider, is already on the visit, the visit is full or no
+longer open. Warnings let it through but are shown before saving: the problems the
+assignment would add to the worker's week (rota/problems.py: too little travel time
+from the previous visit or to the next, over the daily or weekly limit, a skill
+missing, outside working hours) and a double-up visit still short of a worker.
 """
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,23 +14,15 @@ import sqlalchemy as sa
 
 from backend.errors import Forbidden, Invalid
 from backend.extensions import db
-from backend.models import (
-    Contract, Role, ServiceUser, User, Visit, VisitAssignment, VisitStatus,
-)
+from backend.models import Role, User, Visit, VisitAssignment, VisitStatus
 from backend.services.dates import clock
 from backend.services.identity import access
-from backend.services.attendance.geo import distance_m, travel_minutes
+from backend.services.rota import problems as rules
+from backend.services.rota.changes import tell_carers
+from backend.services.rota.problems import Problem
 
 OPEN_STATUSES = (VisitStatus.SCHEDULED,)
 BUSY_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS, VisitStatus.COMPLETED)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason, with a stable code for screens and a sentence for people."""
-
-    code: str
-    message: str
 
 
 @dataclass
@@ -52,30 +44,24 @@ class AssignmentRefused(Invalid):
     code = "assignment_refused"
 
 
-def _day_visits(worker: User, visit: Visit, ignore_visit_id=None) -> list[Visit]:
-    """The worker's other live visits on the same local day, by start."""
+def _week_visits(worker: User, visit: Visit) -> list[Visit]:
+    """The worker's other live visits in the visit's Monday-to-Sunday week, by start."""
+    monday = visit.local_date - timedelta(days=visit.local_date.weekday())
     query = (sa.select(Visit).join(VisitAssignment, VisitAssignment.visit_id == Visit.id)
-             .where(VisitAssignment.worker_id == worker.id, Visit.local_date == visit.local_date,
+             .where(VisitAssignment.worker_id == worker.id,
+                    Visit.local_date.between(monday, monday + timedelta(days=6)),
                     Visit.status.in_(BUSY_STATUSES), Visit.id != visit.id)
              .order_by(Visit.planned_start))
-    return [v for v in db.session.scalars(query) if v.id != ignore_visit_id]
+    return list(db.session.scalars(query))
 
 
-def _home(visit: Visit) -> tuple[float, float]:
-    person = db.session.get(ServiceUser, visit.package.service_user_id)
-    return person.home_lat, person.home_lon
-
-
-def _travel_problem(a: Visit, b: Visit, speed_kmh: int) -> Problem | None:
-    """A warning when the gap from visit a's end to visit b's start is shorter than the trip."""
-    km = distance_m(_home(a), _home(b)) / 1000
-    needed = timedelta(minutes=travel_minutes(_home(a), _home(b), max(speed_kmh, 1)))
-    gap = b.planned_start - a.planned_end
-    if gap >= needed:
-        return None
-    return Problem("travel_time", (
-        f"{km:.1f} km between visits needs {round(needed.total_seconds() / 60)} min at "
-        f"{speed_kmh} km/h; the gap is {round(gap.total_seconds() / 60)} min."))
+def caused_problems(terms: rules.CarerTerms, others: list[Visit], visit: Visit) -> list[Problem]:
+    """The worker's problems that putting them on `visit` would add, overlaps left to
+    the double-booking refusal."""
+    skills = rules.line_skills([*others, visit])
+    added = rules.added_problems(terms, [rules.stop_of(v, skills[v.id]) for v in others],
+                                 rules.stop_of(visit, skills[visit.id]))
+    return [p for p in added if p.code != "overlap"]
 
 
 def check_assignment(visit: Visit, worker: User, replacing: User | None = None) -> AssignmentCheck:
@@ -96,30 +82,17 @@ def check_assignment(visit: Visit, worker: User, replacing: User | None = None) 
     elif len(assigned) >= visit.carers_required:
         check.refusals.append(Problem("visit_full", f"The visit needs {visit.carers_required} "
                                                     "worker(s) and has them."))
-    others = _day_visits(worker, visit)
+    others = _week_visits(worker, visit)
     for other in others:
         if other.planned_start < visit.planned_end and visit.planned_start < other.planned_end:
             local = other.planned_start.astimezone(clock.zone())
             check.refusals.append(Problem("double_booked", (
                 f"The worker is on another visit at {local:%H:%M} that overlaps this one.")))
-    contract = db.session.get(Contract, visit.package.contract_id)
-    before = [v for v in others if v.planned_end <= visit.planned_start]
-    after = [v for v in others if v.planned_start >= visit.planned_end]
-    for a, b in ((before[-1] if before else None, visit), (visit, after[0] if after else None)):
-        if a is not None and b is not None:
-            problem = _travel_problem(a, b, contract.travel_speed_kmh)
-            if problem:
-                check.warnings.append(problem)
-    if worker.max_daily_minutes is not None:
-        total = sum(v.duration_min for v in others) + visit.duration_min
-        if total > worker.max_daily_minutes:
-            check.warnings.append(Problem("over_daily_limit", (
-                f"{total} planned minutes that day; the worker's limit is "
-                f"{worker.max_daily_minutes}.")))
-    if visit.carers_required > len(assigned) + 1:
-        check.warnings.append(Problem("double_up_incomplete", (
-            f"The visit needs {visit.carers_required} workers; "
-            f"{len(assigned) + 1} assigned after this.")))
+    terms = rules.carer_terms([worker])[worker.id]
+    for problem in caused_problems(terms, others, visit):
+        # Leave is a refusal: no visit may be given to a worker who is away.
+        (check.refusals if problem.code == "on_leave" else check.warnings).append(problem)
+    check.warnings += rules.visit_problems(visit.carers_required, len(assigned) + 1)
     return check
 
 
@@ -153,11 +126,28 @@ def assign_worker(actor: User, visit_id, worker_id, replacing_id=None) -> Assign
         raise AssignmentRefused("The assignment is refused: " + " ".join(
             p.message for p in check.refusals), fields={"worker_id": [
                 f"{p.code}: {p.message}" for p in check.refusals]})
-    if replacing is not None:
-        visit.assignments = [a for a in visit.assignments if a.worker_id != replacing.id]
-    visit.assignments.append(VisitAssignment(worker_id=worker.id))
-    db.session.flush()
+    put_on(visit, worker.id, replacing.id if replacing is not None else None)
     return check
+
+
+def put_on(visit: Visit, worker_id, replacing_id=None) -> None:
+    """The one way a worker goes onto a visit (checked by the caller): the worker it
+    replaces comes off, and both are told when the visit is today or tomorrow."""
+    removed = set()
+    if replacing_id is not None:
+        take_off(visit, replacing_id, tell=False)
+        removed.add(replacing_id)
+    visit.assignments.append(VisitAssignment(worker_id=worker_id))
+    db.session.flush()
+    tell_carers(visit, {worker_id}, removed)
+
+
+def take_off(visit: Visit, worker_id, tell: bool = True) -> None:
+    """The one way a worker comes off a visit; they are told when it is today or tomorrow."""
+    visit.assignments = [a for a in visit.assignments if a.worker_id != worker_id]
+    db.session.flush()
+    if tell:
+        tell_carers(visit, set(), {worker_id})
 
 
 def unassign_worker(actor: User, visit_id, worker_id) -> None:
@@ -165,8 +155,7 @@ def unassign_worker(actor: User, visit_id, worker_id) -> None:
     visit, worker = _load(actor, visit_id, worker_id)
     if visit.status not in OPEN_STATUSES:
         raise Invalid(f"The visit is {visit.status.value}.", field="visit_id")
-    visit.assignments = [a for a in visit.assignments if a.worker_id != worker.id]
-    db.session.flush()
+    take_off(visit, worker.id)
 
 
 def care_workers(actor: User) -> list[User]:

@@ -16,10 +16,12 @@ from backend.extensions import db
 from backend.models import (
     MEASURE_RANGES,
     CarePackage,
+    Channel,
     EventKind,
     Goal,
     GoalProgress,
     GoalStatus,
+    Notification,
     ServiceUser,
     User,
     Visit,
@@ -31,6 +33,7 @@ from backend.services.audit import access_log
 from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.identity.names import told_apart
+from backend.services.rota.changes import KEY_PREFIX
 
 
 @dataclass
@@ -169,3 +172,13 @@ def rota_for(worker: User, day: date | None = None) -> list[RotaVisit]:
                 entry.no_access_reported = True
         rota.append(entry)
     return rota
+
+
+def rota_changes(worker: User) -> list[Notification]:
+    """The worker's unread "rota changed" notices, newest first (the app's banner)."""
+    return list(db.session.scalars(
+        access.scoped(worker, Notification)
+        .where(Notification.recipient_user_id == worker.id,
+               Notification.channel == Channel.INBOX, Notification.read_at.is_(None),
+               Notification.dedupe_key.startswith(KEY_PREFIX))
+        .order_by(Notification.created_at.desc()).limit(20)))

@@ -1,7 +1,7 @@
 // Service worker: the app shell from the cache (refreshed in the background),
 // and today's rota network-first with the last copy kept for offline use.
 // Visit events are NOT handled here: the page queues them in IndexedDB.
-const VERSION = "2026-12-07.1";
+const VERSION = "2026-12-07.3";
 const SHELL = `ecm-shell-${VERSION}`;
 const ROTA = "ecm-rota";
 const SHELL_FILES = [

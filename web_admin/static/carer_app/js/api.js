@@ -163,3 +163,8 @@ export async function signOut() {
 export function rota() {
   return call("/me/rota");
 }
+
+/** Mark one inbox notice read (the "rota changed" banner's "Got it"). */
+export function markRead(id) {
+  return call(`/notifications/${id}/read`, { method: "POST" });
+}

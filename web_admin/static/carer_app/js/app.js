@@ -81,7 +81,7 @@ function render(moveFocus = false) {
     }
   } else {
     screen = views.rota({ rota: state.rota, queue: state.queue, fromCache: state.fromCache,
-      onReload: loadRota });
+      onReload: loadRota, onSeen: seeChanges });
   }
   const active = document.activeElement;
   const keepId = !moveFocus && active && active.id && main.contains(active) ? active.id : null;
@@ -137,6 +137,17 @@ async function loadRota() {
     }
   }
   render();
+}
+
+/** The carer has read the "rota changed" banner: mark its notices read, then hide it. */
+async function seeChanges(changes) {
+  try {
+    for (const change of changes) await api.markRead(change.id);
+    state.rota = { ...state.rota, rota_changes: [] };
+    render(true);
+  } catch (error) {
+    announce(`Could not mark the change read: ${error.message}`);
+  }
 }
 
 async function signIn(username, password) {

@@ -63,10 +63,15 @@ function visitCard(visit, queue, isNext) {
 }
 
 /** Today's visits: the next one on top. */
-export function rota({ rota, queue, fromCache, onReload }) {
+export function rota({ rota, queue, fromCache, onReload, onSeen }) {
   const { todo, done } = ordered(rota.visits, queue);
+  const changes = rota.rota_changes || [];
   return h("section", { class: "stack" },
     h("h1", { tabindex: "-1" }, "Today's visits"),
+    changes.length ? h("section", { class: "banner rota-changed", role: "alert" },
+      h("h2", {}, "Rota changed"),
+      h("ul", {}, changes.map((c) => h("li", {}, c.body))),
+      h("button", { type: "button", onclick: () => onSeen(changes) }, "Got it")) : null,
     h("p", { class: "muted" }, longDate(rota.date),
       fromCache ? " · saved copy (offline)" : ""),
     rota.visits.length === 0 ? h("p", {}, "No visits on your rota today.") : null,

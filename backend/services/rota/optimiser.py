@@ -1,0 +1,398 @@
+"""Plan a day: which care worker takes each seat of each visit, with OR-Tools routing.
+
+Pure: it takes an Instance (seats, carers, settings) and returns a Solution; loading
+from and writing to the database is rota/plans.py's. Every visit keeps its planned
+time (a normal call's start inside its contract window, a time-critical call's
+exactly: both are met by not moving it), so each carer's visits follow in time
+order and the model is:
+
+- a node per seat (a double-up has two seats at the same time: two different
+  carers, since one carer cannot be at both);
+- a carer may take a seat only when eligible: not on leave, trained in the visit's
+  skills, its time inside one of their working windows, and, for a person already
+  at the weekly cap of distinct carers, one of the carers they had this week;
+- time: a seat starts exactly at its planned minute; a carer can go from one seat to
+  the next only when the first's end plus the trip (rota/travel.py: geodesic at the
+  carer's travel mode's speed x the road factor) is no later than the next's start,
+  waiting allowed (with times fixed this pairwise rule is the whole time constraint,
+  so no time dimension is needed: pairs nobody can make are cut from the search);
+- the carer's minutes that day within their cap (the daily limit, and what the
+  weekly limit leaves);
+- cost, in minutes: travel between consecutive visits and from and to the carer's
+  home, plus the stranger price of each seat (Instance.stranger_price: nothing for a
+  carer the person has this week, more for one new to them), plus UNASSIGNED_PENALTY
+  for each seat left without a carer (so a seat is left only when nobody can take it);
+- locked seats stay with their carer.
+
+`evaluate()` prices any assignment by the same rules (the brute-force test and the
+proposal's before/after figures use it), so the solver's cost can be checked.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from time import monotonic
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util.optional_boolean_pb2 import BOOL_TRUE
+
+from backend.services.attendance.geo import distance_m
+from backend.services.rota.travel import speed_kmh, trip_minutes
+
+KNOWN_WORTH_MIN = 30  # minutes of extra travel worth it to send a carer the person knows
+UNASSIGNED_PENALTY = 1000  # more than any day's travel for one seat: staff it if possible
+LOCK_PENALTY = 100_000  # a locked seat that cannot be kept (its carer's day is impossible)
+UNREACHABLE = 10 * LOCK_PENALTY  # the cost of a trip that does not fit: never worth it
+DAY = 24 * 60 * 2  # more minutes than any carer's day (no cap recorded)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One carer's place on a visit (a double-up has seats 0 and 1)."""
+
+    visit_id: object
+    seat: int
+    person_id: object
+    start: int  # minutes after the day's local midnight
+    minutes: int
+    home: tuple[float, float]
+    skills: frozenset = frozenset()
+    contract_speed_kmh: int = 20
+    locked_worker: object = None
+    current_worker: object = None
+
+    @property
+    def key(self) -> tuple:
+        """The seat's identity."""
+        return (self.visit_id, self.seat)
+
+    @property
+    def end(self) -> int:
+        """When the visit ends, in minutes after midnight."""
+        return self.start + self.minutes
+
+
+@dataclass(frozen=True)
+class Carer:
+    """A care worker as the day's plan needs them."""
+
+    id: object
+    travel_mode: str | None = None
+    skills: frozenset = frozenset()
+    windows: tuple = ()  # ((start, end) minutes after midnight, ...); () = not recorded
+    on_leave: bool = False
+    cap_minutes: int | None = None  # the day's limit: daily, or what the week leaves
+    known: frozenset = frozenset()  # people they have visited (continuity)
+    home: tuple[float, float] | None = None  # where their day starts and ends
+    this_week: frozenset = frozenset()  # people they visit on another day this week
+
+
+@dataclass
+class Instance:
+    """One day's seats and carers, and the settings that price them."""
+
+    day: date
+    seats: list[Seat]
+    carers: list[Carer]
+    road_factor: float = 1.0
+    # People already at the weekly cap of distinct carers -> the carers they had this week
+    # (only those may visit them again, so the count does not grow).
+    capped: dict = field(default_factory=dict)
+
+    def trip(self, carer: Carer, a: Seat, b: Seat) -> int:
+        """Whole minutes from a's home to b's for this carer (rota/travel.py's rule)."""
+        return trip_minutes(a.home, b.home, speed_kmh(carer.travel_mode, b.contract_speed_kmh),
+                            self.road_factor)
+
+    def home_trip(self, carer: Carer, seat: Seat) -> int:
+        """Minutes between the carer's home and the seat's (each way; 0 if no home)."""
+        if carer.home is None:
+            return 0
+        return trip_minutes(carer.home, seat.home, speed_kmh(
+            carer.travel_mode, seat.contract_speed_kmh), self.road_factor)
+
+    @staticmethod
+    def stranger_price(seat: Seat, carer: Carer) -> int:
+        """Continuity, in minutes of travel: nothing for a carer the person has this week
+        (the week's count of distinct carers does not grow), half for one who visited
+        them in the weeks before, KNOWN_WORTH_MIN for a carer new to them."""
+        if seat.person_id in carer.this_week:
+            return 0
+        return KNOWN_WORTH_MIN // 2 if seat.person_id in carer.known else KNOWN_WORTH_MIN
+
+    def why_not(self, seat: Seat, carer: Carer) -> str | None:
+        """Why the carer may not take the seat, or None when they may."""
+        if carer.on_leave:
+            return "on leave"
+        if not seat.skills <= carer.skills:
+            return "not trained for " + ", ".join(sorted(seat.skills - carer.skills))
+        if carer.windows and not any(a <= seat.start and seat.end <= b
+                                     for a, b in carer.windows):
+            return "not working then"
+        if seat.person_id in self.capped and carer.id not in self.capped[seat.person_id]:
+            return "the person has had their most carers this week"
+        if carer.cap_minutes is not None and seat.minutes > carer.cap_minutes:
+            return "over the carer's hours"
+        return None
+
+
+@dataclass
+class Solution:
+    """Who takes each seat (None: nobody), and what it costs."""
+
+    assignment: dict  # seat key -> carer id or None
+    cost: int
+    travel_min: int
+    unknown: int  # seats given to a carer the person does not know
+    unassigned: dict = field(default_factory=dict)  # seat key -> why nobody
+    seconds: float = 0.0
+
+
+def evaluate(instance: Instance, assignment: dict) -> tuple[int, int, int, bool]:
+    """(cost, travel minutes between visits, unknown seats, feasible) of an assignment, by
+    the model's rules. The cost also counts each carer's trips from home to their first
+    visit and from their last back (home_minutes): without them, a plan giving every
+    carer one or two visits would look free of travel."""
+    carers = {c.id: c for c in instance.carers}
+    routes: dict = {}
+    feasible, cost, travel, unknown = True, 0, 0, 0
+    for seat in instance.seats:
+        worker = assignment.get(seat.key)
+        if worker is None:
+            cost += LOCK_PENALTY if seat.locked_worker else UNASSIGNED_PENALTY
+            continue
+        if seat.locked_worker is not None and worker != seat.locked_worker:
+            feasible = False
+        if instance.why_not(seat, carers[worker]):
+            feasible = False
+        price = instance.stranger_price(seat, carers[worker])
+        cost += price
+        unknown += price == KNOWN_WORTH_MIN
+        routes.setdefault(worker, []).append(seat)
+    for worker, seats in routes.items():
+        carer = carers[worker]
+        seats.sort(key=lambda s: (s.start, s.end))
+        if carer.cap_minutes is not None and sum(s.minutes for s in seats) > carer.cap_minutes:
+            feasible = False
+        cost += instance.home_trip(carer, seats[0]) + instance.home_trip(carer, seats[-1])
+        for a, b in zip(seats, seats[1:], strict=False):
+            trip = instance.trip(carer, a, b)
+            travel += trip
+            if a.end + trip > b.start:
+                feasible = False
+    return cost + travel, travel, unknown, feasible
+
+
+def home_minutes(instance: Instance, assignment: dict) -> int:
+    """Minutes carers travel from home to their first visit and back from their last."""
+    carers = {c.id: c for c in instance.carers}
+    days: dict = {}
+    for seat in instance.seats:
+        if assignment.get(seat.key) is not None:
+            days.setdefault(assignment[seat.key], []).append(seat)
+    total = 0
+    for worker, seats in days.items():
+        seats.sort(key=lambda s: (s.start, s.end))
+        total += instance.home_trip(carers[worker], seats[0]) + \
+            instance.home_trip(carers[worker], seats[-1])
+    return total
+
+
+def _matrices(instance: Instance, mode: str | None) -> np.ndarray:
+    """Travel minutes between seats (node 0: the day's start and end, no travel) for a
+    travel mode, as rota/travel.py counts them: ceil(metres / 1000 / (speed / road
+    factor) * 60), the same float operations, for every pair at once; UNREACHABLE where
+    the trip does not fit between the first seat's end and the second's start."""
+    seats = instance.seats
+    homes, metres = _metres(instance)
+    where = {home: i for i, home in enumerate(homes)}
+    at = np.array([where[s.home] for s in seats], dtype=np.int64)
+    speeds = np.array([speed_kmh(mode, s.contract_speed_kmh) for s in seats], dtype=float)
+    trip = np.ceil(metres[np.ix_(at, at)] / 1000 / (speeds / instance.road_factor)[None, :]
+                   * 60).astype(np.int64)
+    starts = np.array([s.start for s in seats], dtype=np.int64)
+    ends = starts + np.array([s.minutes for s in seats], dtype=np.int64)
+    reachable = ends[:, None] + trip <= starts[None, :]
+    travel = np.zeros((len(seats) + 1, len(seats) + 1), dtype=np.int64)
+    travel[1:, 1:] = np.where(reachable, trip, UNREACHABLE)
+    np.fill_diagonal(travel, 0)
+    return travel
+
+
+def _home_legs(instance: Instance, carer: Carer) -> np.ndarray:
+    """Minutes from the carer's home to each seat (rota/travel.py's arithmetic)."""
+    if carer.home is None:
+        return np.zeros(len(instance.seats), dtype=np.int64)
+    homes = sorted({s.home for s in instance.seats})
+    metres = np.array([distance_m(carer.home, home) for home in homes])
+    where = {home: i for i, home in enumerate(homes)}
+    at = np.array([where[s.home] for s in instance.seats], dtype=np.int64)
+    speeds = np.array([speed_kmh(carer.travel_mode, s.contract_speed_kmh)
+                       for s in instance.seats], dtype=float)
+    return np.ceil(metres[at] / 1000 / (speeds / instance.road_factor) * 60).astype(np.int64)
+
+
+def _metres(instance: Instance) -> tuple[list, np.ndarray]:
+    """The day's distinct homes and the geodesic metres between each pair (once a solve)."""
+    homes = sorted({s.home for s in instance.seats})
+    cached = getattr(instance, "_metres", None)
+    if cached is not None and cached[0] == homes:
+        return cached
+    metres = np.zeros((len(homes), len(homes)))
+    for i, a in enumerate(homes):
+        for j in range(i + 1, len(homes)):
+            metres[i, j] = metres[j, i] = distance_m(a, homes[j])
+    instance._metres = (homes, metres)
+    return homes, metres
+
+
+def _initial_routes(instance: Instance, nodes: dict) -> list[list[int]]:
+    """Each carer's current seats that they may keep, in time order and reachable."""
+    routes = []
+    for carer in instance.carers:
+        mine = sorted((s for s in instance.seats if (s.locked_worker or s.current_worker)
+                       == carer.id and not instance.why_not(s, carer)), key=lambda s: s.start)
+        kept, minutes = [], 0
+        for seat in mine:
+            if kept and kept[-1].end + instance.trip(carer, kept[-1], seat) > seat.start:
+                continue
+            if carer.cap_minutes is not None and minutes + seat.minutes > carer.cap_minutes:
+                continue
+            kept.append(seat)
+            minutes += seat.minutes
+        routes.append([nodes[s.key] for s in kept])
+    return routes
+
+
+def solve(instance: Instance, seconds: float = 30.0,
+          progress: Callable[[float], None] | None = None) -> Solution:
+    """The cheapest assignment OR-Tools finds within `seconds` (from the current rota)."""
+    began = monotonic()
+    seats, carers = instance.seats, instance.carers
+    n = len(seats) + 1  # node 0 is where every carer's day starts and ends (no travel)
+    manager = pywrapcp.RoutingIndexManager(n, len(carers), 0)
+    routing = pywrapcp.RoutingModel(manager)
+    nodes = {s.key: i + 1 for i, s in enumerate(seats)}
+
+    # Travel minutes per travel mode (carers of one mode share them). Planned times are
+    # fixed, so a carer can go from seat a to seat b only when a's end plus the trip is
+    # no later than b's start: pairs nobody can make are cut from the search, and a pair
+    # only faster carers can make costs a slower carer UNREACHABLE (never worth it).
+    modes = sorted({c.travel_mode or "" for c in carers})
+    travel = {mode: _matrices(instance, mode or None) for mode in modes}
+    possible = np.zeros((n, n), dtype=bool)
+    for matrix in travel.values():
+        possible |= matrix < UNREACHABLE
+    for i in range(1, n):
+        cut = [manager.NodeToIndex(j) for j in np.flatnonzero(~possible[i]) if j not in (0, i)]
+        if cut:
+            routing.NextVar(manager.NodeToIndex(i)).RemoveValues(cut)
+
+    # Cost: travel at the carer's mode, and the stranger price of a seat (counted on the
+    # arc into the seat). A matrix per (mode, prices, home), so carers alike share one;
+    # matrices, not Python callbacks, because the search reads arc costs millions of times.
+    # The arcs from and to node 0 are the carer's trips from and back to their home.
+    evaluators: dict = {}
+    for v, carer in enumerate(carers):
+        mode = carer.travel_mode or ""
+        stranger = np.array([0] + [instance.stranger_price(s, carer) for s in seats],
+                            dtype=np.int64)
+        key = (mode, stranger.tobytes(), carer.home)
+        if key not in evaluators:
+            matrix = travel[mode] + stranger[None, :]
+            legs = _home_legs(instance, carer)
+            matrix[0, 1:] += legs
+            matrix[1:, 0] += legs
+            evaluators[key] = routing.RegisterTransitMatrix(matrix.tolist())
+        routing.SetArcCostEvaluatorOfVehicle(evaluators[key], v)
+
+    # Minutes of visits within each carer's cap.
+    minutes = routing.RegisterUnaryTransitVector([0] + [s.minutes for s in seats])
+    routing.AddDimensionWithVehicleCapacity(
+        minutes, 0, [c.cap_minutes if c.cap_minutes is not None else DAY for c in carers],
+        True, "minutes")
+    for seat in seats:
+        index = manager.NodeToIndex(nodes[seat.key])
+        allowed = [v for v, c in enumerate(carers) if instance.why_not(seat, c) is None
+                   and (seat.locked_worker is None or c.id == seat.locked_worker)]
+        if len(allowed) < len(carers):  # (9.15's SetAllowedVehiclesForIndex refuses lists)
+            routing.VehicleVar(index).SetValues([-1, *allowed])
+        routing.AddDisjunction([index], LOCK_PENALTY if seat.locked_worker
+                               else UNASSIGNED_PENALTY)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
+    # Operators that swap a staffed seat for an unstaffed one and rebuild parts of
+    # routes: seats left unstaffed are where a plain local search gets stuck.
+    for operator in ("use_inactive_lns", "use_path_lns", "use_extended_swap_active",
+                     "use_relocate_and_make_active", "use_exchange_and_make_active"):
+        setattr(params.local_search_operators, operator, BOOL_TRUE)
+    remaining = max(0.2, seconds - (monotonic() - began))
+    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    if progress:
+        started = monotonic()
+        routing.AddAtSolutionCallback(
+            lambda: progress(min(0.99, (monotonic() - started) / remaining)))
+    routing.CloseModelWithParameters(params)
+    # Start from the better of the current rota (repaired: what it may keep) and a
+    # plan built from scratch (cheapest insertion), then improve with guided local search.
+    routes = _initial_routes(instance, nodes)
+    starts = [routing.ReadAssignmentFromRoutes(routes, True)] if any(routes) else []
+    first = pywrapcp.DefaultRoutingSearchParameters()
+    first.CopyFrom(params)
+    first.solution_limit = 1
+    first.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    starts.append(routing.SolveWithParameters(first))
+    starts = [a for a in starts if a is not None]
+    best = min(starts, key=lambda a: a.ObjectiveValue()) if starts else None
+    params.time_limit.FromMilliseconds(int(max(0.2, seconds - (monotonic() - began)) * 1000))
+    found = (routing.SolveFromAssignmentWithParameters(best, params) if best
+             else routing.SolveWithParameters(params))
+    if found is None:  # nothing feasible at all: everything stays as it is
+        assignment = {s.key: s.current_worker for s in seats}
+    else:
+        assignment = {s.key: None for s in seats}
+        for v, carer in enumerate(carers):
+            index = routing.Start(v)
+            while not routing.IsEnd(index):
+                node = manager.IndexToNode(index)
+                if node:
+                    assignment[seats[node - 1].key] = carer.id
+                index = found.Value(routing.NextVar(index))
+        _keep_reachable(instance, assignment)
+    cost, travel, unknown, _ = evaluate(instance, assignment)
+    return Solution(assignment, cost, travel, unknown,
+                    {s.key: _why_unassigned(instance, s) for s in seats
+                     if assignment[s.key] is None}, monotonic() - began)
+
+
+def _keep_reachable(instance: Instance, assignment: dict) -> None:
+    """Unstaff any seat a carer cannot reach in time (only an UNREACHABLE arc, which the
+    search has no reason to keep, could give one): the plan never breaks the rule."""
+    carers = {c.id: c for c in instance.carers}
+    by_carer: dict = {}
+    for seat in instance.seats:
+        if assignment[seat.key] is not None:
+            by_carer.setdefault(assignment[seat.key], []).append(seat)
+    for worker, theirs in by_carer.items():
+        theirs.sort(key=lambda s: s.start)
+        last = None
+        for seat in theirs:
+            if last is not None and last.end + instance.trip(carers[worker], last, seat) \
+                    > seat.start:
+                assignment[seat.key] = None
+            else:
+                last = seat
+
+
+def _why_unassigned(instance: Instance, seat: Seat) -> str:
+    """Why a seat was left without a carer, in a manager's words."""
+    reasons = {instance.why_not(seat, c) for c in instance.carers}
+    if None in reasons:
+        return "every carer who could take it is busy then or cannot travel there in time"
+    if not instance.carers:
+        return "no carers"
+    return "no carer can take it: " + "; ".join(sorted(r for r in reasons if r))
