@@ -46,7 +46,10 @@ def test_panel_member_gives_feedback_with_the_keyboard_only(make, live_server, p
     tab_to(page, "button[type=submit].primary")
     page.keyboard.press("Enter")
     page.wait_for_selector(".error-summary")
-    assert "Choose an answer from 1 to 5." in page.inner_text(".error-summary")
+    assert "Choose one answer, from Very satisfied (5) to Very dissatisfied (1)." in \
+        page.inner_text(".error-summary")
+    # Focus moves to the summary, so a screen reader reads it and Tab goes to its links.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.input_value("#free_text") == "Carers are kind. The morning visit is often late."
     screenshot(page, "feedback-form-errors")
 

@@ -22,6 +22,8 @@ from backend.services.feedback.settings import settings_for
 from backend.services.database.transactions import hold
 
 OPTIONAL_QUESTIONS = QUESTIONS[1:]
+# The form shows words and the API sends their numbers: the message names both.
+CHOOSE_AN_ANSWER = "Choose one answer, from Very satisfied (5) to Very dissatisfied (1)."
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Submission:
 def _rating(value, name: str, required: bool, errors: dict) -> int | None:
     if value in (None, ""):
         if required:
-            errors[name] = ["Choose an answer from 1 to 5."]
+            errors[name] = [CHOOSE_AN_ANSWER]
         return None
     try:
         number = int(value)
@@ -43,7 +45,7 @@ def _rating(value, name: str, required: bool, errors: dict) -> int | None:
         number = None
     if isinstance(value, bool) or number is None or not 1 <= number <= 5 \
             or str(number) != str(value).strip():
-        errors[name] = ["Choose an answer from 1 to 5."]
+        errors[name] = [CHOOSE_AN_ANSWER]
         return None
     return number
 
