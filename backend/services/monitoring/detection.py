@@ -294,16 +294,24 @@ def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> Raised:
             id=uuid.uuid4(), visit_id=row.visit_id, kind=kind, status=AlertStatus.OPEN,
             raised_at=scope.now, detail=detail_for(kind, visits[row.visit_id]),
             escalated_at=scope.now if kind == AlertKind.MISSED else None))
+    # A visit the rulebook finds missed is marked missed (its alert may stand already);
+    # the mark goes in the alerts' own statement where the database can carry it.
+    missed = [row["visit_id"] for row in rows if row["kind"] == AlertKind.MISSED]
     # RETURNING yields only the alerts actually inserted (a duplicate kind is skipped).
-    created = insert_rows_ignoring_duplicates(Alert.__table__, rows, ["visit_id", "kind"],
-                                              list(Alert.__table__.c))
-    missed = [a.visit_id for a in created if a.kind == AlertKind.MISSED]
-    if missed:
-        db.session.execute(
-            sa.update(Visit).where(among(Visit.id, missed), Visit.status == VisitStatus.SCHEDULED)
-            .values(status=VisitStatus.MISSED).execution_options(synchronize_session=False))
-        for visit_id in missed:  # a visit object this session holds must read it again
-            held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
-            if held is not None:
-                db.session.expire(held)
+    created = insert_rows_ignoring_duplicates(
+        Alert.__table__, rows, ["visit_id", "kind"], list(Alert.__table__.c),
+        *((_mark_missed(dialect_name()), {"missed_ids": missed}) if missed else ()))
+    for visit_id in missed:  # a visit object this session holds must read it again
+        held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
+        if held is not None:
+            db.session.expire(held)
     return Raised(created, visits)
+
+
+@lru_cache(maxsize=2)
+def _mark_missed(dialect: str) -> sa.Update:
+    """The UPDATE marking visits (bound as "missed_ids") missed, built once per database."""
+    return (sa.update(Visit.__table__)
+            .where(among_bound(Visit.__table__.c.id, "missed_ids"),
+                   Visit.__table__.c.status == fixed(VisitStatus.SCHEDULED, Visit.status.type))
+            .values(status=fixed(VisitStatus.MISSED, Visit.status.type)))
