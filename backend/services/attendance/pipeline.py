@@ -170,6 +170,9 @@ def store(worker: User, visit_id, kind: EventKind, data: dict, now: datetime, st
           device_clock: datetime | None, isolated: bool = False) -> Outcome:
     """Judge, append and apply one event exactly once.
 
+    `worker`: a User, or the API caller's users row (mobile_api.auth.caller()): only its
+    id, role and organisation are asked for.
+
     `strict`: refuse an event out of order (live); offline sync stores it.
     `isolated`: in a savepoint, so a refusal undoes this event alone (sync applies a
     batch in one unit of work); a single live event's refusal ends its request.
