@@ -4,7 +4,7 @@ from functools import wraps
 from flask import jsonify, request
 
 from backend.services.database import idempotency
-from mobile_api.auth import current_user
+from mobile_api.auth import caller
 
 HEADER = "Idempotency-Key"
 HEADER_DOC = {"in": "header", "name": HEADER, "required": False,
@@ -22,7 +22,7 @@ def idempotent(view):
         if key is None:
             return view(*args, **kwargs)
         digest = idempotency.request_hash(request.method, request.path, request.get_data())
-        record, fresh = idempotency.claim(current_user(), key, digest)
+        record, fresh = idempotency.claim(caller(), key, digest)
         if not fresh:
             response = jsonify(record.response_body)
             response.status_code = record.status_code

@@ -3,7 +3,7 @@ from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.attendance import sync
-from mobile_api.auth import BEARER, current_user, token_required
+from mobile_api.auth import BEARER, caller, token_required
 from mobile_api.event_schemas import SyncBatchSchema, SyncResultsSchema
 
 blp = Blueprint("sync", __name__, description="Offline sync")
@@ -16,5 +16,5 @@ blp = Blueprint("sync", __name__, description="Offline sync")
 @blp.response(200, SyncResultsSchema)
 def sync_batch(data):
     """Apply queued events exactly once; each answers accepted, duplicate or rejected."""
-    results = sync.sync_events(current_user(), data["events"], data.get("sent_at"))
+    results = sync.sync_events(caller(), data["events"], data.get("sent_at"))
     return {"results": results}

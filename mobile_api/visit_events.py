@@ -3,7 +3,7 @@ from mobile_api.blueprint import Blueprint
 
 from backend.models import EventKind, Role
 from backend.services.attendance import pipeline
-from mobile_api.auth import BEARER, current_user, token_required
+from mobile_api.auth import BEARER, caller, token_required
 from mobile_api.event_schemas import (
     CheckInSchema, CheckOutSchema, EventResultSchema, NoAccessSchema,
 )
@@ -26,7 +26,7 @@ def _answer(outcome: pipeline.Outcome):
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def check_in(data, visit_id):
     """Arrive at a visit. Outside the geofence it is accepted and flagged, never refused."""
-    return _answer(pipeline.record(current_user(), visit_id, EventKind.CHECK_IN, data))
+    return _answer(pipeline.record(caller(), visit_id, EventKind.CHECK_IN, data))
 
 
 @blp.post("/visits/<uuid:visit_id>/check-out")
@@ -38,7 +38,7 @@ def check_in(data, visit_id):
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def check_out(data, visit_id):
     """Leave a visit with tasks done or not, a note, goal progress and any concern."""
-    return _answer(pipeline.record(current_user(), visit_id, EventKind.CHECK_OUT, data))
+    return _answer(pipeline.record(caller(), visit_id, EventKind.CHECK_OUT, data))
 
 
 @blp.post("/visits/<uuid:visit_id>/no-access")
@@ -50,4 +50,4 @@ def check_out(data, visit_id):
 @blp.alt_response(200, schema=EventResultSchema, description="a replay of an earlier send")
 def no_access(data, visit_id):
     """Could not get in, or the person refused care."""
-    return _answer(pipeline.record(current_user(), visit_id, EventKind.NO_ACCESS, data))
+    return _answer(pipeline.record(caller(), visit_id, EventKind.NO_ACCESS, data))

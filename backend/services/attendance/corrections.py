@@ -15,7 +15,7 @@ from backend.models import (
     LOCATION_ACCEPTED, NOT_DELIVERED, EventKind, EventMethod, Role, User, Visit, VisitEvent,
     VisitStatus,
 )
-from backend.services.attendance import event_log, pipeline, visit_state
+from backend.services.attendance import pipeline, visit_state
 from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity.access import get_visible
@@ -141,7 +141,6 @@ def correct_visit(visit: Visit, worker: User, by_user: User, corrected_start: da
             raise Conflict("This visit was cancelled; there is nothing to correct.")
         event = correction_event(visit.id, read.events, worker.id, by_user.id, corrected_start,
                                  corrected_end, reason_code, resolution_code, note, now)
-        event_log.append([event])
         pipeline.apply(read, event, now)
     return db.session.get(VisitEvent, event["id"])
 

@@ -8,8 +8,9 @@ way:
    needs, locked for this transaction: one statement (`_read`);
 2. judge the event (pure functions in judging.py: offline window, state, location,
    spoofing signs);
-3. append it to the event log (event_log.append, the only writer of events);
-4. rewrite the visit's cached state from its events (visit_state);
+3. append it to the event log (event_log.append_one, the only writer of events);
+4. rewrite the visit's cached state from its events (visit_state), in the same
+   statement as the event where the database can carry both;
 5. react: alerts raised or resolved at once, an urgent concern, the tasks' outcomes,
    goal progress, a hint that the home's map pin may be wrong. Each is a step of this
    one pipeline, taken only when the event calls for it.
@@ -170,6 +171,9 @@ def store(worker: User, visit_id, kind: EventKind, data: dict, now: datetime, st
           device_clock: datetime | None, isolated: bool = False) -> Outcome:
     """Judge, append and apply one event exactly once.
 
+    `worker`: a User, or the API caller's users row (mobile_api.auth.caller()): only its
+    id, role and organisation are asked for.
+
     `strict`: refuse an event out of order (live); offline sync stores it.
     `isolated`: in a savepoint, so a refusal undoes this event alone (sync applies a
     batch in one unit of work); a single live event's refusal ends its request.
@@ -202,25 +206,31 @@ def _store(worker, visit_id, kind, data, now, strict, device_clock, isolated) ->
             raise NotFound("No visit with that id.")  # removed since it was read
         judging.check_state(worker.id, visit.visit_status, kind, strict, visit.events)
         after_event.check_payload(worker, visit, kind, data)
-        if not event_log.append([event]):
+        state = apply(visit, event, now)
+        if state is None:
             # A unique index holds the same event: this device's replay (store() answers
             # it as a duplicate), or the worker's second check-in or check-out.
             raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
                            "recorded.", code="already_recorded")
-        state = apply(visit, event, now)
     return Outcome("accepted", SimpleNamespace(**event), SimpleNamespace(
         id=visit_id, status=state.status, location_verified=state.location_verified,
         flags=state.flags))
 
 
-def apply(visit, event: dict, now: datetime) -> visit_state.VisitState:
-    """Steps 4 and 5 for an event just appended: the visit's cached state rewritten from
-    all its events, then what the event calls for (alerts, concern, tasks, goals, pin).
+def apply(visit, event: dict, now: datetime) -> visit_state.VisitState | None:
+    """Steps 3 to 5 for a judged event: append it with the visit's cached state rewritten
+    from all its events (one statement where the database can), then take what the event
+    calls for (alerts, concern, tasks, goals, pin). None, with nothing written, when a
+    unique index already holds the event.
 
     `visit`: the visit as read (`_Visit`: its plan, rule, status, events and alerts)."""
     state = visit_state.derive(SimpleNamespace(status=visit.visit_status),
                                [*visit.events, SimpleNamespace(**event)])
-    visit_state.write(visit.visit_id, state, reviewed=True)
+    values = visit_state.state_values(state, reviewed=True)
+    if not event_log.append_one(event, visit_state.UPDATE_STATE,
+                                visit_state.update_parameters(visit.visit_id, values)):
+        return None
+    visit_state.written(visit.visit_id, values)
     judged = SimpleNamespace(planned_start=visit.planned_start, planned_end=visit.planned_end,
                              duration_min=visit.duration_min,
                              carers_required=visit.carers_required, **vars(state))

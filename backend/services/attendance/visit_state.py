@@ -130,10 +130,16 @@ STATE_READ = sa.select(
     VisitEvent.corrected_start, VisitEvent.corrected_end, VisitEvent.resolution_code,
 ).select_from(Visit.__table__.outerjoin(VisitEvent.__table__, VisitEvent.visit_id == Visit.id)
               ).where(Visit.id == sa.bindparam("visit_id"))
-_UPDATE_STATE = sa.update(Visit.__table__).where(Visit.__table__.c.id == sa.bindparam("visit"))
 _CACHED = ("status", "actual_start", "actual_end", "delivered_seconds", "delivered_minutes",
            "location_verified", "flags")
 STATE_COLUMNS = (*_CACHED, "review_pending")  # what refresh() and write() rewrite
+_VISITS = Visit.__table__
+# Its parameters are named "state_<column>" ("state_visit": the visit's id), apart from
+# an event's columns, so the event log can carry it in the event's INSERT (event_log).
+UPDATE_STATE = sa.update(_VISITS).where(
+    _VISITS.c.id == sa.bindparam("state_visit", type_=_VISITS.c.id.type)).values({
+        name: sa.bindparam(f"state_{name}", type_=_VISITS.c[name].type)
+        for name in STATE_COLUMNS})
 
 
 def refresh(visit: Visit, events: list | None = None, reviewed: bool = False) -> VisitState:
@@ -161,14 +167,25 @@ def state_values(state: VisitState, reviewed: bool) -> dict:
     return values
 
 
+def update_parameters(visit_id, values: dict) -> dict:
+    """UPDATE_STATE's parameters for the visit's columns `values` (state_values)."""
+    return {"state_visit": visit_id, **{f"state_{name}": value for name, value in values.items()}}
+
+
 def write(visit_id, state: VisitState, reviewed: bool) -> dict:
     """Rewrite a stored visit's cached columns with one Core UPDATE; returns the values.
     A visit object the session holds is given the same values (as committed)."""
     values = state_values(state, reviewed)
-    db.session.connection().execute(_UPDATE_STATE, {"visit": visit_id, **values})
+    db.session.connection().execute(UPDATE_STATE, update_parameters(visit_id, values))
+    written(visit_id, values)
+    return values
+
+
+def written(visit_id, values: dict) -> None:
+    """After UPDATE_STATE: a visit object the session holds is given the same values (as
+    committed), and its events are read again when next asked for."""
     held = db.session.identity_map.get((Visit, (visit_id,), None))  # Visit's identity key
     if held is not None:
         for name, value in values.items():
             set_committed_value(held, name, value)
         db.session.expire(held, ["events"])
-    return values

@@ -93,7 +93,11 @@ def _uuid(value) -> uuid.UUID | None:
 # binds NULL, which matches no refresh token, so it is never revoked.
 REVOKED = sa.exists().where(RefreshToken.family_id == sa.bindparam("family_id"),
                             RefreshToken.revoked_at.is_not(None)).label("revoked")
-_USER_UNLESS_REVOKED = sa.select(User, REVOKED).where(User.id == sa.bindparam("user_id"))
+_USERS = User.__table__
+# The user's row as columns, not a User: most API requests need only who is asking
+# (id, role, organisation), and as_user() makes the User from it for those that need one.
+_CALLER_UNLESS_REVOKED = sa.select(*_USERS.c, REVOKED).where(
+    _USERS.c.id == sa.bindparam("user_id", type_=_USERS.c.id.type))
 
 
 def bearer(token: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -104,13 +108,27 @@ def bearer(token: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     return _uuid(claims["sub"]), _uuid(claims["fam"]) if "fam" in claims else None
 
 
-def user_from_access_token(token: str) -> User:
-    """The active user an access token speaks for, unless its sign-in was revoked."""
+def caller_from_access_token(token: str) -> sa.Row:
+    """The active user an access token speaks for, unless its sign-in was revoked: their
+    row of the users table (every column; `.id`, `.role` and `.organisation_id` are what
+    the access module asks of a user), one read with the revocation."""
     user_id, family_id = bearer(token)
     row = None
-    if user_id:  # the revocation is checked in the same query as the user
-        row = db.session.execute(_USER_UNLESS_REVOKED,
-                                 {"user_id": user_id, "family_id": family_id}).first()
-    if row is None or not row[0].active or row[1]:
+    if user_id:
+        row = db.session.connection().execute(
+            _CALLER_UNLESS_REVOKED, {"user_id": user_id, "family_id": family_id}).first()
+    if row is None or not row.active or row.revoked:
         raise Unauthorized("The token is not valid.", code="invalid_token")
-    return row[0]
+    return row
+
+
+def as_user(caller: sa.Row) -> User:
+    """The User of a caller's row (caller_from_access_token), without reading it again: the
+    session's own object if it holds one, else one made from the row as if loaded."""
+    held = db.session.identity_map.get(sa.orm.util.identity_key(User, caller.id))
+    if held is not None:
+        return held
+    user = User(**{column.key: caller._mapping[column] for column in _USERS.c})
+    sa.orm.make_transient_to_detached(user)  # as loaded: no pending change, a known key
+    db.session.add(user)
+    return user

@@ -53,11 +53,15 @@ class Scope:
     values: dict = field(default_factory=dict)  # tolerance_values(), read once per pass
 
 
-class Due(NamedTuple):
-    """An alert found due: the visit and the kind's value."""
+# What an alert's detail line and messages say of its visit (alert_lines.describe,
+# notifications.about_visits): the planned start is among what the messages say.
+_ALERT_VISIT = (Visit.planned_end, Visit.local_date, Visit.delivered_minutes,
+                Visit.duration_min, Visit.carers_required, Visit.actual_start, Visit.actual_end)
 
-    visit_id: uuid.UUID
-    kind: str
+
+def about_alert_visits(*columns) -> sa.Select:
+    """SELECT visit_id, `columns`, and what alerts say of their visits (add the WHERE)."""
+    return about_visits(*columns, *_ALERT_VISIT)
 
 
 def default_tolerances() -> dict[str, set]:
@@ -168,8 +172,9 @@ CHUNK = 2000  # visit ids per query (well inside every driver's parameter limit)
 
 
 def crossed_query(values: dict):
-    """(visit_id, kind) of the late, missed and no-check-out alerts due since the last
-    pass, and not yet raised (the statement for these tolerance values)."""
+    """(visit_id, kind, and what alerts say of the visit: about_alert_visits) of the late,
+    missed and no-check-out alerts due since the last pass, and not yet raised (the
+    statement for these tolerance values)."""
     return _crossed(values_key(values))
 
 
@@ -203,7 +208,9 @@ def _crossed(key: tuple):
     existing = (sa.select(sa.literal(1)).where(Alert.visit_id == judged.c.id,
                                                 Alert.kind == judged.c.kind)
                 .limit(1).scalar_subquery())
-    return sa.select(judged.c.id.label("visit_id"), judged.c.kind).where(
+    # With what the alerts will say of their visits, read by primary key for the few
+    # found due, so raising them needs no read of its own.
+    return about_alert_visits(judged.c.kind).join(judged, judged.c.id == Visit.id).where(
         judged.c.kind.is_not(None), existing.is_(None))
 
 
@@ -264,20 +271,22 @@ class Raised(NamedTuple):
     about: dict
 
 
-# One read of the alerts' visits: what the detail line says (alert_lines.describe; the
-# planned start is among what the messages say) and what the messages say.
-_VISITS = about_visits(Visit.planned_end, Visit.local_date, Visit.delivered_minutes,
-                       Visit.duration_min, Visit.carers_required, Visit.actual_start,
-                       Visit.actual_end)
+_VISITS = about_alert_visits()
 
 
 def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> Raised:
-    """Insert every due alert once; returns the alerts this call created."""
+    """Insert every due alert once; returns the alerts this call created.
+
+    `crossed_rows` (crossed_query's) carry what the alerts say of their visits; the
+    other visits found due are read for it here."""
     found = due_alerts(scope, crossed_rows)
     if not found:
         return Raised([], {})
-    visits = {v.visit_id: v for v in db.session.execute(
-        _VISITS.where(among(Visit.id, list({row.visit_id for row in found}))))}
+    visits = {row.visit_id: row for row in crossed_rows}
+    unread = list({row.visit_id for row in found} - visits.keys())
+    if unread:
+        visits.update((v.visit_id, v) for v in db.session.execute(
+            _VISITS.where(among(Visit.id, unread))))
     rows = []
     for row in found:
         kind = AlertKind(row.kind)
@@ -285,16 +294,24 @@ def raise_alerts(scope: Scope, detail_for, crossed_rows: list = ()) -> Raised:
             id=uuid.uuid4(), visit_id=row.visit_id, kind=kind, status=AlertStatus.OPEN,
             raised_at=scope.now, detail=detail_for(kind, visits[row.visit_id]),
             escalated_at=scope.now if kind == AlertKind.MISSED else None))
+    # A visit the rulebook finds missed is marked missed (its alert may stand already);
+    # the mark goes in the alerts' own statement where the database can carry it.
+    missed = [row["visit_id"] for row in rows if row["kind"] == AlertKind.MISSED]
     # RETURNING yields only the alerts actually inserted (a duplicate kind is skipped).
-    created = insert_rows_ignoring_duplicates(Alert.__table__, rows, ["visit_id", "kind"],
-                                              list(Alert.__table__.c))
-    missed = [a.visit_id for a in created if a.kind == AlertKind.MISSED]
-    if missed:
-        db.session.execute(
-            sa.update(Visit).where(among(Visit.id, missed), Visit.status == VisitStatus.SCHEDULED)
-            .values(status=VisitStatus.MISSED).execution_options(synchronize_session=False))
-        for visit_id in missed:  # a visit object this session holds must read it again
-            held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
-            if held is not None:
-                db.session.expire(held)
+    created = insert_rows_ignoring_duplicates(
+        Alert.__table__, rows, ["visit_id", "kind"], list(Alert.__table__.c),
+        *((_mark_missed(dialect_name()), {"missed_ids": missed}) if missed else ()))
+    for visit_id in missed:  # a visit object this session holds must read it again
+        held = db.session.identity_map.get(sa.orm.util.identity_key(Visit, visit_id))
+        if held is not None:
+            db.session.expire(held)
     return Raised(created, visits)
+
+
+@lru_cache(maxsize=2)
+def _mark_missed(dialect: str) -> sa.Update:
+    """The UPDATE marking visits (bound as "missed_ids") missed, built once per database."""
+    return (sa.update(Visit.__table__)
+            .where(among_bound(Visit.__table__.c.id, "missed_ids"),
+                   Visit.__table__.c.status == fixed(VisitStatus.SCHEDULED, Visit.status.type))
+            .values(status=fixed(VisitStatus.MISSED, Visit.status.type)))

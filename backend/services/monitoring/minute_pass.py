@@ -21,7 +21,7 @@ from backend.services.database.dialect import (
 )
 from backend.services.dates import clock
 from backend.services.monitoring.detection import (
-    CHUNK, Due, Scope, crossed_query, crossing_ranges, default_tolerances, floor_param,
+    CHUNK, Scope, crossed_query, crossing_ranges, default_tolerances, floor_param,
     time_params, values_key,
 )
 from backend.services.monitoring.escalation import (
@@ -164,14 +164,19 @@ def start_pass(now: datetime) -> PassStart:
 @lru_cache(maxsize=32)
 def _judgement(key: tuple):
     values = {name: set(found) for name, found in key}
-    return sa.union_all(crossed_query(values), overdue(values), overdue_concerns())
+    crossed = crossed_query(values)
+    # The overdue alerts' rows are (alert id, ESCALATE), padded to the crossed rows' width.
+    padding = [sa.null()] * (len(crossed.selected_columns) - 2)
+    return sa.union_all(crossed, overdue(values).add_columns(*padding),
+                        overdue_concerns().add_columns(*padding))
 
 
 def judgement_read(scope: Scope) -> tuple[list, list]:
-    """One statement for the clock's work: (visit_id, kind) of the late, missed and
-    no-check-out alerts due since the last pass, and the ids of the alerts (concerns
-    included) overdue for escalation (rows whose kind is ESCALATE). Run only when the starting read
-    says something may be due."""
+    """One statement for the clock's work: the late, missed and no-check-out alerts due
+    since the last pass (rows of crossed_query: visit_id, kind and what the alerts say
+    of the visit), and the ids of the alerts (concerns included) overdue for escalation
+    (rows whose kind is ESCALATE). Run only when the starting read says something may
+    be due."""
     values = scope.values
     params = dict(time_params(scope, values), raised_after=scope.since - timedelta(
         minutes=max(minutes_of(values["escalate_after_min"]))))
@@ -180,7 +185,7 @@ def judgement_read(scope: Scope) -> tuple[list, list]:
         if row.kind == ESCALATE:
             overdue_ids.append(row.visit_id)  # an alert's id in this column
         else:
-            crossed.append(Due(row.visit_id, row.kind))
+            crossed.append(row)
     return crossed, overdue_ids
 
 

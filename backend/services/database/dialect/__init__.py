@@ -4,8 +4,9 @@ Everything else in the code is one portable path; what the embedded database
 (SQLite) and production's (PostgreSQL) spell differently is written here, behind
 names that say what is wanted rather than which database is asked:
 
-- current.py      which database the session talks to, whether a WITH may write, and
-                  a read that carries a write where one can
+- current.py      which database the session talks to, whether a WITH may write, a
+                  read that carries a write and a write that carries the next where one
+                  can
 - expressions.py  membership in a list of ids; whether a locked row is as it was read
 - arithmetic.py   minutes and days between instants, whether one instant is more than
                   so many minutes after another, the month or week of a date, the
@@ -35,6 +36,7 @@ from backend.services.database.dialect.connections import (
 from backend.services.database.dialect.current import (
     dialect_name,
     read_and_write,
+    write_after,
     writes_in_with,
 )
 from backend.services.database.dialect.durability import commit_lightly_if_nothing_written
@@ -55,5 +57,5 @@ __all__ = [
     "insert_rows_ignoring_duplicates", "later_by_more_than", "least", "load_rows",
     "locked_as_seen", "minutes_between", "month_start", "open_write_transaction",
     "prepare_connections", "prepare_sqlite_connection", "read_and_write", "week_start",
-    "writes_in_with",
+    "write_after", "writes_in_with",
 ]

@@ -33,10 +33,15 @@ _INSERT_ROWS: dict = {}  # insert_rows_ignoring_duplicates statements, one per t
 
 def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
                                     conflict_columns: list[str] | None,
-                                    returning: list) -> list:
+                                    returning: list, along=None,
+                                    along_parameters: dict | None = None) -> list:
     """INSERT many rows, skipping those that clash with the conflict columns' unique key
     (with no conflict columns, any unique index or constraint); returns the `returning`
     columns of the rows inserted.
+
+    `along`: a write that goes with these rows whatever became of them (an UPDATE built
+    once, with its `along_parameters`): PostgreSQL carries it in the INSERT's WITH
+    clause, one round trip for both; SQLite runs it just before.
 
     PostgreSQL gets one short statement whatever the number of rows, the rows as one
     JSON document (jsonb_to_recordset). As multi-row VALUES (SQLAlchemy's
@@ -50,20 +55,25 @@ def insert_rows_ignoring_duplicates(table: sa.Table, rows: list[dict],
         return []
     columns = tuple(rows[0])
     if dialect_name() != "postgresql":
+        if along is not None:
+            db.session.execute(along, along_parameters)
         return list(db.session.execute(
             insert_ignoring_duplicates(table, conflict_columns).returning(*returning), rows))
     key = (table.name, columns, tuple(conflict_columns or ()),
-           tuple(c.key for c in returning))
+           tuple(c.key for c in returning), along)
     if key not in _INSERT_ROWS:
         document = sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSONB)
         source = sa.func.jsonb_to_recordset(document) \
             .table_valued(*(sa.column(name, table.c[name].type) for name in columns)) \
             .render_derived(with_types=True)
-        _INSERT_ROWS[key] = (
+        statement = (
             postgresql.insert(table).from_select(columns, sa.select(*source.c))
             .on_conflict_do_nothing(index_elements=conflict_columns).returning(*returning))
+        _INSERT_ROWS[key] = statement if along is None else statement.add_cte(
+            along.cte("along"))
     document = json.dumps(rows, default=_json_value, separators=(",", ":"))
-    return list(db.session.execute(_INSERT_ROWS[key], {"rows": document}))
+    return list(db.session.execute(_INSERT_ROWS[key], {"rows": document,
+                                                       **(along_parameters or {})}))
 
 
 def _json_value(value):
