@@ -9,16 +9,16 @@ below it (5 points), red below that; the home-logging target (85%) uses the same
 organisations.phone: the office a carer calls from the doorstep. service_users.contact_phone:
 the nominated contact's number, offered to the carer after "no access".
 
-Revision ID: 0020_exceptions_first
-Revises: 0015_outbox_retries
+Revision ID: 0019_exceptions_first
+Revises: 0018_outbox_retries
 Create Date: 2026-12-07 07:00:00.000000
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_exceptions_first"
-down_revision = "0015_outbox_retries"
+revision = "0019_exceptions_first"
+down_revision = "0018_outbox_retries"
 branch_labels = None
 depends_on = None
 

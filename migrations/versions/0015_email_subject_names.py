@@ -3,7 +3,7 @@
 Email subjects pass through mail servers' logs; an alert's subject names the visit's
 time instead of the person unless the contract allows names.
 
-Revision ID: 0016_email_subject_names
+Revision ID: 0015_email_subject_names
 Revises: 0014_rota_foundations
 Create Date: 2026-12-07 06:30:00.000000
 
@@ -11,7 +11,7 @@ Create Date: 2026-12-07 06:30:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_email_subject_names"
+revision = "0015_email_subject_names"
 down_revision = "0014_rota_foundations"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """notifications.last_attempt_at and requeued_at: mark-before-send delivery, retry period, requeue
 
-Revision ID: 0015_outbox_retries
-Revises: 0021_national_measures
+Revision ID: 0018_outbox_retries
+Revises: 0017_national_measures
 Create Date: 2026-12-07 06:00:00.000000
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0015_outbox_retries"
-down_revision = "0021_national_measures"
+revision = "0018_outbox_retries"
+down_revision = "0017_national_measures"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ A plan (rota_plans) is queued by a manager and run by the scheduler, with its st
 and progress on the row; its moves (rota_plan_moves) are accepted or rejected one by
 one or all together. visit_assignments.locked marks an assignment the planner keeps.
 
-Revision ID: 0019_rota_plans
-Revises: 0018_administration
+Revision ID: 0021_rota_plans
+Revises: 0020_administration
 Create Date: 2026-12-07 06:00:00.000000
 
 """
@@ -15,8 +15,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_rota_plans"
-down_revision = "0018_administration"
+revision = "0021_rota_plans"
+down_revision = "0020_administration"
 branch_labels = None
 depends_on = None
 

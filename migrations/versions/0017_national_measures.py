@@ -6,16 +6,16 @@ records did not hold: a person's hospital stays (admission, discharge, emergency
 not), their date of death, their accommodation status (a CLD Accommodation_Status
 value) and the day a long-term residential or nursing placement began.
 
-Revision ID: 0021_national_measures
-Revises: 0017_access_and_sessions
+Revision ID: 0017_national_measures
+Revises: 0016_access_and_sessions
 Create Date: 2026-12-07 06:00:00.000000
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_national_measures"
-down_revision = "0017_access_and_sessions"
+revision = "0017_national_measures"
+down_revision = "0016_access_and_sessions"
 branch_labels = None
 depends_on = None
 

@@ -7,16 +7,16 @@ username and client address with a growing wait; Flask-Limiter's counters are sh
 by every worker through the database; and reads of a person's record, visits, rotas and
 exports are logged for a configured period.
 
-Revision ID: 0017_access_and_sessions
-Revises: 0016_email_subject_names
+Revision ID: 0016_access_and_sessions
+Revises: 0015_email_subject_names
 Create Date: 2026-12-07 07:00:00.000000
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_access_and_sessions"
-down_revision = "0016_email_subject_names"
+revision = "0016_access_and_sessions"
+down_revision = "0015_email_subject_names"
 branch_labels = None
 depends_on = None
 

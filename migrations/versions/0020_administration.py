@@ -4,16 +4,16 @@ Invitations and password resets by one-time link (only the secret's hash stored)
 the organisation that recorded a service user (its staff may set them up before a
 package exists); the funder's own reference for a package (import matches on it).
 
-Revision ID: 0018_administration
-Revises: 0020_exceptions_first
+Revision ID: 0020_administration
+Revises: 0019_exceptions_first
 Create Date: 2026-12-07 06:00:00.000000
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_administration"
-down_revision = "0020_exceptions_first"
+revision = "0020_administration"
+down_revision = "0019_exceptions_first"
 branch_labels = None
 depends_on = None
 
