@@ -7,7 +7,11 @@ from backend.services.bulk_import.run import template_header
 
 def csv_file(kind: str, rows: list[dict]) -> bytes:
     """A CSV import file: the template's header row, then rows given by column key."""
-    header = template_header(kind)
+    return filled(template_header(kind), rows)
+
+
+def filled(header: list[str], rows: list[dict]) -> bytes:
+    """A header row (a column's key is its text before " ("), with rows typed under it."""
     keys = [h.split(" (")[0] for h in header]
     out = io.StringIO()
     writer = csv.writer(out)

@@ -15,7 +15,7 @@ from backend.extensions import db
 from backend.models import CarePackage, Contract, Role, ServiceUser, User, Visit
 from backend.scheduler.jobs import run_job
 from backend.services.dates import clock
-from tests.import_helpers import carer_row, package_rows, person_row
+from tests.import_helpers import carer_row, filled, package_rows, person_row
 
 pytestmark = pytest.mark.browser
 
@@ -42,17 +42,6 @@ def downloaded_header(page, kind: str) -> list[str]:
         page.click(f"a[href='/admin/import/{kind}/template.csv']")
     text = open(download.value.path(), encoding="utf-8-sig").read()
     return next(csv.reader(io.StringIO(text)))
-
-
-def filled(header: list[str], rows: list[dict]) -> bytes:
-    """The template with rows typed under it."""
-    keys = [cell.split(" (")[0] for cell in header]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(key, "") for key in keys])
-    return out.getvalue().encode()
 
 
 def upload(page, kind: str, data: bytes, dry_run: bool) -> None:
