@@ -75,7 +75,8 @@ def post(port: int, path: str, body: dict, token: str) -> tuple[int, float | Non
     """One POST; (status, Retry-After) or (0, None) when the connection failed."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        headers={"Content-Type": "application/json", **load.OVER_HTTPS,
+                 "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
