@@ -313,7 +313,10 @@ class AccountLinkOut(Schema):
     user = fields.Nested(UserOut, allow_none=True)
     user_id = fields.UUID()
     purpose = fields.String()
-    link = fields.String()
+    link = fields.String(allow_none=True, metadata={
+        "description": "the one-time link, only when it was not emailed to the user"})
+    emailed_to = fields.String(allow_none=True, metadata={
+        "description": "where the link was emailed (through the outbox), if it was"})
     expires_at = fields.DateTime()
 
 

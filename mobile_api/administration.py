@@ -25,8 +25,10 @@ def _windows(availability) -> list[tuple]:
 
 
 def _link(issued, user=None) -> dict:
+    # An emailed link goes to its holder only; the caller is told where it went.
     return {"user": user, "user_id": issued.link.user_id, "purpose": issued.link.purpose,
-            "link": issued.url, "expires_at": issued.link.expires_at}
+            "link": None if issued.emailed_to else issued.url,
+            "emailed_to": issued.emailed_to, "expires_at": issued.link.expires_at}
 
 
 @blp.get("/organisations")
