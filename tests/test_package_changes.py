@@ -6,6 +6,7 @@ from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.extensions import db
@@ -63,7 +64,7 @@ def test_a_change_from_a_later_day_leaves_the_days_before_it(setup):
     db.session.commit()
     db.session.expire_all()
     after = shape(package)
-    for visit_id, (local_date, at, minutes, status, _) in before.items():
+    for visit_id, (local_date, *_) in before.items():
         if local_date < day:  # before the day (and the delivered one): exactly as they were
             assert after[visit_id] == before[visit_id]
         else:  # from the day: the same visit, longer (its carer stays on it)
@@ -175,3 +176,73 @@ def test_a_change_from_today_applies_now_and_spares_what_was_delivered(setup, ma
     assert after[this_morning.id] == before[this_morning.id]  # started: never changes
     tomorrow = clock.today() + timedelta(days=1)
     assert {s[2] for s in after.values() if s[0] == tomorrow and s[1] == time(8, 0)} == {45}
+
+
+def _row(i: int, weekday: int, start: str, minutes: str) -> dict:
+    p = f"change-schedule-{i}-"
+    return {p + "weekday": str(weekday), p + "start_time": start, p + "duration_min": minutes,
+            p + "carers_required": "1", p + "priority": "normal"}
+
+
+def test_the_package_page_schedules_shows_and_cancels_a_change(setup, client, auth):
+    world, package, _ = setup
+    auth.login(world.manager.username)
+    base = f"/admin/packages/{package.id}"
+    page = client.get(base).get_data(as_text=True)
+    assert 'id="change-form"' in page and "Changes from a later day" in page
+
+    refused = client.post(f"{base}/change", data={
+        "change-effective_date": str(clock.today() - timedelta(days=2)),
+        "change-weekly_minutes": "525", **_row(0, 0, "08:00", "45")})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'id="change-effective_date-error"' in html and "never change" in html
+    assert 'name="change-weekly_minutes" type="number" value="525"' in html  # kept
+
+    day = clock.today() + timedelta(days=6)
+    bad_line = client.post(f"{base}/change", data={
+        "change-effective_date": str(day), **_row(0, 0, "08:00", "45"),
+        **_row(1, 0, "08:30", "30")})
+    assert bad_line.status_code == 422
+    assert 'id="change-schedule-1-start_time-error"' in bad_line.get_data(as_text=True)
+
+    rows = {}
+    for i, weekday in enumerate(range(7)):
+        rows.update(_row(i, weekday, "08:00", "45"))
+    done = client.post(f"{base}/change", data={
+        "change-effective_date": str(day), "change-weekly_minutes": "525", **rows})
+    assert done.status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert f"420 minutes a week; 525 from {day}" in page
+    assert "Mon 08:00 45 min" in page and "Cancel this change" in page
+    change = db.session.scalar(sa.select(PackageChange))
+    assert client.post(f"{base}/changes/{change.id}/cancel").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PackageChange)) == 0
+
+    auth.logout()
+    g.pop("user", None)
+    auth.login(world.other_manager.username)
+    assert client.post(f"{base}/change", data={
+        "change-effective_date": str(day), "change-weekly_minutes": "300"}).status_code == 404
+
+
+def test_machine_clients_schedule_and_cancel_a_change(setup, client, bearer):
+    world, package, _ = setup
+    day = clock.today() + timedelta(days=3)
+    manager = bearer(world.manager)
+    refused = client.post(f"/api/v1/packages/{package.id}/changes", headers=manager,
+                          json={"effective_date": str(day), "schedule": [
+                              {"weekday": 0, "start_time": "08:00", "duration_min": 1}]})
+    assert refused.status_code == 422
+    assert "schedule[0].duration_min" in refused.json["error"]["fields"]
+    made = client.post(f"/api/v1/packages/{package.id}/changes", headers=manager, json={
+        "effective_date": str(day), "weekly_minutes": 300, "schedule": [
+            {"weekday": d, "start_time": "09:00", "duration_min": 40} for d in range(7)]})
+    assert made.status_code == 201, made.json
+    assert made.json["weekly_minutes"] == 300 and len(made.json["schedule"]) == 7
+    other = client.delete(f"/api/v1/packages/{world.other_package.id}/changes/"
+                          f"{made.json['id']}", headers=bearer(world.admin))
+    assert other.status_code == 404  # not that package's change
+    assert client.delete(f"/api/v1/packages/{package.id}/changes/{made.json['id']}",
+                         headers=manager).status_code == 204
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PackageChange)) == 0

@@ -141,14 +141,14 @@ def apply_due_changes(today: date, now: datetime | None = None) -> int:
     return len(due)
 
 
-def cancel_change(user: User, change_id) -> CarePackage:
-    """Withdraw a change not yet applied; visits from its day follow the pattern in effect
-    without it."""
+def cancel_change(user: User, change_id, package_id=None) -> CarePackage:
+    """Withdraw a change not yet applied (of that package, when given); visits from its
+    day follow the pattern in effect without it."""
     try:
         change = db.session.get(PackageChange, change_id)
     except (ValueError, TypeError):
         change = None
-    if change is None:
+    if change is None or (package_id is not None and str(change.package_id) != str(package_id)):
         raise NotFound("No package change with that id.")
     package = access.get_administrable(user, CarePackage, change.package_id, "package change")
     if change.applied_at is not None:
