@@ -197,6 +197,26 @@ class PackageChange(Schema):
     reference = fields.String(allow_none=True)
 
 
+class ScheduledChangeIn(Schema):
+    effective_date = fields.Date(required=True, metadata={
+        "description": "the first day the change applies (today or later)"})
+    weekly_minutes = fields.Integer(allow_none=True, load_default=None, **_int, metadata={
+        "description": "commissioned minutes a week from that day; absent: unchanged"})
+    schedule = fields.List(fields.Nested(CallLineSchema), allow_none=True, load_default=None,
+                           metadata={"description": "the weekly pattern from that day; "
+                                                    "absent: unchanged"})
+
+
+class ScheduledChangeOut(Schema):
+    id = fields.UUID()
+    package_id = fields.UUID()
+    effective_date = fields.Date()
+    weekly_minutes = fields.Integer(allow_none=True)
+    changes_pattern = fields.Boolean()
+    schedule = fields.List(fields.Nested(CallLineSchema), attribute="lines")
+    applied_at = fields.DateTime(allow_none=True)
+
+
 class PackageOut(Schema):
     id = fields.UUID()
     service_user_id = fields.UUID()
@@ -313,7 +333,10 @@ class AccountLinkOut(Schema):
     user = fields.Nested(UserOut, allow_none=True)
     user_id = fields.UUID()
     purpose = fields.String()
-    link = fields.String()
+    link = fields.String(allow_none=True, metadata={
+        "description": "the one-time link, only when it was not emailed to the user"})
+    emailed_to = fields.String(allow_none=True, metadata={
+        "description": "where the link was emailed (through the outbox), if it was"})
     expires_at = fields.DateTime()
 
 

@@ -4,7 +4,7 @@ from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.administration import (
-    carers, contracts, organisations, packages, people, users,
+    carers, contracts, organisations, package_changes, packages, people, users,
 )
 from backend.services.identity.links import redeem_link
 from backend.services.reference.packages import CallLine
@@ -25,8 +25,10 @@ def _windows(availability) -> list[tuple]:
 
 
 def _link(issued, user=None) -> dict:
+    # An emailed link goes to its holder only; the caller is told where it went.
     return {"user": user, "user_id": issued.link.user_id, "purpose": issued.link.purpose,
-            "link": issued.url, "expires_at": issued.link.expires_at}
+            "link": None if issued.emailed_to else issued.url,
+            "emailed_to": issued.emailed_to, "expires_at": issued.link.expires_at}
 
 
 @blp.get("/organisations")
@@ -222,6 +224,29 @@ def change_package(data, package_id):
 def set_pattern(data, package_id):
     """Replace the weekly pattern; future visits follow it."""
     return packages.set_pattern(current_user(), package_id, _lines(data["schedule"]))
+
+
+@blp.post("/packages/<uuid:package_id>/changes")
+@blp.doc(security=[BEARER])
+@token_required(*STAFF)
+@blp.arguments(s.ScheduledChangeIn)
+@blp.response(201, s.ScheduledChangeOut)
+def schedule_change(data, package_id):
+    """Change the commissioned minutes and/or the weekly pattern from a day (today or
+    later): visits before it stay, visits from it follow the new pattern."""
+    schedule = data.get("schedule")
+    return package_changes.schedule_change(
+        current_user(), package_id, data["effective_date"], data.get("weekly_minutes"),
+        _lines(schedule) if schedule is not None else None)
+
+
+@blp.delete("/packages/<uuid:package_id>/changes/<uuid:change_id>")
+@blp.doc(security=[BEARER])
+@token_required(*STAFF)
+@blp.response(204)
+def cancel_change(package_id, change_id):
+    """Withdraw a change not yet applied."""
+    package_changes.cancel_change(current_user(), change_id, package_id)
 
 
 @blp.post("/packages/<uuid:package_id>/suspensions")

@@ -21,6 +21,10 @@ class GoalReviewIn(Schema):
     status_reason = fields.String(allow_none=True)
     review_date = fields.Date(allow_none=True)
     description = fields.String()
+    score = fields.Integer(allow_none=True, **_ints, metadata={
+        "description": "where the person is now, on the goal's scale (recorded by the "
+                       "reviewer, not at a visit)"})
+    note = fields.String(allow_none=True)
 
 
 class ProgressCorrectionIn(Schema):

@@ -98,6 +98,7 @@ def test_first_generation_run_after_the_build_creates_and_cancels_nothing(app):
     before = db.session.execute(sa.select(Visit.id, Visit.status)).all()
     result = run_job(app, "generation", new_holder_id())
     assert result == {"created": 0, "updated": 0, "cancelled": 0, "reinstated": 0,
-                      "packages_started": 0, "packages_ended": 0}
+                      "packages_started": 0, "packages_ended": 0,
+                      "package_changes_applied": 0}
     db.session.expire_all()
     assert sorted(db.session.execute(sa.select(Visit.id, Visit.status)).all()) == sorted(before)

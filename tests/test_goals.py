@@ -2,9 +2,10 @@
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import GoalProgress, GoalStatus
+from backend.models import AuditEntry, GoalProgress, GoalStatus
 from backend.services.outcomes.goal_progress import record_progress
 from tests.outcome_helpers import goal
 
@@ -184,3 +185,22 @@ def test_timeline_shows_series_with_corrections_marked(client, bearer, w):
     assert body["gas_t_score"] == pytest.approx(60)
     assert client.get(url, headers=bearer(w.foreign_worker)).status_code == 404
     assert client.get(url, headers=bearer(w.panel)).status_code == 403
+
+
+def test_a_review_by_the_api_scores_and_closes_as_the_page_does(client, bearer, w):
+    g = goal(w.person)
+    db.session.commit()
+    url = f"/api/v1/goals/{g.id}"
+    scored = client.patch(url, json={"score": 0, "note": "Walked with a stick",
+                                     "status": "achieved", "status_reason": "Walks alone"},
+                          headers=bearer(w.manager))
+    assert scored.status_code == 200, scored.json
+    assert scored.json["current_attainment"] == 0 and scored.json["status"] == "achieved"
+    entry = db.session.scalar(sa.select(GoalProgress))
+    assert (entry.score, entry.note, entry.visit_id) == (0, "Walked with a stick", None)
+    audit = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "goal_reviewed"))
+    assert audit.user_id == w.manager.id
+    assert audit.details["after"] == {"status": "achieved", "status_reason": "Walks alone",
+                                      "score": 0}
+    closed = client.patch(url, json={"score": 1}, headers=bearer(w.manager))
+    assert closed.status_code == 422 and "score" in closed.json["error"]["fields"]

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from backend.extensions import db
-from backend.models import CarePackage, Contract, Role, ServiceUser, User, Visit
+from backend.models import (
+    CarePackage, Contract, Organisation, Role, ServiceUser, User, Visit,
+)
 from backend.scheduler.jobs import run_job
 from backend.services.dates import clock
 from tests.import_helpers import carer_row, filled, package_rows, person_row
@@ -122,6 +124,16 @@ def test_a_council_and_a_provider_come_in_through_the_pages(app, live_server, br
     choose_password(manager, manager_link, "manager-password-1")
     sign_in(manager, base, "kim.manager", "manager-password-1")
 
+    # The provider reads the same terms, read-only: the call-length rates and each
+    # funder's share of the jointly funded contract.
+    set_up(manager, "Contracts")
+    manager.click("text=Home care 2026")
+    provider_view = manager.locator("dl.terms")
+    expect(provider_view).to_contain_text("30 min £8.20, 45 min £10.65, 60 min £14.20")
+    expect(provider_view).to_contain_text(
+        "Westshire County Council 70.00%, Westshire ICB 30.00%")
+    expect(manager.locator("#funders-form")).to_have_count(0)
+
     # 20 care workers, 50 people and 50 packages from the downloaded templates.
     set_up(manager, "Import")
     start = str(clock.today() - timedelta(days=1))
@@ -146,7 +158,10 @@ def test_a_council_and_a_provider_come_in_through_the_pages(app, live_server, br
 
     db.session.expire_all()
     contract = db.session.scalar(sa.select(Contract))
-    assert len(contract.funders) == 2 and len(contract.call_rates) == 3
+    assert len(contract.call_rates) == 3
+    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)).all())
+    assert sorted((names[f.funder_id], str(f.share_pct)) for f in contract.funders) == [
+        ("Westshire County Council", "70.00"), ("Westshire ICB", "30.00")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceUser)) == 50
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
         User.role == Role.CARE_WORKER)) == 20

@@ -148,6 +148,15 @@ class PatternForm(FlaskForm):
     schedule = FieldList(FormField(CallRow), label="Weekly pattern", min_entries=1)
 
 
+class ChangeFromForm(PatternForm):
+    """A change from a given day: the minutes and the pattern as they will be then."""
+
+    effective_date = DateField("From (the first day it applies)",
+                               validators=[_required("The first day")])
+    weekly_minutes = IntegerField("Commissioned minutes a week from then (blank: unchanged)",
+                                  validators=[Optional()])
+
+
 class PackageForm(PatternForm):
     service_user_id = SelectField("Person")
     contract_id = SelectField("Contract")

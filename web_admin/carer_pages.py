@@ -81,7 +81,8 @@ def create():
         refuse(form, exc, {"hourly_pay_pence": "hourly_pay", "organisation": "username"},
                rows={"availability": used})
         return _index(form, exc.status)
-    return _index(link={"username": worker.username, "url": issued.url,
+    return _index(link={"username": worker.username, "emailed_to": issued.emailed_to,
+                        "url": None if issued.emailed_to else issued.url,
                         "expires": issued.link.expires_at.strftime("%d %b %Y %H:%M UTC")})
 
 

@@ -8,10 +8,9 @@ from flask import (
 )
 
 from backend.errors import DomainError, Invalid
-from backend.models import MEASURE_RANGES, Role
+from backend.models import Role
 from backend.services.attendance import pins
 from backend.services.dates import clock, days
-from backend.services.outcomes.gas import score_words
 from backend.services.identity import access
 from backend.services.identity.names import told_apart
 from backend.services.rota.assignments import assign_worker, care_workers, preview_assignment
@@ -20,7 +19,6 @@ from backend.services.monitoring.board_exceptions import day_board
 from backend.services.attendance.corrections import (
     CorrectionReason, CorrectionResolution, correct_by_ids, correction_refusal,
 )
-from backend.services.reference.person_record import person_record
 from backend.services.rota.pay import payroll_csv
 from backend.services.rota.plans import accept_moves, plan_rows, request_plan
 from backend.services.rota.roll_forward import roll_forward
@@ -30,8 +28,9 @@ from backend.services.attendance.visit_record import visit_record
 from web_admin.downloads import csv_download
 from web_admin.auth import current_user, login_required
 from web_admin.board_view import exception_line, live_view
-from web_admin.charts import line_chart, location_diagram
+from web_admin.charts import location_diagram
 from web_admin.forms import CorrectionForm
+from web_admin.outcome_pages import render_person
 
 bp = Blueprint("manager", __name__)
 
@@ -283,20 +282,9 @@ def correct(visit_id):
 @bp.get("/people/<uuid:person_id>")
 @login_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
 def person(person_id):
-    """A person's packages, goals with progress charts, reablement and pin suggestions."""
-    record = person_record(current_user(), person_id)
-    charts = {}
-    for goal in record["goals"]:
-        low, high = MEASURE_RANGES[goal.measure]
-        # The baseline when the goal was set starts the line, so a goal achieved with
-        # one score (or none yet) still draws where it began.
-        points = [(f"set {goal.created_at.astimezone(clock.zone()):%-d %b}", goal.baseline)]
-        points += [(e.recorded_at.astimezone(clock.zone()).strftime("%-d %b"), e.score)
-                   for e in goal.standing_series]
-        charts[goal.id] = line_chart(f"Progress: {goal.description}", points, low, high,
-                                     target=goal.target)
-    return render_template("person.html", r=record, charts=charts, zone=clock.zone(),
-                           words=score_words)
+    """A person's packages, goals with progress charts, reablement and pin suggestions,
+    with the forms to set and review goals and run episodes for those who may."""
+    return render_person(person_id)
 
 
 @bp.post("/pin-suggestions/<uuid:suggestion_id>/<any(accept, reject):decision>")

@@ -6,9 +6,11 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from backend.errors import DomainError
 from backend.models import Role
-from backend.services.administration import contracts, packages, people
+from backend.services.administration import contracts, package_changes, packages, people
 from backend.services.reference.packages import CallLine
-from web_admin.admin_forms import WEEKDAYS, LastDayForm, PackageForm, PatternForm, SuspendForm
+from web_admin.admin_forms import (
+    WEEKDAYS, ChangeFromForm, LastDayForm, PackageForm, PatternForm, SuspendForm,
+)
 from web_admin.admin_support import page, refuse
 from web_admin.auth import current_user, login_required
 
@@ -111,9 +113,23 @@ def _show(package_id, forms: dict | None = None, status: int = 200):
     pattern = forms.get("pattern") or PatternForm(
         formdata=None, prefix="pattern", data={"schedule": _rows(packages.pattern_of(package),
                                                                   3)})
+    later = package_changes.pending(package)
+    change_from = forms.get("change") or ChangeFromForm(
+        formdata=None, prefix="change", data={"schedule": _rows(packages.pattern_of(package),
+                                                                 3)})
+    scheduled = [[str(c.effective_date),
+                  f"{c.weekly_minutes} minutes a week" if c.weekly_minutes is not None
+                  else "unchanged",
+                  _summary(packages.lines_as_pattern(c.lines)) if c.changes_pattern
+                  else "unchanged",
+                  {"post": url_for(".cancel_change", package_id=package.id, change_id=c.id),
+                   "text": "Cancel this change"}] for c in later]
+    commissioned = f"{package.weekly_minutes} minutes a week" + "".join(
+        f"; {c.weekly_minutes} from {c.effective_date}" for c in later
+        if c.weekly_minutes is not None)
     lines = [("Person", package.service_user.name), ("Contract", package.contract.name),
              ("Type", package.package_type.value),
-             ("Commissioned", f"{package.weekly_minutes} minutes a week"),
+             ("Commissioned", commissioned),
              ("Dates", f"{package.start_date} to {package.end_date or 'open'}"),
              ("Status", package.status.value), ("Reference", package.reference or "-")]
     suspensions = [[str(s.start_date), str(s.end_date or "not known"), s.reason]
@@ -124,8 +140,12 @@ def _show(package_id, forms: dict | None = None, status: int = 200):
 
     return page(f"Package for {package.service_user.name}", [
         {"heading": "Package", "lines": lines},
-        {"heading": "Weekly pattern", "form": pattern, "action": action("pattern"),
-         "submit": "Save pattern", "id": "pattern-form"},
+        {"heading": "Weekly pattern (from now on)", "form": pattern,
+         "action": action("pattern"), "submit": "Save pattern", "id": "pattern-form"},
+        {"heading": "Changes from a later day", "rows": scheduled,
+         "headers": ["From", "Commissioned", "Weekly pattern", ""],
+         "form": change_from, "action": action("change"), "submit": "Schedule the change",
+         "id": "change-form"},
         {"heading": "Suspensions (hospital stays)", "rows": suspensions,
          "headers": ["First day", "Last day", "Reason"],
          "form": forms.get("suspend") or SuspendForm(formdata=None, prefix="suspend"),
@@ -149,9 +169,9 @@ def show(package_id):
 @bp.post("/packages/<uuid:package_id>/<part>")
 @login_required(*STAFF)
 def change(package_id, part: str):
-    """Save the pattern, a suspension, or the package's last day."""
+    """Save the pattern, a change from a later day, a suspension, or the last day."""
     kinds = {"pattern": PatternForm, "suspend": SuspendForm, "end": LastDayForm,
-             "back": LastDayForm}
+             "back": LastDayForm, "change": ChangeFromForm}
     if part not in kinds:
         abort(404)
     form = kinds[part](prefix=part)
@@ -162,6 +182,10 @@ def change(package_id, part: str):
         if part == "pattern":
             lines, used = _lines(form)
             packages.set_pattern(user, package_id, lines)
+        elif part == "change":
+            lines, used = _lines(form)
+            package_changes.schedule_change(user, package_id, form.effective_date.data,
+                                            form.weekly_minutes.data, lines)
         elif part == "suspend":
             packages.suspend_package(user, package_id, form.start_date.data, form.end_date.data,
                                      form.reason.data)
@@ -174,3 +198,18 @@ def change(package_id, part: str):
         return _show(package_id, {part: form}, exc.status)
     flash("Saved.", "ok")
     return redirect(url_for(".show", package_id=package_id))
+
+
+@bp.post("/packages/<uuid:package_id>/changes/<uuid:change_id>/cancel")
+@login_required(*STAFF)
+def cancel_change(package_id, change_id):
+    """Withdraw a change scheduled from a later day."""
+    package_changes.cancel_change(current_user(), change_id, package_id)
+    flash("Change cancelled.", "ok")
+    return redirect(url_for(".show", package_id=package_id))
+
+
+def _summary(pattern: list[dict]) -> str:
+    """A pattern in a line: Mon 08:00 45 min, ... (or "no calls")."""
+    return ", ".join(f"{DAY[str(line['weekday'])][:3]} {line['start_time']} "
+                     f"{line['duration_min']} min" for line in pattern) or "no calls"

@@ -48,7 +48,10 @@ def _render(form=None, status: int = 200, link=None):
 
 
 def _shown(user, issued) -> dict:
-    return {"username": user.username, "url": issued.url,
+    """What the page says of a link just issued: where it was emailed, or the link itself
+    (once) when the account has no email address."""
+    return {"username": user.username, "emailed_to": issued.emailed_to,
+            "url": None if issued.emailed_to else issued.url,
             "expires": _when(issued.link.expires_at)}
 
 

@@ -26,7 +26,7 @@ from backend.models.outcomes import (
     ReablementEpisode,
 )
 from backend.models.packages import (
-    CarePackage, PackageStatus, PackageSuspension, PackageType, ScheduleLine,
+    CarePackage, PackageChange, PackageStatus, PackageSuspension, PackageType, ScheduleLine,
 )
 from backend.models.people import PinStatus, PinSuggestion, ServiceUser
 from backend.models.pay import WageRate
@@ -55,7 +55,8 @@ __all__ = [
     "OrganisationKind", "OutcomeDomain", "PackageStatus", "PackageSuspension", "PackageType",
     "PinStatus", "PinSuggestion", "Priority", "ReablementEpisode", "RefreshToken", "Role",
     "Rounding",
-    "ScheduleLine", "SchedulerJobRun", "SchedulerLease", "ServiceUser", "User", "Visit",
+    "PackageChange", "ScheduleLine", "SchedulerJobRun", "SchedulerLease", "ServiceUser",
+    "User", "Visit",
     "VisitAssignment",
     "VisitEvent", "VisitStatus", "VisitTask",
     "MoveDecision", "PlanStatus", "RotaPlan", "RotaPlanMove", "WageRate",

@@ -1,13 +1,13 @@
 """Packages of care: what a funder buys for one person, and its weekly pattern of calls."""
 import enum
 import uuid
-from datetime import date, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
-from backend.models.base import CreatedMixin, IdMixin, enum_type
+from backend.models.base import CreatedMixin, IdMixin, UTCDateTime, enum_type
 from backend.models.contracts import Contract, Priority
 from backend.models.organisations import Organisation
 from backend.models.people import ServiceUser
@@ -56,15 +56,56 @@ class CarePackage(IdMixin, CreatedMixin, db.Model):
         order_by="(ScheduleLine.weekday, ScheduleLine.start_time)")
     suspensions: Mapped[list["PackageSuspension"]] = relationship(
         back_populates="package", cascade="all, delete-orphan")
+    changes: Mapped[list["PackageChange"]] = relationship(
+        back_populates="package", cascade="all, delete-orphan",
+        order_by="PackageChange.effective_date")
+
+
+class PackageChange(IdMixin, CreatedMixin, db.Model):
+    """A change to a package that takes effect on a later day: new commissioned minutes,
+    a new weekly pattern, or both. Until that day the package and its visits stay as they
+    are; visits from that day follow the new pattern as soon as the change is scheduled,
+    and the scheduler makes it the package's own on the day (applied_at)."""
+
+    __tablename__ = "package_changes"
+    __table_args__ = (sa.UniqueConstraint("package_id", "effective_date"),)
+
+    package_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("care_packages.id"), index=True)
+    effective_date: Mapped[date]
+    # None: the commissioned minutes stay as they are.
+    weekly_minutes: Mapped[int | None]
+    # Whether the weekly pattern changes (then its calls are `lines`).
+    changes_pattern: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    package: Mapped[CarePackage] = relationship(back_populates="changes")
+    lines: Mapped[list["ScheduleLine"]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(ScheduleLine.weekday, ScheduleLine.start_time)")
 
 
 class ScheduleLine(IdMixin, db.Model):
-    """One call in the weekly pattern: weekday (0 = Monday) and local start time."""
+    """One call in the weekly pattern: weekday (0 = Monday) and local start time.
+
+    A line belongs either to the package's pattern in force (package_id) or to a pattern
+    scheduled from a later day (change_id); on that day it moves to the package, keeping
+    its id, so the visits already made from it keep theirs."""
 
     __tablename__ = "schedule_lines"
-    __table_args__ = (sa.UniqueConstraint("package_id", "weekday", "start_time"),)
+    __table_args__ = (
+        sa.UniqueConstraint("package_id", "weekday", "start_time"),
+        sa.UniqueConstraint("change_id", "weekday", "start_time",
+                            name="uq_schedule_lines_change_slot"),
+        sa.CheckConstraint("(package_id IS NULL) <> (change_id IS NULL)",
+                           name="ck_schedule_line_owner"),
+    )
 
-    package_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("care_packages.id"), index=True)
+    package_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("care_packages.id"), index=True)
+    change_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("package_changes.id", ondelete="CASCADE",
+                      name="fk_schedule_lines_change_id"), index=True)
     weekday: Mapped[int]
     start_time: Mapped[time]
     duration_min: Mapped[int]

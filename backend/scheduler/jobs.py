@@ -29,16 +29,19 @@ def detection() -> dict:
 
 
 def generation() -> dict:
-    """Pending packages started on their start date (ended ones ended), then visits for
-    the rolling horizon."""
+    """Pending packages started on their start date (ended ones ended), package changes
+    whose day has come applied, then visits for the rolling horizon."""
+    from backend.services.administration.package_changes import apply_due_changes
     from backend.services.administration.packages import start_due_packages
     from backend.services.rota.visit_generation import generate_visits
 
     packages = start_due_packages(clock.today())
+    applied = apply_due_changes(clock.today())
     result = generate_visits()
     return {"created": result.created, "updated": result.updated,
             "cancelled": result.cancelled, "reinstated": result.reinstated,
-            "packages_started": packages["started"], "packages_ended": packages["ended"]}
+            "packages_started": packages["started"], "packages_ended": packages["ended"],
+            "package_changes_applied": applied}
 
 
 def housekeeping() -> dict:

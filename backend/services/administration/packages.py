@@ -21,11 +21,17 @@ from backend.services.rota.visit_generation import generate_visits
 
 def pattern_of(package: CarePackage) -> list[dict]:
     """The weekly pattern as plain values (for the audit log, pages and export)."""
+    return lines_as_pattern(package.schedule)
+
+
+def lines_as_pattern(lines) -> list[dict]:
+    """Schedule lines as plain values, in the order of the week."""
+    lines = sorted(lines, key=lambda line: (line.weekday, line.start_time))
     return [{"weekday": line.weekday, "start_time": line.start_time.strftime("%H:%M"),
              "duration_min": line.duration_min, "carers_required": line.carers_required,
              "priority": line.priority.value, "tasks": list(line.tasks or ()),
              "required_skills": list(line.required_skills or ()),
-             "short_call_agreed": line.short_call_agreed} for line in package.schedule]
+             "short_call_agreed": bool(line.short_call_agreed)} for line in lines]
 
 
 def _reference(value, funder_id, own_id=None) -> str | None:
@@ -42,7 +48,7 @@ def _reference(value, funder_id, own_id=None) -> str | None:
     return ref
 
 
-def _refresh_visits(package: CarePackage) -> None:
+def refresh_visits(package: CarePackage) -> None:
     """Future visits follow the package at once (the scheduler would, within the hour)."""
     db.session.flush()
     generate_visits(package_ids=[package.id])
@@ -72,7 +78,7 @@ def create_package(user: User, service_user_id, contract_id, package_type, weekl
                      "start_date", "end_date", "status", "reference"))
     trail.record_change(user, "package_pattern_set", package, {}, {"pattern": pattern_of(package)})
     if status == PackageStatus.ACTIVE:
-        _refresh_visits(package)
+        refresh_visits(package)
     return package
 
 
@@ -99,7 +105,7 @@ def change_package(user: User, package_id, **values) -> CarePackage:
     if end is not None and end < start:
         raise Invalid("The package ends before it starts.", field="end_date")
     if changes.apply(user, package, "package_changed", checked):
-        _refresh_visits(package)
+        refresh_visits(package)
     return package
 
 
@@ -112,7 +118,7 @@ def set_pattern(user: User, package_id, lines: list[CallLine]) -> CarePackage:
     if before != after:
         trail.record_change(user, "package_pattern_set", package, {"pattern": before},
                             {"pattern": after})
-        _refresh_visits(package)
+        refresh_visits(package)
     return package
 
 
@@ -139,7 +145,7 @@ def suspend_package(user: User, package_id, start_date: date, end_date: date | N
     db.session.flush()
     changes.created(user, suspension, "package_suspended",
                     ("package_id", "start_date", "end_date", "reason"))
-    _refresh_visits(package)
+    refresh_visits(package)
     return suspension
 
 
@@ -152,7 +158,7 @@ def end_suspension(user: User, suspension_id, last_day: date) -> PackageSuspensi
     if not isinstance(last_day, date) or last_day < suspension.start_date:
         raise Invalid("The suspension's last day is on or after its first.", field="end_date")
     changes.apply(user, suspension, "package_suspension_ended", {"end_date": last_day})
-    _refresh_visits(package)
+    refresh_visits(package)
     return suspension
 
 
@@ -176,7 +182,7 @@ def end_package(user: User, package_id, last_day: date, today: date | None = Non
     if last_day < today:
         values["status"] = PackageStatus.ENDED
     changes.apply(user, package, "package_ended", values)
-    _refresh_visits(package)
+    refresh_visits(package)
     return package
 
 

@@ -6,7 +6,7 @@ from backend.models import LinkPurpose, Role, User
 from backend.services.administration import changes
 from backend.services.administration.organisations import organisation_by_id
 from backend.services.audit import trail
-from backend.services.identity import access
+from backend.services.identity import access, link_mail
 from backend.services.identity.accounts import NO_PASSWORD, create_account
 from backend.services.identity.links import IssuedLink, issue_link
 from backend.services.identity import sessions, web_sessions
@@ -20,7 +20,8 @@ _ROLES_GIVEN_BY = {Role.PROVIDER_MANAGER: {Role.PROVIDER_MANAGER, Role.CARE_WORK
 def invite_user(actor: User | None, organisation_id, username: str, role,
                 display_name: str | None = None, email: str | None = None
                 ) -> tuple[User, IssuedLink]:
-    """A new account with no password, and the one-time link its holder sets one with.
+    """A new account with no password, and the one-time link its holder sets one with
+    (emailed through the outbox when they have an address and mail is set up).
 
     actor None is the install command making the first admin."""
     organisation = organisation_by_id(organisation_id, "organisation_id")
@@ -32,7 +33,7 @@ def invite_user(actor: User | None, organisation_id, username: str, role,
     user = create_account(username, role, organisation, display_name, email)
     changes.created(actor, user, "user_invited",
                     ("username", "display_name", "email", "role", "organisation_id"))
-    return user, issue_link(user, LinkPurpose.INVITATION, actor)
+    return user, link_mail.send_link(user, issue_link(user, LinkPurpose.INVITATION, actor))
 
 
 def roles_given_by(actor: User) -> list[Role]:
@@ -64,12 +65,14 @@ def set_active(actor: User, user_id, active: bool) -> User:
 
 def send_reset_link(actor: User, user_id) -> IssuedLink:
     """A one-time link for the user to choose a new password (the old one works until then);
-    an account that never had one (a care worker just set up) gets an invitation."""
+    an account that never had one (a care worker just set up) gets an invitation. Emailed
+    through the outbox when the user has an address and mail is set up."""
     user = _account(actor, user_id)
     purpose = LinkPurpose.INVITATION if user.password_hash == NO_PASSWORD else LinkPurpose.RESET
-    issued = issue_link(user, purpose, actor)
+    issued = link_mail.send_link(user, issue_link(user, purpose, actor))
     trail.record_change(actor, "password_reset_link_issued", user, {},
-                                {"expires_at": issued.link.expires_at})
+                        {"expires_at": issued.link.expires_at,
+                         "emailed_to": issued.emailed_to})
     return issued
 
 

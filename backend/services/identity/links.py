@@ -27,6 +27,8 @@ class IssuedLink:
 
     link: AccountLink
     token: str
+    # Where the link was emailed (identity/link_mail.py); None: show it to the issuer once.
+    emailed_to: str | None = None
 
     @property
     def url(self) -> str:

@@ -34,7 +34,7 @@ from backend.extensions import db
 from backend.models import Channel, DeliveryStatus, Notification, Role, User
 from backend.services.audit import trail
 from backend.services.dates import clock
-from backend.services.identity import access
+from backend.services.identity import access, link_mail
 
 # What a failed delivery raises (smtplib's errors are OSErrors too).
 DELIVERY_ERRORS = (OSError, ValueError, smtplib.SMTPException, urllib.error.URLError)
@@ -185,11 +185,14 @@ def claim(notification_id: uuid.UUID, now: datetime) -> Message | None:
 
 
 def record_sent(notification_id: uuid.UUID, now: datetime) -> None:
-    """The server accepted the message."""
+    """The server accepted the message. A one-time password link's body is replaced, so
+    the outbox keeps no usable link once it has gone (identity/link_mail.py)."""
     table = Notification.__table__
+    holds_link = table.c.dedupe_key.startswith(link_mail.KEY_PREFIX, autoescape=True)
     db.session.execute(
         table.update().where(table.c.id == notification_id)
-        .values(status=DeliveryStatus.SENT.value, sent_at=now, last_error=None))
+        .values(status=DeliveryStatus.SENT.value, sent_at=now, last_error=None,
+                body=sa.case((holds_link, link_mail.SENT_BODY), else_=table.c.body)))
 
 
 def record_failure(notification_id: uuid.UUID, error: BaseException,

@@ -20,7 +20,7 @@ from backend.models import (
     Visit,
     VisitEvent,
 )
-from backend.services.audit import access_log
+from backend.services.audit import access_log, trail
 from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity import access
@@ -28,6 +28,9 @@ from backend.services.reference import validation
 from backend.services.outcomes.gas import current_attainments
 from backend.services.outcomes.goal_progress import record_progress
 
+GOAL_FIELDS = ("description", "domain", "measure", "baseline", "target", "importance",
+               "difficulty", "review_date", "package_id")
+REVIEWED_FIELDS = ("description", "review_date", "status", "status_reason")
 WEIGHT_RANGE = (0, 3)  # importance and difficulty, as in GAS-light (Turner-Stokes)
 GAS_EXPECTED = 0  # on the GAS scale the expected outcome is 0 by definition
 
@@ -82,6 +85,8 @@ def create_goal(user: User, service_user_id, description: str, domain, baseline,
         status=GoalStatus.ACTIVE, created_by_id=user.id, created_at=now)
     db.session.add(goal)
     db.session.flush()
+    trail.record_change(user, "goal_set", goal, {},
+                        {name: getattr(goal, name) for name in GOAL_FIELDS})
     goal.current_attainment = None
     return goal
 
@@ -90,10 +95,26 @@ _UNSET = object()
 
 
 def review_goal(user: User, goal_id, status=None, status_reason=_UNSET, review_date=_UNSET,
-                description=None, now: datetime | None = None) -> Goal:
-    """Review a goal: close it (achieved, partly achieved, discontinued with a reason) or reopen."""
+                description=None, score=None, note: str | None = None,
+                now: datetime | None = None) -> Goal:
+    """Review a goal: record where the person is now (a score, with a note), close it
+    (achieved, partly achieved, discontinued with a reason; the reason or outcome in
+    status_reason) or reopen it. Audited with the fields before and after."""
     now = now or clock.now()
     goal = access.get_changeable(user, Goal, goal_id, "goal")
+    before = {name: getattr(goal, name) for name in REVIEWED_FIELDS}
+    scored = {}
+    if score is not None:
+        # The score is where the person is at this review, so it is recorded while the
+        # goal is still open; a closed goal is reopened first.
+        if goal.status != GoalStatus.ACTIVE:
+            raise Invalid("A score is recorded on an active goal; reopen the goal first.",
+                          field="score")
+        previous = current_attainments([goal.id]).get(goal.id)
+        entry = record_progress(goal, user, score, note=(note or "").strip() or None,
+                                recorded_at=now)
+        entry.entered_at = now
+        scored = {"before": {"score": previous}, "after": {"score": entry.score}}
     if description is not None:
         if not description.strip():
             raise Invalid("A goal needs a description.", field="description")
@@ -113,6 +134,13 @@ def review_goal(user: User, goal_id, status=None, status_reason=_UNSET, review_d
     goal.status_reason = reason or None
     goal.reviewed_at, goal.reviewed_by_id = now, user.id
     db.session.flush()
+    after = {name: getattr(goal, name) for name in REVIEWED_FIELDS}
+    changed = [name for name in REVIEWED_FIELDS if before[name] != after[name]]
+    if changed or scored:
+        trail.record_change(
+            user, "goal_reviewed", goal,
+            {**{n: before[n] for n in changed}, **scored.get("before", {})},
+            {**{n: after[n] for n in changed}, **scored.get("after", {})})
     goal.current_attainment = current_attainments([goal.id]).get(goal.id)
     return goal
 

@@ -21,6 +21,7 @@ from backend.models import (
     ServiceUser,
     User,
 )
+from backend.services.audit import trail
 from backend.services.database import transactions
 from backend.services.dates import clock
 from backend.services.identity import access
@@ -35,6 +36,12 @@ BARTHEL_ITEMS = {
     "feeding": 2, "bathing": 1, "grooming": 1, "dressing": 2, "bowels": 2,
     "bladder": 2, "toilet_use": 2, "transfers": 3, "mobility": 3, "stairs": 2,
 }
+STARTED_FIELDS = ("service_user_id", "package_id", "start_date", "from_hospital",
+                  "planned_end", "barthel_start", "barthel_start_total",
+                  "weekly_minutes_start")
+ENDED_FIELDS = ("actual_end", "outcome", "barthel_end", "barthel_end_total",
+                "weekly_minutes_end", "followup_due", "followup_result")
+FOLLOWUP_FIELDS = ("followup_result", "followup_checked_on")
 EARLY_ENDS = {EpisodeOutcome.DIED, EpisodeOutcome.HOSPITAL, EpisodeOutcome.DECLINED}
 
 
@@ -111,6 +118,8 @@ def start_episode(user: User, service_user_id, package_id, start_date: date,
             db.session.add(episode)
     except IntegrityError:
         raise Conflict("This person already has a reablement episode in progress.") from None
+    trail.record_change(user, "reablement_started", episode, {},
+                        {name: getattr(episode, name) for name in STARTED_FIELDS})
     return episode
 
 
@@ -126,6 +135,7 @@ def discharge(user: User, episode_id, actual_end: date, outcome, barthel_end=Non
     if actual_end > now.astimezone(clock.zone()).date():
         raise Invalid("An episode cannot end in the future.", field="actual_end")
     outcome = validation.choice(EpisodeOutcome, outcome, "outcome")
+    before = {name: getattr(episode, name) for name in ENDED_FIELDS}
     if barthel_end is not None:
         episode.barthel_end, episode.barthel_end_total = barthel(barthel_end, "barthel_end")
     episode.weekly_minutes_end = _minutes(weekly_minutes_end, "weekly_minutes_end")
@@ -136,6 +146,8 @@ def discharge(user: User, episode_id, actual_end: date, outcome, barthel_end=Non
         episode.followup_result, episode.followup_checked_on = FollowUpResult.DIED, actual_end
         episode.followup_recorded_at, episode.followup_recorded_by_id = now, user.id
     db.session.flush()
+    trail.record_change(user, "reablement_ended", episode, before,
+                        {name: getattr(episode, name) for name in ENDED_FIELDS})
     return episode
 
 
@@ -156,7 +168,10 @@ def record_followup(user: User, episode_id, result, checked_on: date | None = No
     if checked_on < episode.followup_due:
         raise Invalid(f"The 91-day follow-up is due on {episode.followup_due.isoformat()}; "
                       "a result cannot be recorded before then.", field="checked_on")
+    before = {name: getattr(episode, name) for name in FOLLOWUP_FIELDS}
     episode.followup_result, episode.followup_checked_on = result, checked_on
     episode.followup_recorded_at, episode.followup_recorded_by_id = now, user.id
     db.session.flush()
+    trail.record_change(user, "reablement_followed_up", episode, before,
+                        {name: getattr(episode, name) for name in FOLLOWUP_FIELDS})
     return episode

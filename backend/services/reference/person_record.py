@@ -40,4 +40,6 @@ def person_record(user: User, service_user_id) -> dict:
                              ) if recorders else {}
     return {"person": person, "packages": list(packages), "suggestions": list(suggestions),
             "concerns": list(concerns), "visits": visit_history(user, person.id),
-            "recorded_by": recorded_by, **timeline}
+            "recorded_by": recorded_by,
+            # Whether the page offers the forms to set and review goals and episodes.
+            "may_change": access.can_change(user, person), **timeline}

@@ -51,22 +51,40 @@ def suspended_on(day: date, suspensions: Iterable) -> bool:
                for s in suspensions)
 
 
+def later_patterns(package: CarePackage) -> list[tuple[date, list[ScheduleLine]]]:
+    """The weekly patterns scheduled to replace the package's from a later day (package
+    changes not yet applied), by the day each takes effect."""
+    return [(change.effective_date, list(change.lines)) for change in package.changes
+            if change.applied_at is None and change.changes_pattern]
+
+
+def _by_weekday(lines: Iterable[ScheduleLine]) -> dict[int, list[ScheduleLine]]:
+    by_weekday: dict[int, list[ScheduleLine]] = {}
+    for line in lines:
+        by_weekday.setdefault(line.weekday, []).append(line)
+    return by_weekday
+
+
 def planned_visits(package: CarePackage, first: date, last: date, tz: ZoneInfo,
-                   lines: Iterable[ScheduleLine] | None = None) -> Iterator[PlannedVisit]:
+                   lines: Iterable[ScheduleLine] | None = None,
+                   later: Iterable[tuple[date, Iterable[ScheduleLine]]] = ()
+                   ) -> Iterator[PlannedVisit]:
     """Visits the package's pattern asks for on each local day from first to last inclusive.
 
     Honours the package's start and end dates and its suspensions; clock changes as
-    the module says.
+    the module says. `later`: patterns that replace it from a given day (later_patterns);
+    each day follows the latest pattern in effect on it.
     """
-    by_weekday: dict[int, list[ScheduleLine]] = {}
-    for line in package.schedule if lines is None else lines:
-        by_weekday.setdefault(line.weekday, []).append(line)
+    patterns = [(date.min, _by_weekday(package.schedule if lines is None else lines))]
+    patterns += sorted(((day, _by_weekday(day_lines)) for day, day_lines in later),
+                       key=lambda pattern: pattern[0])
     suspensions = list(package.suspensions)
     first = max(first, package.start_date)
     if package.end_date is not None:
         last = min(last, package.end_date)
     day = first
     while day <= last:
+        by_weekday = next(p for since, p in reversed(patterns) if since <= day)
         todays = by_weekday.get(day.weekday())
         if todays and not suspended_on(day, suspensions):
             for line in todays:
