@@ -16,6 +16,8 @@ through the administration services and the bulk import, as a council and a prov
 would (rule 11: one path per operation), each record audited. Visits and events are only
 in the database (a county-year has millions): query them, in chunks for large scales.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -72,6 +74,22 @@ __all__ = ["DEMO_PASSWORD", "LOGINS", "STEPS", "DemoCounty", "build_demo", "demo
            "empty_database"]
 
 
+@contextmanager
+def as_of(county: DemoCounty) -> Iterator[None]:
+    """Set up through the services a council and a provider use, as of the county's now:
+    what they record (audit entries, package statuses, dates) is its now's, and the visits
+    they make at once (a hospital stay recorded on a package) reach as far as the county's
+    last day, as the scheduler's horizon would for a county of that many days ahead."""
+    config = current_app.config
+    horizon = config.get("VISIT_HORIZON_DAYS")
+    config["VISIT_HORIZON_DAYS"] = county.future_days + 1
+    try:
+        with clock.pinned(county.now):
+            yield
+    finally:
+        config["VISIT_HORIZON_DAYS"] = horizon
+
+
 def demo_exists() -> bool:
     """Whether this database already holds the demo county.
 
@@ -99,9 +117,7 @@ def build_demo(seed: int = 2026, scale: float = 1.0, past_days: int = 14,
                         past_days=past_days, future_days=future_days, progress=progress)
     for step in STEPS:
         if step in SET_UP_STEPS:
-            # Set up through the services a council and a provider use, as of the county's
-            # now: what they record (audit entries, package statuses, dates) is its now's.
-            with clock.pinned(county.now):
+            with as_of(county):
                 step(county)
         else:
             step(county)

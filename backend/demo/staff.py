@@ -69,7 +69,7 @@ def add_care_workers(county: DemoCounty) -> None:
     """
     rng, rest = county.rng("care workers"), county.rng("days off")
     details = county.rng("carer details")  # its own stream: the rest stays as it was
-    made = 0
+    made = areas = 0
     for provider in county.providers:
         rota_start = rest.randrange(7)
         rows, drawn = [], []
@@ -88,6 +88,7 @@ def add_care_workers(county: DemoCounty) -> None:
             full_time = first or rest.random() < 0.4
             made += 1
             terms = _terms(county, details, made, provider, place.area, full_time, first)
+            areas += len(terms["areas"])
             rows.append(_import_row(username, name, home, max_daily, days_off, terms))
             drawn.append((f"CW{made:04d}", home, max_daily, days_off, full_time, terms))
         manager = county.account_of(provider.manager_id)
@@ -106,7 +107,12 @@ def add_care_workers(county: DemoCounty) -> None:
                 max_weekly_minutes=terms["max_weekly_minutes"])
     county.users["carer"] = county.providers[0].worker_ids[0]
     county.count("users", made)
-    county.count("carer_leave", sum(len(w.leave) for w in county.workers.values()))
+    workers = county.workers.values()
+    county.count("carer_skills", sum(len(w.skills) for w in workers))
+    county.count("carer_availability", sum(len(w.windows) * (7 - len(w.days_off))
+                                           for w in workers))
+    county.count("carer_areas", areas)
+    county.count("carer_leave", sum(len(w.leave) for w in workers))
     _give_demo_password()
     if not db.session.scalar(sa.select(sa.func.count()).select_from(WageRate)):
         # The migration records these; a database emptied for a fresh demo gets them back.
