@@ -72,9 +72,9 @@ def add_packages(county: DemoCounty) -> None:
                      end + timedelta(days=1), None, follow, double_up=False, needs=needs)
     _import(county, funded)
     for package in county.packages:  # hospital stays, as the provider heard of them
-        manager = county.account_of(package.provider.manager_id)
         for stay in package.suspensions:
-            suspend_package(manager, package.id, stay.start_date, stay.end_date, "In hospital")
+            suspend_package(county.account_of(package.provider.manager_id), package.id,
+                            stay.start_date, stay.end_date, "In hospital")
             county.count("package_suspensions", 1)
 
 
