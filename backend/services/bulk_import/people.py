@@ -58,13 +58,14 @@ def _checked(row: Row, areas: dict, report: ImportReport) -> dict | None:
     """The row's fields as the person's own checks accept them; every bad one reported."""
     values = {name: row.values[name] for name in PERSON_FIELDS
               if name in row.values and name != "area_id"}
+    # The area comes by name from the areas read once for the file (the person's own
+    # check would read it again, one query per row).
+    area_id = None
     if row.values["area"]:
         if row.values["area"] not in areas:
             report.problems.append(Problem(row.number, "area", "No area of that name."))
             return None
-        values["area_id"] = areas[row.values["area"]]
-    else:
-        values["area_id"] = None
+        area_id = areas[row.values["area"]]
     if values["home_lat"] is None or values["home_lon"] is None:
         try:
             values = pin_from_address(values)
@@ -72,7 +73,7 @@ def _checked(row: Row, areas: dict, report: ImportReport) -> dict | None:
             report.problems.append(Problem(row.number, "home_lat", exc.message))
             return None
     try:
-        return check_person_fields(values, unique=False)
+        return {**check_person_fields(values, unique=False), "area_id": area_id}
     except Invalid:
         pass
     found = []  # check field by field, to report every problem of the row
