@@ -302,3 +302,21 @@ def test_organisations_and_contracts(world):
     nhs = run_import(world.nhs_commissioner, "contracts", csv_file("contracts", [contract]),
                      "c.csv", True)
     assert problems(nhs) == {(2, "funder")}  # another funder's contract
+
+
+def test_people_bring_their_accommodation_and_contacts_phone(world):
+    rows = [person_row(1, accommodation_status="Tenant: Private landlord",
+                       contact_name="Ann No1", contact_phone="07700 900123"),
+            person_row(2, accommodation_status="A caravan somewhere")]
+    report = run_import(world.manager, "service_users", csv_file("service_users", rows),
+                        "people.csv", dry_run=False)
+    assert problems(report) == {(3, "accommodation_status")}
+    assert "Client Level Data" in report.problems[0].message
+    report = run_import(world.manager, "service_users", csv_file("service_users", rows[:1]),
+                        "people.csv", dry_run=False)
+    assert report.created == 1
+    person = db.session.scalar(sa.select(ServiceUser).where(ServiceUser.council_ref == "P00001"))
+    assert (person.accommodation_status, person.contact_phone) == (
+        "Tenant: Private landlord", "07700 900123")
+    exported = export(world.manager, "service_users", "csv").decode("utf-8-sig")
+    assert "Tenant: Private landlord" in exported and "07700 900123" in exported

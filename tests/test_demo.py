@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from backend.demo import DEMO_PASSWORD, LOGINS
 from backend.extensions import db
 from backend.models import (
+    AuditEntry,
     CallRate,
     CarePackage,
     Contract,
@@ -228,3 +229,36 @@ def test_the_demo_councils_cld_return_has_no_rejected_rows(county):
     report = validation_report(admin, council.id, date(2026, 1, 1))
     assert report["rows"] > 50
     assert (report["rejected_rows"], report["problems"], report["file_problems"]) == (0, [], [])
+
+
+def test_demo_records_were_set_up_through_the_services(county):
+    """The county's organisations, people, packages and care workers came through the
+    administration services and the bulk import: each has its creation in the audit
+    trail, by the sign-in a council or provider would use."""
+    def created(action):
+        return dict(db.session.execute(sa.select(AuditEntry.object_id, AuditEntry.user_id)
+                                       .where(AuditEntry.action == action)).all())
+
+    users = {u.username: u.id for u in db.session.scalars(sa.select(User))}
+    people = created("person_created")
+    assert set(people) == {str(i) for i in db.session.scalars(sa.select(ServiceUser.id))}
+    assert set(people.values()) == {users["commissioner"], users["nhs"]}
+    packages = created("package_created")
+    assert set(packages) == {str(i) for i in db.session.scalars(sa.select(CarePackage.id))}
+    workers = created("care_worker_created")
+    carers = db.session.scalars(sa.select(User).where(User.role == Role.CARE_WORKER)).all()
+    assert set(workers) == {str(w.id) for w in carers}
+    managers = {u.organisation_id: u.id for u in db.session.scalars(
+        sa.select(User).where(User.role == Role.PROVIDER_MANAGER))}
+    assert all(workers[str(w.id)] == managers[w.organisation_id] for w in carers)
+    organisations = created("organisation_created")
+    assert len(organisations) == db.session.scalar(
+        sa.select(sa.func.count()).select_from(Organisation))
+    assert created("contract_created") and created("package_suspended")
+    # Every provider's history on the framework starts with joining it.
+    joined = db.session.scalars(sa.select(FrameworkStatusChange.provider_id).where(
+        FrameworkStatusChange.reason == "Joined the framework.")).all()
+    assert sorted(joined) == sorted(db.session.scalars(sa.select(Organisation.id).where(
+        Organisation.kind == OrganisationKind.PROVIDER)))
+    # The records are dated as of the county's now, not the machine's clock.
+    assert db.session.scalar(sa.select(sa.func.max(ServiceUser.created_at))) <= NOW

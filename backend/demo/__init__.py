@@ -11,9 +11,13 @@ What a later step finds on the county: `now`, `tz`, `today`, `first_day`,
 manager_id, worker_ids, contracts, suspended, quality); `people` (PersonFacts);
 `packages` (PackageFacts: package_type, dates, schedule, suspensions); `workers`
 (WorkerFacts: home, daily limit, days off); `users` (demo login -> user id);
-`planted` (the rota problems left for the manager). Visits and events are only in the database (a
-county-year has millions): query them, in chunks for large scales.
+`planted` (the rota problems left for the manager). The set-up steps create their records
+through the administration services and the bulk import, as a council and a provider
+would (rule 11: one path per operation), each record audited. Visits and events are only
+in the database (a county-year has millions): query them, in chunks for large scales.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -51,19 +55,39 @@ def add_alerts(county: DemoCounty) -> None:
 
 
 STEPS = [
-    add_organisations,  # lots, council and ICB, providers with history, contracts
-    add_staff,  # managers, commissioners, panel, admin (demo sign-ins)
-    add_people,  # service users
-    add_packages,  # packages, weekly patterns, hospital stays
-    add_care_workers,  # enough care workers for the packages, with days off
+    add_organisations,  # the install's admin, lots, council and ICB, providers, contracts
+    add_staff,  # managers, commissioners, panel (demo sign-ins); framework history
+    add_people,  # service users (drawn; imported with their packages)
+    add_packages,  # people and packages with weekly patterns imported, hospital stays
+    add_care_workers,  # enough care workers for the packages, imported; demo password
     add_visits,  # visits (future ones by the generator), a rota, tasks, events
     add_goals_and_episodes,  # goals in people's words, progress at visits, reablement
     add_panel_feedback,  # months of panel responses and two unused feedback links
     add_alerts,  # monitoring's first pass over the last day: late and missed calls now
 ]
 
+# The steps that set the county up through the administration services and the bulk
+# import (the rest add what happened since: visits, events, outcomes, feedback, alerts).
+SET_UP_STEPS = (add_organisations, add_staff, add_people, add_packages, add_care_workers)
+
 __all__ = ["DEMO_PASSWORD", "LOGINS", "STEPS", "DemoCounty", "build_demo", "demo_exists",
            "empty_database"]
+
+
+@contextmanager
+def as_of(county: DemoCounty) -> Iterator[None]:
+    """Set up through the services a council and a provider use, as of the county's now:
+    what they record (audit entries, package statuses, dates) is its now's, and the visits
+    they make at once (a hospital stay recorded on a package) reach as far as the county's
+    last day, as the scheduler's horizon would for a county of that many days ahead."""
+    config = current_app.config
+    horizon = config.get("VISIT_HORIZON_DAYS")
+    config["VISIT_HORIZON_DAYS"] = county.future_days + 1
+    try:
+        with clock.pinned(county.now):
+            yield
+    finally:
+        config["VISIT_HORIZON_DAYS"] = horizon
 
 
 def demo_exists() -> bool:
@@ -92,7 +116,11 @@ def build_demo(seed: int = 2026, scale: float = 1.0, past_days: int = 14,
     county = DemoCounty(seed=seed, scale=scale, now=now or clock.now(), tz=clock.zone(),
                         past_days=past_days, future_days=future_days, progress=progress)
     for step in STEPS:
-        step(county)
+        if step in SET_UP_STEPS:
+            with as_of(county):
+                step(county)
+        else:
+            step(county)
     db.session.add(AuditEntry(
         at=county.now, action="demo.built", object_type="demo", object_id=str(seed),
         details={"seed": seed, "scale": scale, "past_days": past_days,

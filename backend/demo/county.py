@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.extensions import db
+from backend.models import User
 from backend.services.dates.clock import local_to_utc
 
 DEMO_COUNCIL = "Northshire County Council"
@@ -74,13 +76,14 @@ class ContractFacts:
     funder_id: object
     geofence_radius_m: int
     accuracy_allowance_max_m: int
+    name: str = ""
 
 
 @dataclass
 class PersonFacts:
     """A service user: the map pin, and where the home really is (a few pins are wrong)."""
 
-    id: object
+    id: object  # set once the person is imported
     council_ref: str
     pin: tuple[float, float]
     true_home: tuple[float, float]
@@ -93,7 +96,7 @@ class PersonFacts:
 class PackageFacts:
     """A package with its weekly pattern; duck-types CarePackage for schedule.planned_visits."""
 
-    id: object
+    id: object  # set once the package is imported
     person: PersonFacts
     provider: ProviderFacts
     contract: ContractFacts
@@ -102,6 +105,8 @@ class PackageFacts:
     end_date: date | None
     schedule: list
     suspensions: list
+    reference: str = ""  # the funder's reference, as its import file gives it
+    weekly_minutes: int = 0
 
 
 @dataclass
@@ -121,10 +126,10 @@ class DemoCounty:
     area_ids: dict = field(default_factory=dict)
     providers: list = field(default_factory=list)
     people: list = field(default_factory=list)
+    person_rows: dict = field(default_factory=dict)  # council_ref -> import row, until imported
     packages: list = field(default_factory=list)
     workers: dict = field(default_factory=dict)  # care worker id -> WorkerFacts
     users: dict = field(default_factory=dict)  # demo login username -> user id
-    password_hash: str = ""
     counts: dict = field(default_factory=dict)  # table -> rows written
     planted: list = field(default_factory=list)  # rota problems left for the manager
 
@@ -149,6 +154,14 @@ class DemoCounty:
     def rng(self, step: str) -> random.Random:
         """The random stream of one step, fixed by the seed."""
         return random.Random(f"{self.seed}:{step}")
+
+    def account(self, login: str) -> User:
+        """The demo sign-in's account (the actor of the services a step calls)."""
+        return self.account_of(self.users[login])
+
+    def account_of(self, user_id) -> User:
+        """An account made by an earlier step."""
+        return db.session.get(User, user_id)
 
     def count(self, table: str, rows: int) -> None:
         """Note rows written to a table, for the summary."""

@@ -3,20 +3,11 @@ from datetime import date, timedelta
 
 from backend.demo.county import DEMO_COUNCIL, DEMO_NHS, ContractFacts, DemoCounty, ProviderFacts
 from backend.demo.places import AREAS, PROVIDER_FIRST, PROVIDER_SUFFIX
-from backend.extensions import db
-from backend.models import (
-    DEFAULT_RULES,
-    Area,
-    BillingBasis,
-    CallRate,
-    Contract,
-    FrameworkStatus,
-    FrameworkStatusChange,
-    MonitoringRule,
-    Organisation,
-    OrganisationKind,
-    Rounding,
-)
+from backend.models import BillingBasis, FrameworkStatus, OrganisationKind, Rounding, User
+from backend.services.administration import contracts, organisations
+from backend.services.administration.install import first_install
+from backend.services.dates import clock
+from backend.services.reference.framework import change_framework_status
 
 # Money rules from the seed reports (DOMAIN.md); integer pence. Council contracts cycle
 # through these, so every rule shape appears in the demo.
@@ -39,40 +30,44 @@ FRAMEWORK_START = date(2023, 4, 1)
 
 
 def add_organisations(county: DemoCounty) -> None:
-    """Lots, the council and the ICB, providers (some suspended) and their contracts."""
+    """Lots, the council and the ICB, providers (some suspended) and their contracts.
+
+    Set up as a real council sets itself up: the install's first organisation and
+    administrator, then the administration services (each record audited).
+    """
     rng = county.rng("organisations")
-    areas = {name: Area(name=name) for name in AREAS}
     # ods_code: the council's LA code in its Client Level Data return (a made-up one).
-    council = Organisation(kind=OrganisationKind.COUNCIL, name=DEMO_COUNCIL, ods_code="E10000999",
-                           email="homecare.commissioning@northshire.example")
-    nhs = Organisation(kind=OrganisationKind.NHS, name=DEMO_NHS,
-                       email="chc.team@northshire-icb.example")
-    db.session.add_all([*areas.values(), council, nhs])
+    council, admin, _ = first_install(DEMO_COUNCIL, OrganisationKind.COUNCIL, "admin",
+                                      "System Administrator", "admin@demo.example",
+                                      ods_code="E10000999")
+    organisations.update_organisation(admin, council.id,
+                                      email="homecare.commissioning@northshire.example")
+    county.users["admin"] = admin.id
+    areas = {name: organisations.create_area(admin, name).id for name in AREAS}
+    nhs = organisations.create_organisation(admin, DEMO_NHS, OrganisationKind.NHS,
+                                            email="chc.team@northshire-icb.example")
     names = _provider_names(rng, county.sizes.providers)
     for index, name in enumerate(names):
         suspended = index % 13 == 2
         served = _areas_served(rng, index)
-        provider = Organisation(
-            kind=OrganisationKind.PROVIDER, name=name, cqc_id=f"1-{rng.randrange(10**9, 10**10)}",
-            framework_status=FrameworkStatus.SUSPENDED if suspended else FrameworkStatus.ACCREDITED,
-            email=f"office@{name.lower().replace(' ', '-')}.example",
-            phone=f"01632 960{index:03d}",  # Ofcom's numbers kept for drama: never a real line
-            areas=[areas[a] for a in served])
-        db.session.add(provider)
-        db.session.flush()
-        _history(county, provider, index, suspended)
+        cqc_id = f"1-{rng.randrange(10**9, 10**10)}"
+        with clock.pinned(county.at(FRAMEWORK_START, 10)):  # when it joined the framework
+            provider = organisations.create_organisation(
+                admin, name, OrganisationKind.PROVIDER, cqc_id=cqc_id,
+                email=f"office@{name.lower().replace(' ', '-')}.example",
+                phone=f"01632 960{index:03d}")  # Ofcom's numbers kept for drama: never a line
+        organisations.set_provider_areas(admin, provider.id, [areas[a] for a in served])
         quality = 0.9 if suspended else 0.2 if index == 0 else rng.uniform(0.05, 0.55)
         # The first provider is the big local one; suspended ones have shrunk.
         weight = 3.0 if index == 0 else 0.8 if suspended else rng.uniform(1.0, 2.0)
         facts = ProviderFacts(id=provider.id, name=name, areas=served, suspended=suspended,
                               quality=quality, weight=weight)
-        facts.contracts["council"] = _contract(council, provider, COUNCIL_TERMS[index % 4])
+        facts.contracts["council"] = _contract(admin, council, provider, COUNCIL_TERMS[index % 4])
         if index % 2 == 0:
-            facts.contracts["nhs"] = _contract(nhs, provider, NHS_TERMS)
+            facts.contracts["nhs"] = _contract(admin, nhs, provider, NHS_TERMS)
         county.providers.append(facts)
-    db.session.flush()
     county.council_id, county.nhs_id = council.id, nhs.id
-    county.area_ids = {name: area.id for name, area in areas.items()}
+    county.area_ids = areas
     county.count("organisations", 2 + len(names))
 
 
@@ -97,37 +92,37 @@ def _areas_served(rng, index: int) -> tuple[str, ...]:
     return (primary,)
 
 
-def _history(county: DemoCounty, provider: Organisation, index: int, suspended: bool) -> None:
-    """Every provider joined the framework; some were suspended (one reinstated)."""
-    at = county.at
-    changes = [(FRAMEWORK_START, FrameworkStatus.ACCREDITED, "Joined the framework.")]
-    if index % 13 == 3:
-        changes += [
-            (county.today - timedelta(days=400), FrameworkStatus.SUSPENDED,
-             "CQC rated the service Requires Improvement (safe domain); no new packages."),
-            (county.today - timedelta(days=300), FrameworkStatus.ACCREDITED,
-             "Action plan completed and re-inspected; reinstated."),
-        ]
-    if suspended:
-        changes.append((county.today - timedelta(days=20), FrameworkStatus.SUSPENDED,
-                        "Missed and late calls above contract thresholds for three months; "
-                        "embargo on new packages pending quality review."))
-    for day, status, reason in changes:
-        db.session.add(FrameworkStatusChange(provider_id=provider.id, status=status,
-                                             reason=reason, changed_at=at(day, 10)))
+def framework_history(county: DemoCounty, commissioner: User) -> None:
+    """Every provider joined the framework (when it was set up); the council's commissioner
+    suspended some since (one was reinstated), each change as of its own day."""
+    for index, provider in enumerate(county.providers):
+        changes = []
+        if index % 13 == 3:
+            changes += [
+                (county.today - timedelta(days=400), FrameworkStatus.SUSPENDED,
+                 "CQC rated the service Requires Improvement (safe domain); no new packages."),
+                (county.today - timedelta(days=300), FrameworkStatus.ACCREDITED,
+                 "Action plan completed and re-inspected; reinstated."),
+            ]
+        if provider.suspended:
+            changes.append((county.today - timedelta(days=20), FrameworkStatus.SUSPENDED,
+                            "Missed and late calls above contract thresholds for three months; "
+                            "embargo on new packages pending quality review."))
+        for day, status, reason in changes:
+            with clock.pinned(county.at(day, 10)):
+                change_framework_status(commissioner, provider.id, status, reason)
 
 
-def _contract(funder: Organisation, provider: Organisation, terms: dict) -> ContractFacts:
+def _contract(admin: User, funder, provider, terms: dict) -> ContractFacts:
+    """A contract with the default tolerances for each priority, and its call-length rates."""
     terms = dict(terms)
     label, rates = terms.pop("name"), terms.pop("call_rates", {})
-    contract = Contract(name=f"{funder.name} - {provider.name} ({label})", funder_id=funder.id,
-                        provider_id=provider.id, starts_on=FRAMEWORK_START, **terms)
-    for priority, values in DEFAULT_RULES.items():
-        contract.rules.append(MonitoringRule(priority=priority, **values))
-    for minutes, pence in rates.items():
-        contract.call_rates.append(CallRate(duration_min=minutes, amount_pence=pence))
-    db.session.add(contract)
-    db.session.flush()
+    contract = contracts.create_contract(admin, funder.id, provider.id,
+                                         f"{funder.name} - {provider.name} ({label})",
+                                         FRAMEWORK_START, **terms)
+    if rates:
+        contracts.set_call_rates(admin, contract.id, rates)
     return ContractFacts(id=contract.id, funder_id=funder.id,
                          geofence_radius_m=contract.geofence_radius_m,
-                         accuracy_allowance_max_m=contract.accuracy_allowance_max_m)
+                         accuracy_allowance_max_m=contract.accuracy_allowance_max_m,
+                         name=contract.name)

@@ -1,19 +1,32 @@
-"""Step: packages of care with weekly patterns, funders and hospital stays."""
-import uuid
-from dataclasses import dataclass
+"""Step: packages of care with weekly patterns, funders and hospital stays.
+
+Set up as the funders set theirs up: the council's commissioner imports the council's
+people and packages (with their weekly patterns), the ICB's the NHS-funded ones, through
+the bulk import fed the rows its files would hold; a provider's manager records a
+hospital stay by suspending the package.
+"""
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
+import sqlalchemy as sa
+
 from backend.demo import patterns
-from backend.services.database.dialect import load_rows
 from backend.demo.county import DemoCounty, PackageFacts, PersonFacts
-from backend.models import CarePackage, PackageSuspension, ScheduleLine
+from backend.demo.tables import import_rows
+from backend.extensions import db
+from backend.models import CarePackage, ScheduleLine, ServiceUser
+from backend.services.administration.packages import suspend_package
+from backend.services.bulk_import.cells import DAY_NAMES
+
+# Which demo sign-in imports each funder's people and packages.
+IMPORTED_BY = {"council": "commissioner", "nhs": "nhs"}
 
 
 @dataclass(frozen=True)
 class Line:
     """A schedule line as schedule.planned_visits reads it."""
 
-    id: object
+    id: object  # set once the package is imported
     weekday: int
     start_time: time
     duration_min: int
@@ -35,7 +48,7 @@ class Suspension:
 def add_packages(county: DemoCounty) -> None:
     """One package per person (reablement may be followed by a smaller standard one)."""
     rng, needs = county.rng("packages"), county.rng("required skills")
-    rows = {"care_packages": [], "schedule_lines": [], "package_suspensions": []}
+    funded = {}  # package id -> funder kind, until the packages are imported
     for person in county.people:
         kind = rng.random()
         kind = "continuing_healthcare" if kind < 0.07 else "reablement" if kind < 0.15 \
@@ -50,15 +63,62 @@ def add_packages(county: DemoCounty) -> None:
             start, end, pattern = county.first_day - timedelta(days=400), None, \
                 patterns.FOUR_CALLS
         funder = "nhs" if kind == "continuing_healthcare" else "council"
-        _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
+        _package(county, rng, funded, person, provider, funder, kind, start, end, pattern,
                  double_up=kind == "continuing_healthcare" or rng.random() < 0.08,
                  steady=steady, needs=needs)
         if kind == "reablement" and end < county.last_day and rng.random() < 0.6:
             follow = rng.choice(patterns.AFTER_REABLEMENT)
-            _package(county, rng, rows, person, provider, "council", "standard",
+            _package(county, rng, funded, person, provider, "council", "standard",
                      end + timedelta(days=1), None, follow, double_up=False, needs=needs)
-    for table in (CarePackage.__table__, ScheduleLine.__table__, PackageSuspension.__table__):
-        county.count(table.name, load_rows(table, rows[table.name]))
+    _import(county, funded)
+    for package in county.packages:  # hospital stays, as the provider heard of them
+        for stay in package.suspensions:
+            suspend_package(county.account_of(package.provider.manager_id), package.id,
+                            stay.start_date, stay.end_date, "In hospital")
+            county.count("package_suspensions", 1)
+
+
+def _import(county: DemoCounty, funded: dict) -> None:
+    """Each funder's commissioner imports its people, then its packages; the facts take
+    the ids the import gave."""
+    for funder, login in IMPORTED_BY.items():
+        user = county.account(login)
+        packages = [p for p in county.packages if funded[p.reference] == funder]
+        people = list({p.person.council_ref: None for p in packages})
+        if people:
+            import_rows(user, "service_users", [county.person_rows.pop(r) for r in people])
+            county.count("service_users", len(people))
+        if packages:
+            import_rows(user, "packages", [row for p in packages for row in _rows(p)])
+            county.count("care_packages", len(packages))
+            county.count("schedule_lines", sum(len(p.schedule) for p in packages))
+    people = dict(db.session.execute(sa.select(ServiceUser.council_ref, ServiceUser.id)).all())
+    for person in county.people:
+        person.id = people[person.council_ref]
+    ids = dict(db.session.execute(sa.select(CarePackage.reference, CarePackage.id)).all())
+    lines = {(line.package_id, line.weekday, line.start_time): line.id
+             for line in db.session.execute(sa.select(
+                 ScheduleLine.id, ScheduleLine.package_id, ScheduleLine.weekday,
+                 ScheduleLine.start_time))}
+    for package in county.packages:
+        package.id = ids[package.reference]
+        package.schedule = [replace(line, id=lines[package.id, line.weekday, line.start_time])
+                            for line in package.schedule]
+
+
+def _rows(package: PackageFacts) -> list[dict]:
+    """The package as rows of the packages template: one per call in the week."""
+    head = dict(reference=package.reference, council_ref=package.person.council_ref,
+                contract=package.contract.name, package_type=package.package_type,
+                hours_per_week=f"{package.weekly_minutes / 60:g}",
+                start_date=package.start_date.isoformat(),
+                end_date=package.end_date.isoformat() if package.end_date else "")
+    return [dict(head, day=DAY_NAMES[line.weekday], start_time=f"{line.start_time:%H:%M}",
+                 minutes=str(line.duration_min), carers=str(line.carers_required),
+                 priority=line.priority, tasks="; ".join(line.tasks),
+                 required_skills=", ".join(line.required_skills),
+                 short_call_agreed="yes" if line.short_call_agreed else "no")
+            for line in package.schedule]
 
 
 def _provider_for(rng, county: DemoCounty, person: PersonFacts, kind: str):
@@ -87,9 +147,8 @@ def _dates_and_pattern(rng, county: DemoCounty, kind: str):
     return start, None, pattern
 
 
-def _package(county, rng, rows, person, provider, funder, kind, start, end, pattern,
+def _package(county, rng, funded, person, provider, funder, kind, start, end, pattern,
              double_up, steady=False, needs=None) -> PackageFacts:
-    package_id = uuid.uuid4()
     critical_meds = rng.random() < 0.15  # insulin or time-critical medication
     # Training some of the person's calls need (drawn from a stream of its own so the
     # rest of the county stays as it was): dementia care, a catheter, tube feeding.
@@ -112,35 +171,20 @@ def _package(county, rng, rows, person, provider, funder, kind, start, end, patt
         skills = tuple(sorted({*person_needs, *(["moving_and_handling"] if carers == 2 else []),
                                *(["medication"] if critical else [])}))
         for weekday in pattern.weekdays:
-            lines.append(Line(uuid.uuid4(), weekday, at, minutes, carers,
+            lines.append(Line(None, weekday, at, minutes, carers,
                               "critical" if critical else "normal", tuple(tasks), agreed,
                               skills))
     suspensions = []
     if rng.random() < 0.02 and not steady:  # a hospital stay in the window
         away = county.today - timedelta(days=rng.randint(1, max(2, county.past_days)))
         suspensions.append(Suspension(away, away + timedelta(days=rng.randint(3, 10))))
-    ended = end is not None and end < county.today
-    rows["care_packages"].append(dict(
-        id=package_id, created_at=county.now, service_user_id=person.id,
-        provider_id=provider.id, funder_id=provider.contracts[funder].funder_id,
-        contract_id=provider.contracts[funder].id, package_type=kind,
-        weekly_minutes=sum(line.duration_min * line.carers_required for line in lines),
-        start_date=start, end_date=end,
-        # A follow-on package agreed to start later is active too: visit generation plans
-        # active packages only (from their start date), and nothing activates a pending one.
-        status="ended" if ended else "active"))
-    rows["schedule_lines"] += [dict(
-        id=line.id, package_id=package_id, weekday=line.weekday, start_time=line.start_time,
-        duration_min=line.duration_min, carers_required=line.carers_required,
-        priority=line.priority, tasks=list(line.tasks),
-        required_skills=list(line.required_skills),
-        short_call_agreed=line.short_call_agreed) for line in lines]
-    rows["package_suspensions"] += [dict(
-        id=uuid.uuid4(), created_at=county.now, package_id=package_id, start_date=s.start_date,
-        end_date=s.end_date, reason="In hospital") for s in suspensions]
+    # The funder's own reference: what its import file matches the package on.
+    reference = f"POC{len(county.packages) + 1:06d}"
+    funded[reference] = funder
     facts = PackageFacts(
-        id=package_id, person=person, provider=provider, contract=provider.contracts[funder],
+        id=None, person=person, provider=provider, contract=provider.contracts[funder],
         package_type=kind, start_date=start, end_date=end, schedule=lines,
-        suspensions=suspensions)
+        suspensions=suspensions, reference=reference,
+        weekly_minutes=sum(line.duration_min * line.carers_required for line in lines))
     county.packages.append(facts)
     return facts

@@ -1,9 +1,11 @@
-"""Step: the people who receive care, at homes spread over the county."""
+"""Step: the people who receive care, at homes spread over the county.
+
+The people are drawn here; each is imported by the funder of their package (the
+packages step decides it), as the council's or the ICB's client list would be.
+"""
 import math
-import uuid
 from datetime import timedelta
 
-from backend.services.database.dialect import load_rows
 from backend.demo.county import DemoCounty, PersonFacts
 from backend.demo.places import (
     ACCESS_NOTES,
@@ -15,7 +17,6 @@ from backend.demo.places import (
     pick_settlement,
     scatter,
 )
-from backend.models import ServiceUser
 
 # Letters a postcode's inward code may end with.
 POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
@@ -55,7 +56,7 @@ def add_people(county: DemoCounty) -> None:
     """Service users with valid NHS numbers; a few wrong map pins and geofence overrides."""
     rng = county.rng("people")
     housing = county.rng("accommodation")  # a stream of its own: the people stay the same
-    rows, numbers = [], set()
+    numbers = set()
     for index in range(county.sizes.people):
         place = pick_settlement(rng)
         pin = scatter(rng, place)
@@ -75,23 +76,27 @@ def add_people(county: DemoCounty) -> None:
         age = rng.randint(19, 64) if younger else min(103, 65 + int(abs(rng.gauss(16, 8))))
         has_family = rng.random() < 0.6
         person = PersonFacts(
-            id=uuid.uuid4(), council_ref=f"NCC{100000 + index}", pin=pin, true_home=true_home,
+            id=None, council_ref=f"NCC{100000 + index}", pin=pin, true_home=true_home,
             area=place.area, geofence_radius_m=radius, geofence_off=geofence_off)
         county.people.append(person)
-        rows.append(dict(
-            id=person.id, created_at=county.now, council_ref=person.council_ref,
-            first_name=first, last_name=last,
-            date_of_birth=county.today - timedelta(days=365 * age + rng.randrange(365)),
+        county.person_rows[person.council_ref] = dict(
+            council_ref=person.council_ref, first_name=first, last_name=last,
+            date_of_birth=(county.today - timedelta(days=365 * age + rng.randrange(365))
+                           ).isoformat(),
             nhs_number=number,
             address=f"{rng.randint(1, 140)} {rng.choice(STREETS)}, {place.name}",
             postcode=postcode(rng, rng.choice(place.districts)),
-            home_lat=pin[0], home_lon=pin[1], geofence_radius_m=radius,
-            geofence_off=geofence_off,
+            home_lat=repr(pin[0]), home_lon=repr(pin[1]),
+            geofence_radius_m="" if radius is None else str(radius),
+            geofence_off=_yes(geofence_off),
             access_notes=rng.choice(ACCESS_NOTES) if rng.random() < 0.3 else "",
-            area_id=county.area_ids[place.area],
-            contact_name=f"{rng.choice(FIRST_NAMES_YOUNGER)} {last}" if has_family else None,
-            contact_email=f"family{index}@demo.example" if has_family else None,
-            contact_phone=f"07700 900{index % 1000:03d}" if has_family else None,  # drama range
-            contact_opted_in=has_family and rng.random() < 0.5,
-            accommodation_status=_accommodation(housing)))
-    county.count("service_users", load_rows(ServiceUser.__table__, rows))
+            area=place.area,
+            contact_name=f"{rng.choice(FIRST_NAMES_YOUNGER)} {last}" if has_family else "",
+            contact_email=f"family{index}@demo.example" if has_family else "",
+            contact_phone=f"07700 900{index % 1000:03d}" if has_family else "",  # drama range
+            contact_opted_in=_yes(has_family and rng.random() < 0.5),
+            accommodation_status=_accommodation(housing) or "")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"

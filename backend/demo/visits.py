@@ -88,16 +88,18 @@ def _generated(county: DemoCounty, packages: dict) -> dict:
     """The scheduler's own visits from now to the last day, as calls by local day."""
     skills = {line.id: frozenset(line.required_skills) for p in packages.values()
               for line in p.schedule}
-    result = generate_visits(now=county.now, horizon_days=county.future_days + 1)
-    county.count("visits", result.created)
+    generate_visits(now=county.now, horizon_days=county.future_days + 1)
     county.count("visit_tasks", db.session.scalar(
         sa.select(sa.func.count()).select_from(VisitTask)))
     calls = defaultdict(list)
-    for row in db.session.execute(
-            sa.select(Visit.id, Visit.package_id, Visit.local_date, Visit.planned_start,
-                      Visit.planned_end, Visit.duration_min, Visit.carers_required,
-                      Visit.schedule_line_id)
-            .where(Visit.planned_start > county.now)):
+    rows = db.session.execute(
+        sa.select(Visit.id, Visit.package_id, Visit.local_date, Visit.planned_start,
+                  Visit.planned_end, Visit.duration_min, Visit.carers_required,
+                  Visit.schedule_line_id)
+        .where(Visit.planned_start > county.now)).all()
+    # Counted here: a hospital stay recorded on a package made its visits already.
+    county.count("visits", len(rows))
+    for row in rows:
         calls[row.local_date].append(Call(
             row.id, packages[row.package_id], row.planned_start, row.planned_end,
             row.duration_min, row.carers_required, skills=skills[row.schedule_line_id]))

@@ -6,16 +6,19 @@ import sqlalchemy as sa
 
 from backend.errors import Conflict, Invalid
 from backend.extensions import db
-from backend.models import Area, FrameworkStatus, Organisation, OrganisationKind, User
+from backend.models import (
+    Area, FrameworkStatus, FrameworkStatusChange, Organisation, OrganisationKind, User,
+)
 from backend.services.administration import changes
 from backend.services.audit import trail
+from backend.services.dates import clock
 from backend.services.identity import access
 from backend.services.reference.validation import choice
 
 # NHS ODS codes are 3 to 10 letters and digits; CQC location ids look like 1-123456789.
 ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
 CQC_ID = re.compile(r"^1-\d{6,12}$")
-FIELDS = ("name", "ods_code", "cqc_id", "email", "webhook_url")
+FIELDS = ("name", "ods_code", "cqc_id", "email", "phone", "webhook_url")
 
 
 def _unique(column, value, field: str, own_id=None) -> None:
@@ -46,6 +49,8 @@ def check_fields(values: dict, kind: OrganisationKind, own_id=None) -> dict:
                 raise Invalid("A CQC location id looks like 1-123456789.", field=name)
         elif name == "email" and text and ("@" not in text or len(text) > 200):
             raise Invalid("That is not an email address.", field=name)
+        elif name == "phone" and len(text) > 40:
+            raise Invalid("A phone number has at most 40 characters.", field=name)
         elif name == "webhook_url" and text and not re.match(r"^https?://\S+$", text):
             raise Invalid("A webhook is an http(s) address.", field=name)
         elif name not in FIELDS:
@@ -72,6 +77,11 @@ def create_organisation(user: User | None, name: str, kind, **fields) -> Organis
         organisation.framework_status = FrameworkStatus.ACCREDITED
     db.session.add(organisation)
     db.session.flush()
+    if kind == OrganisationKind.PROVIDER:  # its framework history starts with joining
+        db.session.add(FrameworkStatusChange(
+            provider_id=organisation.id, status=FrameworkStatus.ACCREDITED,
+            reason="Joined the framework.", changed_at=clock.now(),
+            changed_by_id=user.id if user else None))
     changes.created(user, organisation, "organisation_created", ("kind", *checked))
     return organisation
 

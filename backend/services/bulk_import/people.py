@@ -37,9 +37,12 @@ COLUMNS = [
     Column("access_notes", "how to get in; never a key safe code"),
     Column("contact_name", "contact or next of kin"),
     Column("contact_email", "the contact's email"),
+    Column("contact_phone", "the contact's phone number"),
     Column("contact_opted_in", "yes if the contact agreed to be told of late or missed "
            "visits", parse=cells.yes_no),
     Column("area", "the area (lot) name, as on the framework"),
+    Column("accommodation_status", "where the person lives, as the Client Level Data "
+           "return spells it, e.g. 'Owner occupier or shared ownership scheme'"),
 ]
 _FIELD_COLUMN = {"area_id": "area"}
 
@@ -55,13 +58,14 @@ def _checked(row: Row, areas: dict, report: ImportReport) -> dict | None:
     """The row's fields as the person's own checks accept them; every bad one reported."""
     values = {name: row.values[name] for name in PERSON_FIELDS
               if name in row.values and name != "area_id"}
+    # The area comes by name from the areas read once for the file (the person's own
+    # check would read it again, one query per row).
+    area_id = None
     if row.values["area"]:
         if row.values["area"] not in areas:
             report.problems.append(Problem(row.number, "area", "No area of that name."))
             return None
-        values["area_id"] = areas[row.values["area"]]
-    else:
-        values["area_id"] = None
+        area_id = areas[row.values["area"]]
     if values["home_lat"] is None or values["home_lon"] is None:
         try:
             values = pin_from_address(values)
@@ -69,7 +73,7 @@ def _checked(row: Row, areas: dict, report: ImportReport) -> dict | None:
             report.problems.append(Problem(row.number, "home_lat", exc.message))
             return None
     try:
-        return check_person_fields(values, unique=False)
+        return {**check_person_fields(values, unique=False), "area_id": area_id}
     except Invalid:
         pass
     found = []  # check field by field, to report every problem of the row
@@ -142,7 +146,8 @@ def plan(user: User, rows: list[Row], report: ImportReport):
         now = clock.now()
         new = [{"id": person_id, "created_at": now, "organisation_id": organisation_id,
                 "geofence_radius_m": None, "geofence_off": False, "access_notes": "",
-                "contact_name": None, "contact_email": None, "contact_opted_in": False,
+                "contact_name": None, "contact_email": None, "contact_phone": None,
+                "contact_opted_in": False, "accommodation_status": None,
                 "nhs_number": None, "date_of_birth": None, "area_id": None, **fields}
                for person_id, fields in zip(new_ids(len(creates)), creates, strict=True)]
         bulk_insert(ServiceUser.__table__, new)
@@ -167,4 +172,5 @@ def export_rows(user: User) -> list[list]:
              p.date_of_birth.isoformat() if p.date_of_birth else "", p.address, p.postcode,
              p.home_lat, p.home_lon, p.geofence_radius_m or "", _yes(p.geofence_off),
              p.access_notes, p.contact_name or "", p.contact_email or "",
-             _yes(p.contact_opted_in), areas.get(p.area_id, "")] for p in people]
+             p.contact_phone or "", _yes(p.contact_opted_in), areas.get(p.area_id, ""),
+             p.accommodation_status or ""] for p in people]

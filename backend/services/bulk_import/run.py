@@ -35,9 +35,16 @@ def run_import(user: User, kind: str, data: bytes, filename: str, dry_run: bool,
     Returns the report (counts and every problem as row, column, message). Flushes, never
     commits: the command or request that called it ends the unit of work.
     """
+    return import_table(user, kind, files.read_table(data, filename), dry_run, progress)
+
+
+def import_table(user: User, kind: str, table: files.Table, dry_run: bool = False,
+                 progress: Callable[[int], None] | None = None) -> ImportReport:
+    """run_import() for a table already read (header keys and rows of cell text): the same
+    checks and the same writes, for a caller that holds the rows rather than a file (the
+    demo county sets itself up this way, as a council importing its records would)."""
     module = kind_module(kind)
     report = ImportReport(kind=kind.replace("-", "_"), dry_run=dry_run)
-    table = files.read_table(data, filename)
     rows = parse_rows(module.COLUMNS, table, report, progress)
     apply = module.plan(user, rows, report)
     # One problem per cell: a required cell left empty is not reported again by the checks.

@@ -1,15 +1,33 @@
 """The service's notion of now and of local time (schedules are in local time)."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
 DEFAULT_ZONE = "Europe/London"
+# An instant the services take as now while a record is set up "as of" another day: the
+# demo county is set up through the same services as a real council, as of its own now.
+_PINNED: ContextVar[datetime | None] = ContextVar("pinned_now", default=None)
 
 
 def now() -> datetime:
-    """The current instant, aware UTC."""
-    return datetime.now(UTC)
+    """The current instant, aware UTC (the pinned one inside `pinned()`)."""
+    return _PINNED.get() or datetime.now(UTC)
+
+
+@contextmanager
+def pinned(at: datetime) -> Iterator[None]:
+    """Within the block, now() and today() answer `at` (aware) in this thread of work."""
+    if at.tzinfo is None:
+        raise ValueError("A pinned instant must be timezone-aware.")
+    token = _PINNED.set(at.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 def zone() -> ZoneInfo:

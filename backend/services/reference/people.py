@@ -8,15 +8,17 @@ from backend.errors import Conflict, Invalid
 from backend.extensions import db
 from backend.models import Area, ServiceUser
 from backend.services.dates import clock
+from backend.services.national.codes import ACCOMMODATION_STATUSES
 from backend.services.reference import geocoding, validation
 
 MAX_GEOFENCE_M = 2000
 _REQUIRED = ("council_ref", "first_name", "last_name", "address")
 _LENGTHS = {"council_ref": 40, "first_name": 100, "last_name": 100, "address": 300,
-            "contact_name": 200, "contact_email": 200}
+            "contact_name": 200, "contact_email": 200, "contact_phone": 40}
 PERSON_FIELDS = ("council_ref", "first_name", "last_name", "address", "postcode", "home_lat",
                  "home_lon", "nhs_number", "date_of_birth", "geofence_radius_m", "geofence_off",
-                 "access_notes", "area_id", "contact_name", "contact_email", "contact_opted_in")
+                 "access_notes", "area_id", "contact_name", "contact_email", "contact_phone",
+                 "contact_opted_in", "accommodation_status")
 
 
 def _radius(value) -> int | None:
@@ -83,6 +85,11 @@ def check_person_fields(values: dict, current: ServiceUser | None = None,
             checked[name] = _radius(value)
         elif name in ("geofence_off", "contact_opted_in"):
             checked[name] = bool(value)
+        elif name == "accommodation_status":
+            # Where the person lives, as the Client Level Data return and ASCOF 2E read it.
+            if value is not None and value not in ACCOMMODATION_STATUSES:
+                raise Invalid("Not a Client Level Data accommodation status.", field=name)
+            checked[name] = value or None
         elif name == "area_id":
             if value is not None and db.session.get(Area, value) is None:
                 raise Invalid("No area with that id.", field="area_id")
