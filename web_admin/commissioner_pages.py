@@ -160,7 +160,7 @@ def payment():
                            args=period_args(period)), 200 if ok else 422
 
 
-@bp.get("/payment/<any(providers, weeks, visits):table>.csv")
+@bp.get("/payment/<any(providers, weeks, funders, visits):table>.csv")
 @login_required(Role.COMMISSIONER)
 def payment_download(table):
     """A table of the payment page as CSV, or every visit's bill (visits.csv)."""
