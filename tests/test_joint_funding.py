@@ -24,9 +24,12 @@ from backend.extensions import db
 from backend.models import CarePackage, Contract, Role, Visit
 from backend.services.administration.contracts import set_funders
 from backend.services.administration.packages import get_package
+from backend.services.audit.drilldown import provider_packages
 from backend.services.audit.exports import actuals_csv
 from backend.services.audit.hours import hours_report
 from backend.services.audit.payment import billed_visits, payment_totals, visit_line
+from backend.services.audit.one_view import one_view
+from backend.services.audit.overview import provider_overview
 from backend.services.audit.quality import quality_report
 from backend.services.audit.report_scope import parse_grouping
 from backend.services.audit.visit_times import evv_csv, visit_times_csv
@@ -199,3 +202,28 @@ def test_cld_sends_the_councils_rows_at_its_share_of_the_unit_cost(w):
     assert row["Unit_Cost"] == "13.25"  # £18.93 x 70% = 1325.1p
     with pytest.raises(NotFound):  # an ICB co-funding a council's package sends no CLD
         list(cld_csv(w.nhs_commissioner, w.council.id, date(2026, 1, 1)))
+
+
+def test_one_view_overview_and_drill_down_by_share(w, client, auth):
+    billed = {}
+    for user in (w.commissioner, w.nhs_commissioner, w.admin):
+        view = one_view(user, "week", date(2026, 3, 2))
+        stage = view["total"].stages[-1]
+        billed[user.role, user.organisation_id] = stage.pence
+    assert billed[Role.COMMISSIONER, w.council.id] == 1768
+    assert billed[Role.COMMISSIONER, w.nhs.id] == 757
+    assert billed[Role.ADMIN, w.council.id] == 2525
+    overview = provider_overview(w.nhs_commissioner, date(2026, 3, 2), date(2026, 3, 8))
+    (row,) = [r for r in overview["rows"] if r["provider"]["name"] == "Caring Hands"]
+    assert (row["delivered_minutes"], row["verified_minutes"]) == (Decimal("24.3"), 15)
+    assert row["quality"]["visits_due"] == Decimal("0.6")
+    drill = provider_packages(w.nhs_commissioner, w.provider.id, WEEK)
+    (package,) = drill["rows"]
+    assert (package["share_pct"], package["planned_minutes"]) == (Decimal("30.00"), 27)
+    assert package["quality"]["visits_due"] == Decimal("0.6")
+    auth.login(w.nhs_commissioner.username)
+    page = client.get(f"/overview/providers/{w.provider.id}?from=2026-03-02&to=2026-03-08")
+    assert page.status_code == 200
+    assert "Jointly funded: your share 30.00%" in page.get_data(as_text=True)
+    auth.login(w.stranger.username)
+    assert client.get(f"/overview/providers/{w.provider.id}").status_code == 404

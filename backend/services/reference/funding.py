@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from backend.extensions import db
 from backend.models import CarePackage, ContractFunder, Role, User
 
 WHOLE = 10000  # basis points: 100.00%
@@ -122,3 +123,13 @@ def split_pence(pence: int, shares: list[tuple]) -> dict:
 def as_pct(points: int) -> Decimal:
     """Basis points as a percentage to 2 places (7000 -> 70.00)."""
     return (Decimal(points) / 100).quantize(Decimal("0.01"))
+
+
+def package_points(user: User, package_ids) -> dict:
+    """{package id: the reader's share in basis points} (WHOLE for all but commissioners)."""
+    ids = list(package_ids)
+    split = split_for(user)
+    if not split.split or not ids:
+        return dict.fromkeys(ids, WHOLE)
+    stmt = split.apply(sa.select(CarePackage.id, split.points)).where(CarePackage.id.in_(ids))
+    return dict(db.session.execute(stmt).all())
