@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from backend.errors import Forbidden, NotFound
 from backend.extensions import db
-from backend.models import CarePackage, Contract, Role, Visit
+from backend.models import Alert, AlertKind, CarePackage, Contract, Role, Visit
 from backend.services.administration.contracts import set_funders
 from backend.services.administration.packages import get_package
 from backend.services.audit.drilldown import provider_packages
@@ -92,6 +92,12 @@ def test_a_co_funder_reads_the_package_and_its_visits(w):
     with pytest.raises(Forbidden):
         access.get_administrable(w.nhs_commissioner, CarePackage, w.package.id)
     assert not access.can_change(w.nhs_commissioner, w.contract)
+    alert = Alert(visit_id=w.a.id, kind=AlertKind.LATE, raised_at=at(2026, 3, 2, 9, 20))
+    db.session.add(alert)
+    db.session.flush()
+    assert access.can_see(w.nhs_commissioner, alert)
+    assert not access.can_change(w.nhs_commissioner, alert)
+    assert access.can_change(w.commissioner, alert)
     assert access.can_change(w.commissioner, w.contract)
     assert get_package(w.commissioner, w.package.id) == w.package  # the lead funder still does
 

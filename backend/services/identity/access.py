@@ -201,11 +201,12 @@ def get_administrable(user: User, model: type, object_id, label: str | None = No
 
 
 def _only_co_funded(user: User, obj) -> bool:
-    """A co-funder reads a jointly funded contract and its packages; the contract's own
-    funder changes them."""
-    if user.role != Role.COMMISSIONER or not isinstance(obj, Contract | CarePackage):
+    """A co-funder reads a jointly funded contract, its packages and their alerts; the
+    contract's own funder changes them (and acknowledges the alerts)."""
+    if user.role != Role.COMMISSIONER or not isinstance(obj, Contract | CarePackage | Alert):
         return False
-    return obj.funder_id != user.organisation_id
+    funder_id = obj.visit.package.funder_id if isinstance(obj, Alert) else obj.funder_id
+    return funder_id != user.organisation_id
 
 
 def visible(user: User, model: type) -> ColumnElement[bool]:
