@@ -149,9 +149,12 @@ def payment():
     names = [r["group"]["provider"]["name"] for r in rows]
     minutes_chart = bar_chart(
         "Actual, raw and billed hours by provider", names,
-        [Series("Actual", [round(r["actual_minutes"] / 60, 2) for r in rows]),
-         Series("Raw (billing basis)", [round(r["raw_minutes"] / 60, 2) for r in rows]),
-         Series("Billed", [round(r["billed_minutes"] / 60, 2) for r in rows])], unit=" h")
+        # A commissioner's minutes are their share of jointly funded visits (may be
+        # fractional).
+        [Series("Actual", [round(float(r["actual_minutes"]) / 60, 2) for r in rows]),
+         Series("Raw (billing basis)", [round(float(r["raw_minutes"]) / 60, 2) for r in rows]),
+         Series("Billed", [round(float(r["billed_minutes"]) / 60, 2) for r in rows])],
+        unit=" h")
     amount_chart = bar_chart(
         "Amount billed by provider", names,
         [Series("Amount", [r["amount_pence"] / 100 for r in rows])], prefix="£", digits=2)
