@@ -3,7 +3,9 @@
 A package's funders are its contract's funders with their shares (contract_funders, e.g.
 council 70% / ICB 30%); a contract with no such rows is paid wholly by the package's
 funder. Shares are handled as whole basis points (70% = 7000 of 10000) so both databases
-sum them exactly.
+sum them exactly. The rule is here twice, side by side, as the rulebook keeps its rules:
+as SQL for the reports that sum in the database (`Split`, `funder_column`,
+`points_column`) and as its Python twin for the payment stream (`contract_shares`).
 
 - Hours and counts: a jointly funded package counts for each funder by its share (a
   visit is 0.7 of a visit for the council and 0.3 for the ICB; an hour 0.7 and 0.3 h).
