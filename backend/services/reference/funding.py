@@ -23,7 +23,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import CarePackage, ContractFunder, Role, User
+from backend.models import CarePackage, Contract, ContractFunder, Role, User
 
 WHOLE = 10000  # basis points: 100.00%
 
@@ -39,9 +39,11 @@ def co_funded_contract_ids(funder_id):
 
 
 def funded_by(funder_id):
-    """WHERE clause on CarePackage: packages `funder_id` funds or co-funds."""
-    return sa.or_(CarePackage.funder_id == funder_id,
-                  CarePackage.contract_id.in_(co_funded_contract_ids(funder_id)))
+    """WHERE clause on CarePackage: packages `funder_id` funds or co-funds (one IN over
+    the few contracts, so the planner reads packages by contract)."""
+    return CarePackage.contract_id.in_(sa.union(
+        sa.select(Contract.id).where(Contract.funder_id == funder_id),
+        co_funded_contract_ids(funder_id)))
 
 
 def funder_column():
@@ -77,11 +79,14 @@ class Split:
         """The statement (which has CarePackage in it) with the package's funders joined."""
         if not self.split:
             return stmt
-        stmt = stmt.outerjoin(ContractFunder,
-                              ContractFunder.contract_id == CarePackage.contract_id)
-        if self.viewer_id is not None:
-            stmt = stmt.where(funder_column() == self.viewer_id)
-        return stmt
+        if self.viewer_id is None:  # every funder's row
+            return stmt.outerjoin(ContractFunder,
+                                  ContractFunder.contract_id == CarePackage.contract_id)
+        # One funder's rows: its own share row where the contract has shares (a small
+        # hash join), and only the packages it funds or co-funds.
+        return stmt.outerjoin(ContractFunder, sa.and_(
+            ContractFunder.contract_id == CarePackage.contract_id,
+            ContractFunder.funder_id == self.viewer_id)).where(funded_by(self.viewer_id))
 
 
 def split_for(user: User, by_funder: bool = False) -> Split:
