@@ -160,7 +160,7 @@ ACTUALS_HEADER = ["Visit ID", "Council client reference", "Provider", "Funder", 
 
 
 def funder_shares_text(line: dict) -> str:
-    """Who pays a visit's bill: each funder's share and pence ("Council 70.00% £3.50")."""
+    """Who pays a visit's bill: each funder's share and pounds ("Council 70.00% 3.50")."""
     return "; ".join(f"{s['funder']} {s['share_pct']}% {pounds(s['amount_pence'])}"
                      for s in line["funder_shares"])
 

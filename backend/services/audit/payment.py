@@ -86,12 +86,14 @@ class _TermsCache:
             self._terms[contract_id] = BillingTerms.of(contract, rates)
         return self._terms[contract_id]
 
-    def shares(self, contract_id, funder_id) -> list[tuple]:
-        """[(funder id, basis points)] of a package under the contract (funding.py)."""
+    def shares(self, contract_id, funder_id) -> tuple:
+        """((funder id, name, basis points), ...) of a package under the contract
+        (funding.py), the lead funder first."""
         key = (contract_id, funder_id)
         if key not in self._shares:
-            self._shares[key] = funding.contract_shares(
-                db.session.get(Contract, contract_id), funder_id)
+            self._shares[key] = tuple(
+                (f, self.name(f), points) for f, points in funding.contract_shares(
+                    db.session.get(Contract, contract_id), funder_id))
         return self._shares[key]
 
     def name(self, organisation_id) -> str:
@@ -131,12 +133,19 @@ def _stream(stmt, viewer_id=None) -> Iterator[tuple]:
             seconds, why = inputs[row.id]
             bill = _bill(terms(row.contract_id), row.duration_min, row.carers_required,
                          seconds, why)
-            shares = terms.shares(row.contract_id, row.funder_id)
-            pence = funding.split_pence(bill.amount_pence, shares)
-            funders = tuple((f, terms.name(f), points, pence[f]) for f, points in shares)
-            mine = dict(shares).get(viewer_id, funding.WHOLE) if viewer_id else funding.WHOLE
-            yield row, Billed(bill, funders, mine,
-                              pence.get(viewer_id, 0) if viewer_id else bill.amount_pence)
+            yield row, _billed(bill, terms.shares(row.contract_id, row.funder_id), viewer_id)
+
+
+@lru_cache(maxsize=8192)
+def _billed(bill: Bill, shares: tuple, viewer_id) -> Billed:
+    """A bill split between its funders ((id, name, basis points) each), remembered: bills
+    and contracts repeat a lot."""
+    pence = funding.split_pence(bill.amount_pence, [(f, points) for f, _, points in shares])
+    funders = tuple((f, name, points, pence[f]) for f, name, points in shares)
+    if viewer_id is None:
+        return Billed(bill, funders, funding.WHOLE, bill.amount_pence)
+    mine = {f: points for f, _, points in shares}.get(viewer_id, 0)
+    return Billed(bill, funders, mine, pence.get(viewer_id, 0))
 
 
 def visit_line(row, billed: Billed) -> dict:
