@@ -32,10 +32,11 @@ _HOUR_NAMES = ("commissioned", "planned", "delivered", "verified", "unverified",
                "no_access", "cancelled", "variance")
 
 
+# Counts and minutes are a share of a jointly funded package's (0.7 of a visit): numbers.
 HoursFiguresSchema = Schema.from_dict({
-    "visits": fields.Integer(),
+    "visits": fields.Float(),
     "variance_pct": fields.Float(allow_none=True),
-    "cancelled_by_reason": fields.Dict(keys=fields.String(), values=fields.Integer()),
+    "cancelled_by_reason": fields.Dict(keys=fields.String(), values=fields.Float()),
     **{f"{n}_{unit}": fields.Float() for n in _HOUR_NAMES for unit in ("minutes", "hours")},
 }, name="HoursFigures")
 
@@ -52,11 +53,11 @@ class HoursReportSchema(Schema):
 
 
 class PaymentFiguresSchema(Schema):
-    visits = fields.Integer()
-    billed_visits = fields.Integer()
-    actual_minutes = fields.Integer()
-    raw_minutes = fields.Integer()
-    billed_minutes = fields.Integer()
+    visits = fields.Float()
+    billed_visits = fields.Float()
+    actual_minutes = fields.Float()
+    raw_minutes = fields.Float()
+    billed_minutes = fields.Float()
     amount_pence = fields.Integer()
 
 
@@ -92,6 +93,9 @@ class VisitBillSchema(Schema):
     rule = fields.String()
     location_verified = fields.Boolean(allow_none=True)
     flags = fields.List(fields.String())
+    share_pct = fields.Float()  # the reading commissioner's share (100 for others)
+    share_pence = fields.Integer()
+    funder_shares = fields.List(fields.Dict())
 
 
 class VisitBillPageSchema(Schema):
@@ -166,10 +170,11 @@ class NamedSchema(Schema):
 
 
 QualityFiguresSchema = Schema.from_dict({
-    **{name: fields.Integer() for name in (
+    **{name: fields.Float() for name in (  # a jointly funded visit counts by share
         "visits_due", "started", "punctual", "late", "missed", "completed", "short",
-        "early_finish", "under_30", "location_judged", "location_verified", "person_months",
-        "travel_pairs", "travel_short_pairs", "alerts_acknowledged")},
+        "early_finish", "under_30", "location_judged", "location_verified")},
+    **{name: fields.Integer() for name in (
+        "person_months", "travel_pairs", "travel_short_pairs", "alerts_acknowledged")},
     **{name: fields.Float(allow_none=True) for name in (
         "punctuality_pct", "missed_pct", "short_pct", "under_30_pct", "home_logging_pct",
         "continuity_mean_carers", "travel_short_pct", "alert_response_median_min",

@@ -34,7 +34,7 @@ API_REPORTS = ["/api/v1/reports/hours?format=csv&", "/api/v1/reports/payment?for
                "/api/v1/reports/actuals.csv?", "/api/v1/reports/visit-times.csv?",
                "/api/v1/reports/evv.csv?"]
 PAGES = ["/overview/hours.csv?", "/overview/quality.csv?", "/payment/providers.csv?",
-         "/payment/weeks.csv?", "/payment/visits.csv?", "/outcomes.csv?",
+         "/payment/weeks.csv?", "/payment/funders.csv?", "/payment/visits.csv?", "/outcomes.csv?",
          "/payment/visit-times.csv?", "/payment/evv.csv?", "/national/visit-length.csv?"]
 
 
@@ -71,7 +71,8 @@ def test_every_export_neutralises_formulae(app, client, make, bearer):
 
     csv_rules = {r.rule for r in app.url_map.iter_rules() if ".csv" in r.rule}
     assert csv_rules == {"/overview/<any(hours, quality):table>.csv",
-                         "/payment/<any(providers, weeks, visits):table>.csv", "/outcomes.csv",
+                         "/payment/<any(providers, weeks, funders, visits):table>.csv",
+                         "/outcomes.csv",
                          "/api/v1/reports/actuals.csv", "/api/v1/reports/visit-times.csv",
                          "/api/v1/reports/evv.csv", "/payment/visit-times.csv", "/payment/evv.csv",
                          "/national/visit-length.csv", "/national/cld.csv",

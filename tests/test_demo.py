@@ -13,6 +13,7 @@ from backend.models import (
     CallRate,
     CarePackage,
     Contract,
+    ContractFunder,
     FrameworkStatus,
     FrameworkStatusChange,
     Organisation,
@@ -31,7 +32,8 @@ from backend.models import (
 from backend.services.reference import validation
 from backend.services.identity.passwords import verify_password
 from backend.services.attendance.visit_state import derive
-from backend.services.audit.payment import billed_visits
+from backend.services.audit.payment import billed_visits, payment_totals
+from backend.services.audit.report_scope import parse_grouping
 from backend.services.dates import periods
 from backend.services.national.cld import validation_report
 from backend.services.national.qs123 import visit_length
@@ -262,3 +264,26 @@ def test_demo_records_were_set_up_through_the_services(county):
         Organisation.kind == OrganisationKind.PROVIDER)))
     # The records are dated as of the county's now, not the machine's clock.
     assert db.session.scalar(sa.select(sa.func.max(ServiceUser.created_at))) <= NOW
+
+
+def test_jointly_funded_packages_count_for_both_funders(county):
+    """A handful of the demo's packages are jointly funded (council 70% / ICB 30%): each
+    commissioner's payment total is what the admin's by-funder table gives that funder."""
+    shares = db.session.scalars(sa.select(ContractFunder)).all()
+    assert sorted(s.share_pct for s in shares) == [30, 70]
+    joint = db.session.scalars(sa.select(CarePackage).where(
+        CarePackage.contract_id == shares[0].contract_id)).all()
+    assert 1 <= len(joint) <= 20
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    period = periods.resolve("custom", first=NOW.date() - timedelta(days=4), last=NOW.date())
+    by_funder = payment_totals(users["admin"], period, parse_grouping("funder"))
+    split = {r["group"]["funder"]["id"]: r["amount_pence"] for r in by_funder["rows"]}
+    council = payment_totals(users["commissioner"], period, parse_grouping("provider"))
+    icb = payment_totals(users["nhs"], period, parse_grouping("provider"))
+    assert split == {str(users["commissioner"].organisation_id): council["total"]["amount_pence"],
+                     str(users["nhs"].organisation_id): icb["total"]["amount_pence"]}
+    shared = [b for _, b in billed_visits(users["nhs"], period) if b.share_points == 3000]
+    assert shared and any(b.share_pence for b in shared)
+    whole = payment_totals(users["admin"], period, parse_grouping("provider"))["total"]
+    assert council["total"]["amount_pence"] + icb["total"]["amount_pence"] == \
+        whole["amount_pence"]

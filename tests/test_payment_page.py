@@ -137,3 +137,31 @@ def test_half_minutes_double_ups_and_struck_out_visits_agree_everywhere(make, cl
         assert sum(int(r[column]) for r in every) == int(total)
     hours = _rows(client.get(f"/overview/hours.csv?{args}"))
     assert hours[-1]["Delivered hours"] == "0.83"  # 50 min, the same minutes as billed from
+
+
+def test_council_and_icb_pages_show_their_shares_of_one_package(make, client, auth):
+    """Council 70% / ICB 30%: 50 minutes at £18.93/h bill 1578p, split 1105p and 473p."""
+    from backend.services.administration.contracts import set_funders
+    w = make.world()
+    monday, sunday = last_full_week()
+    set_funders(w.admin, w.contract.id, {w.council.id: 70, w.nhs.id: 30})
+    _visit(make, w.package, w.worker, monday, 50)
+    make.commit()
+    args = f"from={monday}&to={sunday}"
+    shown = {}
+    for user in (w.commissioner, w.nhs_commissioner, w.admin):
+        auth.login(user.username)
+        page = client.get(f"/payment?{args}").get_data(as_text=True)
+        assert "Northshire County Council 70.00% (lead), Northshire ICB 30.00%" in page
+        table = page.split('id="payment-providers"')[1].split("</table>")[0]
+        assert "Caring Hands" in table
+        shown[user.username] = _footer(page, "payment-providers")[-1]
+        funders = _rows(client.get(f"/payment/funders.csv?{args}"))
+        shown[user.username, "funders"] = {r["Funder"]: r["Amount (£)"] for r in funders}
+        auth.logout()
+    assert shown[w.commissioner.username] == "£11.05"
+    assert shown[w.nhs_commissioner.username] == "£4.73"
+    assert shown[w.admin.username] == "£15.78"  # whole, with the shares shown
+    assert shown[w.admin.username, "funders"] == {
+        "Northshire County Council": "11.05", "Northshire ICB": "4.73"}
+    assert shown[w.nhs_commissioner.username, "funders"] == {"Northshire ICB": "4.73"}

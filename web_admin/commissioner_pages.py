@@ -149,9 +149,12 @@ def payment():
     names = [r["group"]["provider"]["name"] for r in rows]
     minutes_chart = bar_chart(
         "Actual, raw and billed hours by provider", names,
-        [Series("Actual", [round(r["actual_minutes"] / 60, 2) for r in rows]),
-         Series("Raw (billing basis)", [round(r["raw_minutes"] / 60, 2) for r in rows]),
-         Series("Billed", [round(r["billed_minutes"] / 60, 2) for r in rows])], unit=" h")
+        # A commissioner's minutes are their share of jointly funded visits (may be
+        # fractional).
+        [Series("Actual", [round(float(r["actual_minutes"]) / 60, 2) for r in rows]),
+         Series("Raw (billing basis)", [round(float(r["raw_minutes"]) / 60, 2) for r in rows]),
+         Series("Billed", [round(float(r["billed_minutes"]) / 60, 2) for r in rows])],
+        unit=" h")
     amount_chart = bar_chart(
         "Amount billed by provider", names,
         [Series("Amount", [r["amount_pence"] / 100 for r in rows])], prefix="£", digits=2)
@@ -160,7 +163,7 @@ def payment():
                            args=period_args(period)), 200 if ok else 422
 
 
-@bp.get("/payment/<any(providers, weeks, visits):table>.csv")
+@bp.get("/payment/<any(providers, weeks, funders, visits):table>.csv")
 @login_required(Role.COMMISSIONER)
 def payment_download(table):
     """A table of the payment page as CSV, or every visit's bill (visits.csv)."""

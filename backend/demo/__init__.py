@@ -33,10 +33,21 @@ from backend.demo.staff import add_care_workers, add_staff
 from backend.demo.visits import add_visits
 from backend.errors import Conflict
 from backend.extensions import db
-from backend.models import AuditEntry, Organisation
+from backend.models import AuditEntry, Organisation, User
+from backend.services.administration.contracts import set_funders
 from backend.services.database.dialect import empty_tables
 from backend.services.dates import clock
 from backend.services.monitoring.monitor import run_detection
+
+
+def add_joint_funding(county: DemoCounty) -> None:
+    """Joint commissioning: the ICB's continuing healthcare contract with the last provider
+    that has one is jointly funded, council 70% / ICB 30%, so a handful of packages count
+    for both funders by share (through the administration service, as an admin would)."""
+    chc = [p for p in county.providers if "nhs" in p.contracts]
+    contract = ([p for p in chc if not p.suspended] or chc)[-1].contracts["nhs"]
+    set_funders(db.session.get(User, county.users["admin"]), contract.id,
+                {county.council_id: 70, county.nhs_id: 30})
 
 
 def add_panel_feedback(county: DemoCounty) -> None:
@@ -57,6 +68,7 @@ def add_alerts(county: DemoCounty) -> None:
 STEPS = [
     add_organisations,  # the install's admin, lots, council and ICB, providers, contracts
     add_staff,  # managers, commissioners, panel (demo sign-ins); framework history
+    add_joint_funding,  # one ICB contract jointly funded with the council (70/30)
     add_people,  # service users (drawn; imported with their packages)
     add_packages,  # people and packages with weekly patterns imported, hospital stays
     add_care_workers,  # enough care workers for the packages, imported; demo password
@@ -68,7 +80,8 @@ STEPS = [
 
 # The steps that set the county up through the administration services and the bulk
 # import (the rest add what happened since: visits, events, outcomes, feedback, alerts).
-SET_UP_STEPS = (add_organisations, add_staff, add_people, add_packages, add_care_workers)
+SET_UP_STEPS = (add_organisations, add_staff, add_joint_funding, add_people, add_packages,
+                add_care_workers)
 
 __all__ = ["DEMO_PASSWORD", "LOGINS", "STEPS", "DemoCounty", "build_demo", "demo_exists",
            "empty_database"]

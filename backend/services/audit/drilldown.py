@@ -19,6 +19,7 @@ from backend.services.dates import clock
 from backend.services.dates.periods import Period
 from backend.services.identity.access import get_visible
 from backend.services.monitoring import rules
+from backend.services.reference import funding
 
 # What the package page says of each visit, in the rulebook's words.
 JUDGED = (rules.LATE, rules.MISSED, rules.SHORT, rules.EARLY_FINISH)
@@ -36,8 +37,13 @@ def provider_packages(user: User, provider_id, period: Period) -> dict:
             ServiceUser, ServiceUser.id == CarePackage.service_user_id)
         .where(CarePackage.id.in_([uuid.UUID(r["group"]["package"]["id"])
                                    for r in report["rows"]]))).all())
+    shares = funding.package_points(user, [uuid.UUID(r["group"]["package"]["id"])
+                                          for r in report["rows"]])
     rows = [{"package": r["group"]["package"], **r,
              "person": people.get(uuid.UUID(r["group"]["package"]["id"])),
+             # The reader's share of a jointly funded package (100 when wholly theirs).
+             "share_pct": funding.as_pct(
+                 shares.get(uuid.UUID(r["group"]["package"]["id"]), funding.WHOLE)),
              "shortfall_hours": r["commissioned_hours"] - r["delivered_hours"],
              "quality": by_package.get(uuid.UUID(r["group"]["package"]["id"]), {})}
             for r in report["rows"]]

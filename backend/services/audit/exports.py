@@ -156,7 +156,13 @@ def corrections_csv(report: dict) -> Iterator[str]:
 ACTUALS_HEADER = ["Visit ID", "Council client reference", "Provider", "Funder", "Date",
                   "Planned start", "Status", "Planned minutes", "Actual minutes", "Raw time",
                   "Raw minutes", "Billed minutes", "Rate", "Amount (£)", "Location verified",
-                  "Flags", "Billing rule"]
+                  "Flags", "Billing rule", "Share (%)", "Share amount (£)", "Funder shares"]
+
+
+def funder_shares_text(line: dict) -> str:
+    """Who pays a visit's bill: each funder's share and pounds ("Council 70.00% 3.50")."""
+    return "; ".join(f"{s['funder']} {s['share_pct']}% {pounds(s['amount_pence'])}"
+                     for s in line["funder_shares"])
 
 
 def actuals_csv(user: User, period: Period, provider_id=None) -> Iterator[str]:
@@ -171,6 +177,7 @@ def actuals_csv(user: User, period: Period, provider_id=None) -> Iterator[str]:
                    line["actual_minutes"], as_text(line["raw_seconds"]), line["raw_minutes"],
                    line["billed_minutes"],
                    line["rate"], pounds(line["amount_pence"]), line["location_verified"],
-                   line["flags"], line["rule"]]
+                   line["flags"], line["rule"], line["share_pct"],
+                   pounds(line["share_pence"]), funder_shares_text(line)]
 
     return csv_lines(ACTUALS_HEADER, rows())

@@ -6,6 +6,8 @@ Commissioned minutes are the package's weekly minutes x active days / 7, where a
 day is active between the package's start and end dates and outside suspensions.
 Visits belong to a period by their planned start, between the UTC instants of
 the period's first local midnight and the local midnight after its last day.
+A jointly funded package counts for each funder by its share (reference/funding.py):
+a commissioner reads their share, a report by funder splits the package.
 """
 from collections import defaultdict
 from datetime import date, timedelta
@@ -22,6 +24,7 @@ from backend.services.audit.report_scope import (
 from backend.services.database.dialect import days_between, greatest, least
 from backend.services.dates import clock
 from backend.services.monitoring import rules
+from backend.services.reference import funding
 
 CENT = Decimal("0.01")
 FIGURES = ("visits", "commissioned_minutes", "planned_minutes", "delivered_minutes",
@@ -54,9 +57,15 @@ def _bucket_table(buckets) -> sa.CTE:
     return (selects[0] if len(selects) == 1 else sa.union_all(*selects)).cte("buckets")
 
 
-def _key_columns(grouping: Grouping, time_expr) -> list:
+def _split(user: User, grouping: Grouping) -> funding.Split:
+    return funding.split_for(user, grouping.entity == "funder")
+
+
+def _key_columns(grouping: Grouping, time_expr, split: funding.Split) -> list:
     cols = []
-    if grouping.entity:
+    if grouping.entity == "funder":
+        cols.append(split.funder.label("entity"))
+    elif grouping.entity:
         cols.append(entity_column(grouping.entity).label("entity"))
     if grouping.time:
         cols.append(time_expr.label("bucket"))
@@ -71,7 +80,9 @@ def _with_area(stmt, grouping: Grouping):
 
 def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
                              provider_id=None) -> dict:
-    """{group key: sum of weekly_minutes x active days} (divide by 7 for minutes)."""
+    """{group key: sum of weekly_minutes x active days x share in basis points} (divide
+    by 7 x funding.WHOLE for minutes)."""
+    split = _split(user, grouping)
     buckets = _bucket_table(_buckets(period, grouping))
     active_first = greatest(CarePackage.start_date, buckets.c.first)
     active_last = least(sa.func.coalesce(CarePackage.end_date, buckets.c.last), buckets.c.last)
@@ -86,25 +97,26 @@ def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
                       PackageSuspension.end_date >= active_first))
         .correlate(CarePackage, buckets).scalar_subquery())
     inner = (
-        sa.select(*_key_columns(grouping, buckets.c.label),
+        sa.select(*_key_columns(grouping, buckets.c.label, split),
                   (CarePackage.weekly_minutes
-                   * (days_between(active_first, active_last) + 1 - suspended))
-                  .label("minute_days"))
+                   * (days_between(active_first, active_last) + 1 - suspended)
+                   * split.points).label("minute_days"))
         .select_from(CarePackage)
         .join(buckets, sa.and_(CarePackage.start_date <= buckets.c.last,
                                sa.or_(CarePackage.end_date.is_(None),
                                       CarePackage.end_date >= buckets.c.first))))
-    inner = _with_area(inner, grouping).where(*package_criteria(user, provider_id)).subquery()
+    inner = split.apply(_with_area(inner, grouping)).where(
+        *package_criteria(user, provider_id)).subquery()
     keys = [c for c in inner.c if c.name != "minute_days"]
     stmt = sa.select(*keys, sa.func.sum(inner.c.minute_days)).group_by(*keys)
     return {tuple(row[:-1]): int(row[-1] or 0) for row in db.session.execute(stmt)}
 
 
-def _visit_query(user, period, grouping, provider_id, *columns):
+def _visit_query(user, period, grouping, provider_id, split, *columns):
     keys = _key_columns(grouping, time_column(grouping.time, Visit.local_date)
-                        if grouping.time else None)
+                        if grouping.time else None, split)
     stmt = sa.select(*keys, *columns).join(CarePackage, CarePackage.id == Visit.package_id)
-    stmt = _with_area(stmt, grouping).where(
+    stmt = split.apply(_with_area(stmt, grouping)).where(
         Visit.planned_start >= period.start, Visit.planned_start < period.end,
         *package_criteria(user, provider_id))
     return stmt, [k.element for k in keys], len(keys)
@@ -116,15 +128,18 @@ def _sum(value, *conditions):
 
 
 def visit_figures(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
-    """{group key: figures} from one pass over the period's visits (conditional sums)."""
-    planned = Visit.duration_min * Visit.carers_required
-    delivered = sa.func.coalesce(Visit.delivered_minutes, 0)
+    """{group key: figures} from one pass over the period's visits (conditional sums),
+    each visit weighed by the funder's share."""
+    split = _split(user, grouping)
+    share = split.points
+    planned = Visit.duration_min * Visit.carers_required * share
+    delivered = sa.func.coalesce(Visit.delivered_minutes, 0) * share
     live = Visit.status != VisitStatus.CANCELLED
     names = ("visits", "planned_minutes", "delivered_minutes", "verified_minutes",
              "no_access_minutes", "cancelled_minutes")
     stmt, keys, width = _visit_query(
-        user, period, grouping, provider_id, Visit.cancel_reason,
-        _sum(1, live), _sum(planned, live), _sum(delivered),
+        user, period, grouping, provider_id, split, Visit.cancel_reason,
+        _sum(share, live), _sum(planned, live), _sum(delivered),
         _sum(delivered, Visit.location_verified.is_(True)),
         _sum(planned, Visit.status == VisitStatus.NO_ACCESS),
         _sum(planned, Visit.status == VisitStatus.CANCELLED))
@@ -133,7 +148,7 @@ def visit_figures(user: User, period: Period, grouping: Grouping, provider_id=No
         found.setdefault(key, _empty())["missed_minutes"] += minutes
     # Grouped by cancel reason too (NULL on every visit not cancelled): one pass, few groups.
     for row in db.session.execute(stmt.group_by(*keys, Visit.cancel_reason)):
-        values = dict(zip(names, (int(v) for v in row[width + 1:]), strict=True))
+        values = dict(zip(names, (funding.weighed(v) for v in row[width + 1:]), strict=True))
         if not any(values.values()):
             continue
         key = tuple(v.isoformat() if isinstance(v, date) else v for v in row[:width])
@@ -153,11 +168,13 @@ def _missed_minutes(user, period, grouping, provider_id) -> dict:
     visit nobody checked in to can be missed: those few are read by status (an index
     range), each with its rule."""
     missed = rules.Judgements().missed(rules.at_instant(clock.now()))
-    stmt, keys, width = _visit_query(user, period, grouping, provider_id,
-                                     _sum(Visit.duration_min * Visit.carers_required))
+    split = _split(user, grouping)
+    stmt, keys, width = _visit_query(
+        user, period, grouping, provider_id, split,
+        _sum(Visit.duration_min * Visit.carers_required * split.points))
     stmt = rules.with_rule(stmt).where(missed).group_by(*keys)
     return {tuple(v.isoformat() if isinstance(v, date) else v for v in row[:width]):
-            int(row[width]) for row in db.session.execute(stmt)}
+            funding.weighed(row[width]) for row in db.session.execute(stmt)}
 
 
 def _empty() -> dict:
@@ -172,7 +189,7 @@ def hours(x) -> Decimal:
 
 
 def _finish(figures: dict, minute_days: int) -> dict:
-    commissioned = (Decimal(minute_days) / 7).quantize(CENT, ROUND_HALF_UP)
+    commissioned = (Decimal(minute_days) / (7 * funding.WHOLE)).quantize(CENT, ROUND_HALF_UP)
     figures["commissioned_minutes"] = commissioned
     variance = figures["delivered_minutes"] - commissioned
     figures["variance_minutes"] = variance

@@ -29,6 +29,7 @@ from backend.services.dates import clock
 from backend.services.dates.periods import Period
 from backend.services.monitoring import rules
 from backend.services.national.qs123 import under_30
+from backend.services.reference import funding
 
 CENT = Decimal("0.01")
 COUNTS = ("visits_due", "started", "punctual", "late", "missed", "completed", "short",
@@ -46,15 +47,17 @@ def _in_period(period: Period):
 
 def _visit_counts(user, period, provider_id, by=CarePackage.provider_id, now=None) -> dict:
     """{group: COUNTS}, each visit judged by the rulebook with its own contract's rule for
-    its own priority; late and missed as they stand at `now`."""
+    its own priority; late and missed as they stand at `now`. A commissioner counts a
+    jointly funded visit by their share (0.7 of a visit at 70%; reference/funding.py)."""
     judge = rules.Judgements()
     at = rules.at_instant(now or clock.now())
     due = judge.live()
+    split = funding.split_for(user)
 
     def count(*conditions):
-        return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+        return sa.func.sum(sa.case((sa.and_(*conditions), split.points), else_=0))
 
-    stmt = rules.with_rule(
+    stmt = split.apply(rules.with_rule(
         sa.select(by,
                   count(due), count(judge.started()), count(judge.punctual()),
                   count(judge.late(at)), count(judge.missed(at)),
@@ -62,8 +65,8 @@ def _visit_counts(user, period, provider_id, by=CarePackage.provider_id, now=Non
                   count(judge.early_finish()), count(due, under_30()),
                   count(judge.location_judged()), count(judge.location_verified()))
         .join(CarePackage, CarePackage.id == Visit.package_id)
-    ).where(*_in_period(period), *package_criteria(user, provider_id)).group_by(by)
-    return {row[0]: dict(zip(COUNTS, (int(v or 0) for v in row[1:]), strict=True))
+    )).where(*_in_period(period), *package_criteria(user, provider_id)).group_by(by)
+    return {row[0]: dict(zip(COUNTS, (funding.weighed(v) for v in row[1:]), strict=True))
             for row in db.session.execute(stmt)}
 
 

@@ -155,7 +155,7 @@ TIMES_HEADER = [
     "Check-out distance (m)", "Check-out verified", "Counted start (UTC)",
     "Counted start (local)", "Counted end (UTC)", "Counted end (local)", "Carer time",
     "Carer flags", "Corrections", "Visit raw time", "Visit billed minutes",
-    "Visit amount (£)", "Billing rule"]
+    "Visit amount (£)", "Billing rule", "Share (%)", "Share amount (£)", "Funder shares"]
 
 
 def _correction_text(c: dict) -> str:
@@ -168,7 +168,8 @@ def _correction_text(c: dict) -> str:
 def _times_rows(visits) -> Iterator[list]:
     for v in visits:
         bill = [as_text(v["raw_seconds"]), v["billed_minutes"],
-                exports.pounds(v["amount_pence"]), v["rule"]]
+                exports.pounds(v["amount_pence"]), v["rule"], v["share_pct"],
+                exports.pounds(v["share_pence"]), exports.funder_shares_text(v)]
         head = [v["visit_id"], v["council_ref"], v["provider"], v["funder"], v["date"],
                 v["planned_start"], v["planned_start_local"], v["planned_minutes"], v["status"]]
         if not v["carers"]:
@@ -195,7 +196,8 @@ EVV_HEADER = [
     "Location: check-in latitude", "Location: check-in longitude",
     "Location: check-out latitude", "Location: check-out longitude",
     "Location: in the home", "Worker ID", "Worker name", "Begin (UTC)", "End (UTC)",
-    "Begin (local)", "End (local)", "Visit ID", "Edit reason codes", "Edit resolution codes"]
+    "Begin (local)", "End (local)", "Visit ID", "Edit reason codes", "Edit resolution codes",
+    "Funder share (%)"]
 
 
 def _evv_rows(visits) -> Iterator[list]:
@@ -211,7 +213,7 @@ def _evv_rows(visits) -> Iterator[list]:
                    c["staff_ref"] or c["worker_id"], c["worker"], c["start_utc"], c["end_utc"],
                    c["start_local"], c["end_local"], v["visit_id"],
                    [x["reason_code"] for x in c["corrections"]],
-                   [x["resolution_code"] for x in c["corrections"]]]
+                   [x["resolution_code"] for x in c["corrections"]], v["share_pct"]]
 
 
 def evv_csv(user: User, period: Period, provider_id=None) -> Iterator[str]:

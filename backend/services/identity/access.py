@@ -3,7 +3,9 @@
 Every list and every lookup goes through `visible()` (a WHERE clause) or
 `get_visible()` (a lookup that answers NotFound for foreign and unknown ids alike).
 Care worker -> own visits; provider manager -> own provider; commissioner ->
-packages their organisation funds; panel member -> what they submitted; admin -> all.
+packages their organisation funds or co-funds (a share of a jointly funded contract
+gives read access; only the contract's own funder changes it); panel member -> what they
+submitted; admin -> all.
 """
 import functools
 import uuid
@@ -20,6 +22,7 @@ from backend.models import (
     FrameworkStatusChange, Goal, GoalProgress, Notification, Organisation, PinSuggestion,
     ReablementEpisode, Role, RotaPlan, ServiceUser, User, Visit, VisitAssignment, VisitEvent,
 )
+from backend.services.reference import funding
 
 NOTHING = sa.false()
 
@@ -29,11 +32,11 @@ def _assigned_visit_ids(user: User):
 
 
 def _packages_of(user: User) -> ColumnElement[bool]:
-    """Packages a user's organisation delivers or funds."""
+    """Packages a user's organisation delivers, funds or co-funds."""
     if user.role in (Role.PROVIDER_MANAGER,):
         return CarePackage.provider_id == user.organisation_id
     if user.role == Role.COMMISSIONER:
-        return CarePackage.funder_id == user.organisation_id
+        return funding.funded_by(user.organisation_id)
     if user.role == Role.CARE_WORKER:
         return CarePackage.id.in_(
             sa.select(Visit.package_id).where(Visit.id.in_(_assigned_visit_ids(user))))
@@ -45,8 +48,8 @@ def _package_ids(user: User):
 
 
 def _funded_provider_ids(user: User):
-    """Providers a commissioner's organisation holds contracts with."""
-    return sa.select(Contract.provider_id).where(Contract.funder_id == user.organisation_id)
+    """Providers a commissioner's organisation holds (or co-funds) contracts with."""
+    return sa.select(Contract.provider_id).where(_contracts(user))
 
 
 def _visits(user: User) -> ColumnElement[bool]:
@@ -86,7 +89,8 @@ def _contracts(user: User) -> ColumnElement[bool]:
     if user.role == Role.PROVIDER_MANAGER:
         return Contract.provider_id == user.organisation_id
     if user.role == Role.COMMISSIONER:
-        return Contract.funder_id == user.organisation_id
+        return sa.or_(Contract.funder_id == user.organisation_id,
+                      Contract.id.in_(funding.co_funded_contract_ids(user.organisation_id)))
     return NOTHING
 
 
@@ -190,9 +194,19 @@ def get_administrable(user: User, model: type, object_id, label: str | None = No
     """The object if `user` may change its administrative record; NotFound if they may
     not even see it, Forbidden if they may only see it (a provider reading its contract)."""
     obj = get_visible(user, model, object_id, label)
-    if user.role != Role.ADMIN and user.role not in _ADMINISTRATORS.get(model, set()):
+    if user.role != Role.ADMIN and (user.role not in _ADMINISTRATORS.get(model, set())
+                                    or _only_co_funded(user, obj)):
         raise Forbidden(f"You may view this {label or model.__name__.lower()} but not change it.")
     return obj
+
+
+def _only_co_funded(user: User, obj) -> bool:
+    """A co-funder reads a jointly funded contract, its packages and their alerts; the
+    contract's own funder changes them (and acknowledges the alerts)."""
+    if user.role != Role.COMMISSIONER or not isinstance(obj, Contract | CarePackage | Alert):
+        return False
+    funder_id = obj.visit.package.funder_id if isinstance(obj, Alert) else obj.funder_id
+    return funder_id != user.organisation_id
 
 
 def visible(user: User, model: type) -> ColumnElement[bool]:
@@ -270,7 +284,8 @@ def can_change(user: User, obj) -> bool:
     """Whether `user` may change `obj` (see it, and hold a role that may change it)."""
     if user.role == Role.ADMIN:
         return not isinstance(obj, VisitEvent)
-    return user.role in _CHANGERS.get(type(obj), set()) and can_see(user, obj)
+    return (user.role in _CHANGERS.get(type(obj), set()) and not _only_co_funded(user, obj)
+            and can_see(user, obj))
 
 
 def get_changeable(user: User, model: type, object_id, label: str | None = None):

@@ -1,7 +1,7 @@
 """Client Level Data (CLD), Release 2: a council's service rows for a quarter, as CSV, and a
 validation report of the rows that would be rejected, so the council fixes them first.
 
-One service event per home care package funded by the council and open in the quarter,
+One service event per home care package funded or co-funded by the council and open in the quarter,
 and one per reablement episode under such a package (a reablement package with an
 episode is sent as its episode: one reablement, one row). Fields and their order are
 those of the Release 2 specification as DHSC's data quality code lists them
@@ -29,7 +29,7 @@ from backend.services.audit import exports
 from backend.services.database.dialect import days_between
 from backend.services.identity import access
 from backend.services.national import codes
-from backend.services.reference import validation
+from backend.services.reference import funding, validation
 
 BATCH = 2000
 FIELDS = [
@@ -134,16 +134,22 @@ def _ended_by(end: date | None, ret: Return) -> date | None:
 
 def _base(ret: Return, user: User) -> sa.Select:
     provider = aliased(Organisation)
-    return (sa.select(ServiceUser.council_ref, ServiceUser.nhs_number,
-                      ServiceUser.date_of_birth, ServiceUser.date_of_death,
-                      ServiceUser.postcode, ServiceUser.accommodation_status,
-                      provider.cqc_id, Contract.hourly_rate_pence)
-            .select_from(CarePackage)
-            .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
-            .join(provider, provider.id == CarePackage.provider_id)
-            .join(Contract, Contract.id == CarePackage.contract_id)
-            .where(CarePackage.funder_id == ret.council.id,
-                   access.visible(user, CarePackage)))
+    # The council's own rows: packages it funds or co-funds. CLD Guidance (release 1,
+    # "Unit cost") asks for the gross cost net of NHS (CHC) contributions, so a jointly
+    # funded package's hourly rate is the council's share of it, in pence half up.
+    share = funding.Split(True, ret.council.id)
+    unit_cost = (Contract.hourly_rate_pence * share.points + funding.WHOLE // 2) \
+        // funding.WHOLE
+    return share.apply(
+        sa.select(ServiceUser.council_ref, ServiceUser.nhs_number,
+                  ServiceUser.date_of_birth, ServiceUser.date_of_death,
+                  ServiceUser.postcode, ServiceUser.accommodation_status,
+                  provider.cqc_id, unit_cost)
+        .select_from(CarePackage)
+        .join(ServiceUser, ServiceUser.id == CarePackage.service_user_id)
+        .join(provider, provider.id == CarePackage.provider_id)
+        .join(Contract, Contract.id == CarePackage.contract_id)
+        .where(access.visible(user, CarePackage)))
 
 
 def _stream(stmt):

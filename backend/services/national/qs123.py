@@ -12,7 +12,10 @@ A visit's length here is its planned length (what the plan and the commissioner
 agreed); a visit counts when it was due (not cancelled) on a local day in the period.
 "Older people": 65 or over on the visit's day (whole years as DHSC counts them); the
 visits to younger people and to people without a date of birth are counted apart.
+A jointly funded visit counts for each of its funders by share (0.7 and 0.3 of a visit;
+reference/funding.py), so each funder's row has its share and the proportions stand.
 """
+import uuid
 from datetime import date
 
 import sqlalchemy as sa
@@ -23,8 +26,9 @@ from backend.models import CarePackage, ServiceUser, User, Visit
 from backend.services.audit import exports
 from backend.services.audit.report_scope import check_reader, entity_labels
 from backend.services.monitoring import rules
-from backend.services.outcomes.ascof import aged_at_least, count_if, figure
+from backend.services.outcomes.ascof import aged_at_least, figure
 from backend.services.outcomes.measures import default_period, package_scope
+from backend.services.reference import funding
 
 SOURCE = "https://www.nice.org.uk/guidance/qs123/chapter/quality-statement-4-length-of-home-care-visits"
 SHORT_VISIT_MINUTES = 30
@@ -52,18 +56,26 @@ def visit_length(user: User, start: date | None = None, end: date | None = None,
                     aged_at_least(person.date_of_birth, Visit.local_date, OLDER_PEOPLE_FROM))
     short = under_30()
     agreed = Visit.short_call_agreed.is_(True)
-    groups = (CarePackage.provider_id, CarePackage.funder_id)
-    stmt = sa.select(
+    split = funding.split_for(user, by_funder=True)
+    if funder_id is not None and split.viewer_id is None:  # one funder's rows only
+        split = funding.Split(True, uuid.UUID(str(funder_id)))
+
+    def count_if(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, split.points), else_=0)), 0)
+
+    groups = (CarePackage.provider_id, split.funder)
+    stmt = split.apply(sa.select(
         *groups, count_if(older), count_if(sa.and_(older, ~short)),
         count_if(sa.and_(older, short)), count_if(sa.and_(older, short, agreed)),
         count_if(sa.and_(person.date_of_birth.is_not(None), ~older)),
         count_if(person.date_of_birth.is_(None)),
-    ).select_from(Visit).join(CarePackage, CarePackage.id == Visit.package_id) \
+    ).select_from(Visit).join(CarePackage, CarePackage.id == Visit.package_id)) \
         .join(person, person.id == CarePackage.service_user_id) \
         .where(package_scope(user, provider_id, funder_id), rules.Judgements().live(),
                Visit.local_date >= start, Visit.local_date <= end) \
         .group_by(*groups)
-    counts = [(p, f, list(rest)) for p, f, *rest in db.session.execute(stmt)]
+    counts = [(p, f, [funding.weighed(v) for v in rest])
+              for p, f, *rest in db.session.execute(stmt)]
     providers = entity_labels("provider", {p for p, _, _ in counts})
     funders = entity_labels("funder", {f for _, f, _ in counts})
     rows = [{"provider": {"id": str(p), "name": providers.get(p, "")},

@@ -28,6 +28,7 @@ from backend.services.identity import access
 from backend.services.outcomes import ascof
 from backend.services.outcomes.ascof import count_if, figure
 from backend.services.outcomes.gas import latest_scores, t_score_sql
+from backend.services.reference import funding
 
 T_SCORE_BANDS = [(None, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, None)]
 CLOSED = [GoalStatus.ACHIEVED, GoalStatus.PARTLY_ACHIEVED, GoalStatus.DISCONTINUED]
@@ -54,7 +55,9 @@ def package_scope(user: User, provider_id=None, funder_id=None) -> sa.ColumnElem
         org = _filter_organisation(user, org_id, field)
         if org.kind not in kinds:
             raise Invalid(f"That organisation is not a {field.split('_')[0]}.", field=field)
-        clause = sa.and_(clause, getattr(CarePackage, field) == org.id)
+        # A person counts whole for each funder of their package (funding.py).
+        clause = sa.and_(clause, funding.funded_by(org.id) if field == "funder_id"
+                         else CarePackage.provider_id == org.id)
     return clause
 
 
