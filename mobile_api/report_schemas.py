@@ -58,6 +58,12 @@ class PaymentFiguresSchema(Schema):
     raw_minutes = fields.Integer()
     billed_minutes = fields.Integer()
     amount_pence = fields.Integer()
+    # Visits not verified in the home that a contract holds until a provider manager
+    # confirms them: how many, and what they bill once confirmed (not in amount_pence).
+    held_visits = fields.Integer()
+    held_minutes = fields.Integer()
+    held_pence = fields.Integer()
+    confirmed_visits = fields.Integer()
 
 
 class PaymentRowSchema(PaymentFiguresSchema):
@@ -92,6 +98,9 @@ class VisitBillSchema(Schema):
     rule = fields.String()
     location_verified = fields.Boolean(allow_none=True)
     flags = fields.List(fields.String())
+    held = fields.Boolean()
+    held_pence = fields.Integer()
+    confirmed = fields.Boolean()
 
 
 class VisitBillPageSchema(Schema):
@@ -234,6 +243,29 @@ class CorrectionInSchema(Schema):
     resolution_code = fields.String(required=True)
     note = fields.String(allow_none=True, load_default=None,
                          validate=validate.Length(max=2000))
+
+
+class HeldVisitsSchema(Schema):
+    """Visits held for a provider manager's confirmation, and those confirmed (the rule
+    in words names who confirmed each and why)."""
+
+    period = fields.Nested(PeriodSchema)
+    held = fields.List(fields.Nested(VisitBillSchema))
+    confirmed = fields.List(fields.Nested(VisitBillSchema))
+
+
+class DeliveryConfirmationInSchema(Schema):
+    """Why the provider is sure a visit not verified in the home was delivered."""
+
+    reason = fields.String(required=True)
+
+
+class DeliveryConfirmationOutSchema(Schema):
+    id = fields.String()
+    visit_id = fields.String()
+    confirmed_by_id = fields.String()
+    confirmed_at = fields.AwareDateTime()
+    reason = fields.String()
 
 
 class CorrectionOutSchema(Schema):

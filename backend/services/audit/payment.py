@@ -15,11 +15,15 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import CallRate, CarePackage, Contract, Organisation, ServiceUser, User, Visit
+from backend.models import (
+    CallRate, CarePackage, Contract, Organisation, ServiceUser, UnverifiedVisits, User, Visit,
+    VisitStatus,
+)
 from backend.services.audit import bill_inputs
 from backend.services.audit.billing import Bill, BillingTerms, bill_visit
 from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import Grouping, entity_labels, package_criteria
+from backend.services.monitoring.rules import Judgements, verified_in_home
 
 BATCH = 2000
 Funder = sa.orm.aliased(Organisation, name="funder")
@@ -72,11 +76,30 @@ def billed_visits(user: User, period: Period, provider_id=None, limit: int | Non
     return _stream(stmt)
 
 
+def held_or_confirmed(user: User, period: Period, provider_id=None,
+                      limit: int | None = None) -> Iterator[tuple]:
+    """(row, Bill) of the visits in the period that a contract holding unverified visits
+    may hold: completed and not verified in the home. Each bill says whether it is held
+    or was confirmed (and by whom, and why): the same rule as every other bill."""
+    stmt = (_visits_query(user, period, provider_id)
+            .join(Contract, Contract.id == CarePackage.contract_id)
+            .where(Contract.unverified_visits == UnverifiedVisits.HELD,
+                   Visit.status == VisitStatus.COMPLETED,
+                   sa.not_(Judgements().location_verified())))
+    return _stream(stmt.limit(limit) if limit is not None else stmt)
+
+
+def visit_bill(visit: Visit) -> Bill:
+    """One visit's bill by the same rule (its page: billed, held or confirmed)."""
+    return _bill(_TermsCache()(visit.contract_id), visit.duration_min, visit.carers_required,
+                 *bill_inputs.for_visits([visit])[visit.id])
+
+
 @lru_cache(maxsize=8192)
 def _bill(terms: BillingTerms, planned_min: int, carers: int, seconds: tuple,
-          why: str | None) -> Bill:
+          why: str | None, in_home: bool = True, confirmation: str | None = None) -> Bill:
     """bill_visit, remembered: planned-basis bills and undelivered visits repeat a lot."""
-    return bill_visit(terms, planned_min, carers, list(seconds), why)
+    return bill_visit(terms, planned_min, carers, list(seconds), why, in_home, confirmation)
 
 
 def _stream(stmt) -> Iterator[tuple]:
@@ -85,9 +108,8 @@ def _stream(stmt) -> Iterator[tuple]:
     for batch in result.partitions():
         inputs = bill_inputs.for_visits(batch)
         for row in batch:
-            seconds, why = inputs[row.id]
             yield row, _bill(terms(row.contract_id), row.duration_min, row.carers_required,
-                             seconds, why)
+                             *inputs[row.id])
 
 
 def visit_line(row, bill: Bill) -> dict:
@@ -102,19 +124,24 @@ def visit_line(row, bill: Bill) -> dict:
         "billed_minutes": bill.billed_minutes, "rate": bill.rate,
         "amount_pence": bill.amount_pence, "rule": bill.rule,
         "location_verified": row.location_verified, "flags": list(row.flags or []),
+        "held": bill.held, "held_pence": bill.held_pence, "confirmed": bill.confirmed,
     }
 
 
 def empty_figures() -> dict:
     """Payment figures of a group with no visits."""
     return dict(visits=0, billed_visits=0, actual_minutes=0, raw_minutes=0, billed_minutes=0,
-                amount_pence=0, unbilled_actual_minutes=0, unverified_amount_pence=0)
+                amount_pence=0, unbilled_actual_minutes=0, unverified_amount_pence=0,
+                held_visits=0, held_actual_minutes=0, held_minutes=0, held_pence=0,
+                confirmed_visits=0)
 
 
 def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
     """Billed visits, minutes and pence per group, with totals; zeros when empty. Also
-    the delivered minutes of visits that billed nothing, and the pence billed for visits
-    whose location was not verified in the home (unverified money)."""
+    the delivered minutes of visits that billed nothing, the pence billed for visits
+    whose location was not verified in the home (unverified money), and the visits a
+    contract holds until a manager confirms them: how many, their delivered minutes, and
+    the minutes and pence they bill once confirmed (held money, not in the amount)."""
     keyed = {"provider": "provider_id", "funder": "funder_id", "package": "package_id",
              "service_user": "service_user_id", "area": "area_id"}
     groups: dict = defaultdict(empty_figures)
@@ -134,8 +161,14 @@ def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=N
             figures["amount_pence"] += bill.amount_pence
             if not bill.billed_minutes:  # delivered time the rule did not bill
                 figures["unbilled_actual_minutes"] += row.delivered_minutes or 0
-            if row.location_verified is not True:  # paid without proof of being in the home
+            if not verified_in_home(row.location_verified):  # paid without proof of being there
                 figures["unverified_amount_pence"] += bill.amount_pence
+            if bill.held:
+                figures["held_visits"] += 1
+                figures["held_actual_minutes"] += row.delivered_minutes or 0
+                figures["held_minutes"] += bill.held_minutes
+                figures["held_pence"] += bill.held_pence
+            figures["confirmed_visits"] += bill.confirmed
     labels = entity_labels(grouping.entity, {k[0] for k in groups}) if grouping.entity else {}
     rows = []
     for key in sorted(groups, key=lambda k: tuple(str(labels.get(p, p)) for p in k)):

@@ -300,11 +300,19 @@ def verdicts(visit, t: Mapping, now: datetime) -> frozenset[str]:
     if visit.status == VisitStatus.IN_PROGRESS and _passed(
             visit.planned_end, t["no_checkout_after_min"], now):
         found.add(NO_CHECKOUT)
-    if started and visit.location_verified is True:
+    if started and verified_in_home(visit.location_verified):
         found.add(LOCATION_VERIFIED)
     if visit.location_verified is False:
         found.add(LOCATION_UNVERIFIED)
     return frozenset(found)
+
+
+def verified_in_home(location_verified: bool | None) -> bool:
+    """Whether a visit was verified in the home (Judgements.location_verified, of a
+    started visit): every carer's check-in verified. A check-in with no location, or
+    one where the geofence is off, was not judged, so it is not verified either: that
+    is what a contract that holds unverified visits holds (audit/billing.py)."""
+    return location_verified is True
 
 
 def alerts_due(visit, t: Mapping, now: datetime) -> set[AlertKind]:
