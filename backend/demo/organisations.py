@@ -16,6 +16,7 @@ from backend.models import (
     Organisation,
     OrganisationKind,
     Rounding,
+    UnverifiedVisits,
 )
 
 # Money rules from the seed reports (DOMAIN.md); integer pence. Council contracts cycle
@@ -23,9 +24,11 @@ from backend.models import (
 COUNCIL_TERMS = (
     dict(name="call-length rates (Cheshire East 2017)", billing_basis=BillingBasis.PLANNED,
          hourly_rate_pence=1893, call_rates={30: 820, 45: 1065, 60: 1420}),
+    # Visits not verified in the home are held until the provider's manager confirms them
+    # under this council contract; the others (and the NHS's) pay them, so the demo shows both.
     dict(name="floor and ceiling (Cambridgeshire 2017)", hourly_rate_pence=1550,
          floor_rate_pence=1417, ceiling_rate_pence=1622, rounding_unit_min=15,
-         rounding=Rounding.NEAREST),
+         rounding=Rounding.NEAREST, unverified_visits=UnverifiedVisits.HELD),
     dict(name="UKHCA minimum 2025/26, complete 15-minute units", hourly_rate_pence=3214,
          billing_basis=BillingBasis.ACTUAL, rounding_unit_min=15, rounding=Rounding.DOWN,
          complete_units_only=True),

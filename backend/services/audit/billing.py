@@ -23,10 +23,10 @@ minimum; then the price. Double-ups: each_worker bills every attending carer's
 time, once bills the longest-attending carer's time only.
 
 Visits not verified in the home (monitoring/rules.verified_in_home) are billed as above
-when the contract pays them; when it holds them, such a visit bills nothing (its raw and
-billed time 0) and the bill says what it would bill (held_minutes, held_pence) until a
-provider manager confirms it was delivered; once confirmed it bills as above, and the
-rule names who confirmed it and why.
+when the contract pays them. When it holds them, such a visit that would bill something
+bills nothing (its raw and billed time 0) and the bill says what it would bill
+(held_minutes, held_pence) until a provider manager confirms it was delivered; once
+confirmed it bills as above, and the rule names who confirmed it and why.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -187,7 +187,7 @@ def bill_visit(terms: BillingTerms, planned_min: int, carers_required: int,
     amount_pence = round_half_up(total)
     rule = f"{basis_words}: " + " | ".join(parts) + f". Amount {pounds(amount_pence)}."
     raw = sum(seconds)
-    if in_home or terms.unverified == UnverifiedVisits.PAID:
+    if in_home or terms.unverified == UnverifiedVisits.PAID or not (billed or amount_pence):
         return Bill(raw, shown_minutes(raw), billed, amount_pence, rate, rule)
     if confirmation is None:
         return Bill(0, 0, 0, 0, rate, "Held: not verified in the home; billed when a provider "
