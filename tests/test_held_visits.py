@@ -16,6 +16,7 @@ from backend.services.audit import one_view, payment
 from backend.services.audit.report_scope import parse_grouping
 from backend.services.dates import periods
 from tests.audit_support import attend
+from tests.test_admin_browser import signed_in
 
 MARCH = "from=2026-03-01&to=2026-03-31"
 PERIOD = periods.resolve("custom", first=date(2026, 3, 1), last=date(2026, 3, 31))
@@ -214,3 +215,28 @@ def test_pages_set_the_term_show_it_to_the_provider_and_confirm(client, auth, w)
     confirmed_list = payment_page.split('id="confirmed-visits"')[1].split("</table>")[0]
     assert str(w.unverified.id) in held_list and str(w.unjudged.id) in confirmed_list
     assert "£6.31" in held_list and REASON in confirmed_list
+
+
+@pytest.mark.browser
+def test_a_manager_confirms_a_held_visit_in_the_browser(make, live_server, page, w):
+    """In Chromium: the manager sees the visit held, is told to give a reason, confirms;
+    the commissioner's payment page then lists it as confirmed with the reason."""
+    w.contract.unverified_visits = UnverifiedVisits.HELD
+    make.commit()
+    signed_in(page, live_server, w.manager)
+    page.goto(f"{live_server}/visits/{w.unverified.id}")
+    billing = page.locator("#billing")
+    assert "Held:" in billing.inner_text() and "£6.31" in billing.inner_text()
+    page.click("#confirm-delivery button[type=submit]")
+    page.wait_for_selector("#reason-error")
+    page.fill("#reason", REASON)
+    page.click("#confirm-delivery button[type=submit]")
+    page.wait_for_selector("text=Delivery confirmed by")
+    assert REASON in page.locator("#billing").inner_text()
+    assert page.locator("#confirm-delivery").count() == 0
+    page.context.clear_cookies()
+    signed_in(page, live_server, w.commissioner)
+    page.goto(f"{live_server}/payment?{MARCH}")
+    confirmed = page.locator("#confirmed-visits").inner_text()
+    assert REASON in confirmed and "£6.31" in confirmed
+    assert "£14.20" in page.locator("#held-visits").inner_text()
