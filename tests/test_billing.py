@@ -174,20 +174,20 @@ def test_a_held_visit_bills_nothing_until_confirmed_then_as_usual():
     """Held terms, a 30-minute call, 20 minutes delivered at £18.93/h: 631p, held until a
     provider manager confirms it; verified in the home, or under paying terms, 631p."""
     held = terms(hourly_rate_pence=1893, unverified=UnverifiedVisits.HELD)
-    waiting = bill_visit(held, 30, 1, mins(20), in_home=False)
+    waiting = bill_visit(held, 30, 1, mins(20), not_verified=True)
     assert (waiting.amount_pence, waiting.billed_minutes, waiting.raw_minutes) == (0, 0, 0)
     assert (waiting.held, waiting.held_minutes, waiting.held_pence) == (True, 20, 631)
     assert waiting.rule.startswith("Held: not verified in the home") and "£6.31" in waiting.rule
-    confirmed = bill_visit(held, 30, 1, mins(20), in_home=False,
+    confirmed = bill_visit(held, 30, 1, mins(20), not_verified=True,
                            confirmation="Jo Manager on 2026-03-04: no signal; confirmed by phone")
     assert (confirmed.amount_pence, confirmed.billed_minutes, confirmed.held) == (631, 20, False)
     assert confirmed.confirmed and "Jo Manager on 2026-03-04: no signal" in confirmed.rule
-    at_home = bill_visit(held, 30, 1, mins(20), in_home=True)
-    assert (at_home.amount_pence, at_home.held, at_home.confirmed) == (631, False, False)
-    paying = bill_visit(terms(hourly_rate_pence=1893), 30, 1, mins(20), in_home=False)
+    in_home = bill_visit(held, 30, 1, mins(20), not_verified=False)
+    assert (in_home.amount_pence, in_home.held, in_home.confirmed) == (631, False, False)
+    paying = bill_visit(terms(hourly_rate_pence=1893), 30, 1, mins(20), not_verified=True)
     assert (paying.amount_pence, paying.held) == (631, False)
     # Nothing to hold: a visit not delivered, or one its rounding bills nothing for.
-    assert not bill_visit(held, 30, 1, [], "visit missed", in_home=False).held
+    assert not bill_visit(held, 30, 1, [], "visit missed", not_verified=True).held
     complete = terms(unit_min=15, rounding=Rounding.DOWN, complete_units_only=True,
                      unverified=UnverifiedVisits.HELD)
-    assert not bill_visit(complete, 30, 1, mins(14), in_home=False).held
+    assert not bill_visit(complete, 30, 1, mins(14), not_verified=True).held

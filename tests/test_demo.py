@@ -243,9 +243,9 @@ def test_the_demo_holds_one_council_contracts_unverified_visits_and_pays_the_res
     for row, bill in billed_visits(admin, period):
         if bill.held:
             held += 1
-            assert row.contract_id in held_contracts and row.location_verified is not True
+            assert row.contract_id in held_contracts and row.location_verified is False
             assert (bill.amount_pence, bill.billed_minutes) == (0, 0) and bill.held_pence > 0
-        elif row.location_verified is not True and bill.amount_pence:
+        elif row.location_verified is False and bill.amount_pence:
             paid_unverified += 1
             assert row.contract_id not in held_contracts
     assert held and paid_unverified

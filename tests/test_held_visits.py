@@ -29,10 +29,11 @@ def at(*args):
 
 @pytest.fixture
 def w(make):
-    """Three council visits of Caring Hands in March: verified in the home (30 of 30 min:
-    946.5p -> 947p), not verified (20 of 30 min: 631p) and not judged, no location (45 of
-    60 min: 1419.75p -> 1420p); and one unverified visit of another provider under an NHS
-    contract that keeps paying (45 of 45 min: 1419.75p -> 1420p)."""
+    """Four council visits of Caring Hands in March: verified in the home (30 of 30 min:
+    946.5p -> 947p), not verified, checked in outside the fence (20 of 30 min: 631p; 45 of
+    60 min: 1419.75p -> 1420p), and not judged, no location (40 of 60 min: 1262p); and one
+    unverified visit of another provider under an NHS contract that keeps paying (45 of
+    45 min: 1419.75p -> 1420p)."""
     world = make.world()
     world.verified = attend(make.visit(world.package, start=at(2026, 3, 2, 9), minutes=30,
                                        workers=[world.worker]),
@@ -40,9 +41,12 @@ def w(make):
     world.unverified = attend(make.visit(world.package, start=at(2026, 3, 3, 9), minutes=30,
                                          workers=[world.worker]),
                               world.worker, at(2026, 3, 3, 9), 20, verified=False)
-    world.unjudged = attend(make.visit(world.package, start=at(2026, 3, 4, 9), minutes=60,
+    world.outside = attend(make.visit(world.package, start=at(2026, 3, 4, 9), minutes=60,
+                                      workers=[world.worker]),
+                           world.worker, at(2026, 3, 4, 9), 45, verified=False)
+    world.unjudged = attend(make.visit(world.package, start=at(2026, 3, 5, 9), minutes=60,
                                        workers=[world.worker]),
-                            world.worker, at(2026, 3, 4, 9), 45, verified=None)
+                            world.worker, at(2026, 3, 5, 9), 40, verified=None)
     world.foreign = attend(make.visit(world.other_package, start=at(2026, 3, 2, 10),
                                       minutes=45, workers=[world.foreign_worker]),
                            world.foreign_worker, at(2026, 3, 2, 10), 45, verified=False)
@@ -74,7 +78,7 @@ def _csv(response) -> list[dict]:
 def test_a_paying_contract_bills_unverified_visits_as_before(client, bearer, w):
     total = _totals(client, bearer, w.commissioner)
     assert w.contract.unverified_visits == UnverifiedVisits.PAID  # every existing contract
-    assert total["amount_pence"] == 947 + 631 + 1420
+    assert total["amount_pence"] == 947 + 631 + 1420 + 1262
     assert (total["held_visits"], total["held_pence"], total["confirmed_visits"]) == (0, 0, 0)
 
 
@@ -84,8 +88,9 @@ def test_held_visits_bill_nothing_until_confirmed_then_as_usual(client, bearer, 
     assert entry.details == {"before": {"unverified_visits": "paid"},
                              "after": {"unverified_visits": "held"}}
     total = _totals(client, bearer, w.commissioner)
-    # Only the visit verified in the home bills; the other two wait: 631p + 1420p.
-    assert total["amount_pence"] == 947 and total["billed_minutes"] == 30
+    # The visits checked in outside the fence wait (631p + 1420p); the one verified in the
+    # home bills, and so does the one not judged (no location): 947p + 1262p.
+    assert total["amount_pence"] == 947 + 1262 and total["billed_minutes"] == 70
     assert (total["held_visits"], total["held_minutes"], total["held_pence"]) == (2, 65, 2051)
     visits = {v["visit_id"]: v for v in client.get(
         f"/api/v1/reports/payment/visits?{MARCH}", headers=bearer(w.commissioner)).json["visits"]}
@@ -94,6 +99,8 @@ def test_held_visits_bill_nothing_until_confirmed_then_as_usual(client, bearer, 
         == (0, 0, True, 631)
     assert held["rule"].startswith("Held: not verified in the home")
     assert visits[str(w.verified.id)]["amount_pence"] == 947
+    assert (visits[str(w.unjudged.id)]["amount_pence"], visits[str(w.unjudged.id)]["held"]) \
+        == (1262, False)
 
     confirmed = _confirm(client, bearer, w.manager, w.unverified)
     assert confirmed.status_code == 201, confirmed.json
@@ -104,7 +111,7 @@ def test_held_visits_bill_nothing_until_confirmed_then_as_usual(client, bearer, 
     assert audit.object_id == str(w.unverified.id) and audit.user_id == w.manager.id
     assert audit.details["after"]["reason"] == REASON
     total = _totals(client, bearer, w.commissioner)
-    assert total["amount_pence"] == 947 + 631 and total["billed_minutes"] == 50
+    assert total["amount_pence"] == 947 + 1262 + 631 and total["billed_minutes"] == 90
     assert (total["held_visits"], total["held_pence"], total["confirmed_visits"]) == (1, 1420, 1)
     # The other provider's NHS contract still pays its unverified visit.
     assert _totals(client, bearer, w.nhs_commissioner)["amount_pence"] == 1420
@@ -112,7 +119,7 @@ def test_held_visits_bill_nothing_until_confirmed_then_as_usual(client, bearer, 
     # The commissioner sees which visits are held and which were confirmed, by whom and why.
     listed = client.get(f"/api/v1/reports/payment/held?{MARCH}",
                         headers=bearer(w.commissioner)).json
-    assert [v["visit_id"] for v in listed["held"]] == [str(w.unjudged.id)]
+    assert [v["visit_id"] for v in listed["held"]] == [str(w.outside.id)]
     assert [v["visit_id"] for v in listed["confirmed"]] == [str(w.unverified.id)]
     assert w.manager.display_name in listed["confirmed"][0]["rule"]
     assert REASON in listed["confirmed"][0]["rule"]
@@ -121,12 +128,12 @@ def test_held_visits_bill_nothing_until_confirmed_then_as_usual(client, bearer, 
     # The per-visit CSV and the payment CSV agree with the totals.
     lines = _csv(client.get(f"/api/v1/reports/actuals.csv?{MARCH}",
                             headers=bearer(w.commissioner)))
-    assert sum(Decimal(r["Amount (£)"]) for r in lines) == Decimal("15.78")
+    assert sum(Decimal(r["Amount (£)"]) for r in lines) == Decimal("28.40")
     assert [r["Held amount (£)"] for r in lines if r["Held amount (£)"]] == ["14.20"]
     summary = _csv(client.get(f"/api/v1/reports/payment?{MARCH}&format=csv",
                               headers=bearer(w.commissioner)))
     assert [(r["Amount (£)"], r["Held visits"], r["Held amount (£)"], r["Confirmed visits"])
-            for r in summary] == [("15.78", "1", "14.20", "1")]
+            for r in summary] == [("28.40", "1", "14.20", "1")]
 
 
 def test_one_view_shows_held_money_and_its_steps_add_up(client, bearer, w):
@@ -134,7 +141,7 @@ def test_one_view_shows_held_money_and_its_steps_add_up(client, bearer, w):
     assert _confirm(client, bearer, w.manager, w.unverified).status_code == 201
     view = one_view.one_view(w.commissioner, "month", date(2026, 3, 2))
     billed = view["total"].stages[-1]
-    assert (billed.pence, billed.held_pence, billed.held_visits) == (1578, 1420, 1)
+    assert (billed.pence, billed.held_pence, billed.held_visits) == (2840, 1420, 1)
     steps = dict(view["total"].explanation)
     held = "Held: not verified in the home, waiting for a manager's confirmation"
     assert steps[held] == Decimal("-0.75")  # the 45 minutes delivered and held
@@ -153,8 +160,9 @@ def test_only_the_providers_own_managers_confirm_and_only_with_a_reason(client, 
         refused = _confirm(client, bearer, w.manager, w.unverified, bad)
         assert refused.status_code == 422, bad
         assert "reason" in refused.json["error"]["fields"]
-    # A visit verified in the home is not held; a confirmed one is not confirmed twice.
+    # A visit verified in the home, or not judged, is not held; nor is a confirmed one.
     assert _confirm(client, bearer, w.manager, w.verified).status_code == 409
+    assert _confirm(client, bearer, w.manager, w.unjudged).status_code == 409
     assert _confirm(client, bearer, w.manager, w.unverified).status_code == 201
     assert _confirm(client, bearer, w.manager, w.unverified).status_code == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DeliveryConfirmation)) == 1
@@ -193,12 +201,12 @@ def test_pages_set_the_term_show_it_to_the_provider_and_confirm(client, auth, w)
     terms = client.get(f"/admin/contracts/{w.contract.id}").get_data(as_text=True)
     assert "held: billed nothing until a provider manager confirms" in terms
     assert 'name="terms-unverified_visits"' not in terms  # read-only to the provider
-    page = client.get(f"/visits/{w.unjudged.id}").get_data(as_text=True)
+    page = client.get(f"/visits/{w.outside.id}").get_data(as_text=True)
     assert "Held:" in page and "£14.20" in page and 'id="confirm-delivery"' in page
-    refused = client.post(f"/visits/{w.unjudged.id}/delivery-confirmation", data={"reason": ""})
+    refused = client.post(f"/visits/{w.outside.id}/delivery-confirmation", data={"reason": ""})
     assert refused.status_code == 422
     assert 'id="reason-error"' in refused.get_data(as_text=True)
-    done = client.post(f"/visits/{w.unjudged.id}/delivery-confirmation", data={"reason": REASON})
+    done = client.post(f"/visits/{w.outside.id}/delivery-confirmation", data={"reason": REASON})
     assert done.status_code == 302
     auth.logout()
     auth.login(w.other_manager.username)
@@ -207,13 +215,14 @@ def test_pages_set_the_term_show_it_to_the_provider_and_confirm(client, auth, w)
     auth.logout()
 
     auth.login(w.commissioner.username)
-    page = client.get(f"/visits/{w.unjudged.id}").get_data(as_text=True)
+    page = client.get(f"/visits/{w.outside.id}").get_data(as_text=True)
     assert "Delivery confirmed" in page and REASON in page and w.manager.display_name in page
     assert 'id="confirm-delivery"' not in page
     payment_page = client.get(f"/payment?{MARCH}").get_data(as_text=True)
     held_list = payment_page.split('id="held-visits"')[1].split("</table>")[0]
     confirmed_list = payment_page.split('id="confirmed-visits"')[1].split("</table>")[0]
-    assert str(w.unverified.id) in held_list and str(w.unjudged.id) in confirmed_list
+    assert str(w.unverified.id) in held_list and str(w.outside.id) in confirmed_list
+    assert str(w.unjudged.id) not in held_list + confirmed_list
     assert "£6.31" in held_list and REASON in confirmed_list
 
 

@@ -9,7 +9,7 @@ nothing is billed. Decided here, once, for the payment page, its CSVs and the AP
   made it so.
 A visit of one carer reads its seconds from the visit (Visit.delivered_seconds); a
 double-up reads each carer's from its event log. Whether a visit was verified in the
-home is the rulebook's (monitoring/rules.verified_in_home); a provider manager's
+home is the rulebook's (monitoring/rules.not_verified_in_home); a provider manager's
 confirmation that one not verified was delivered is read for those only.
 """
 from collections import defaultdict
@@ -23,7 +23,7 @@ from backend.models import (
 )
 from backend.services.attendance.visit_state import worker_times
 from backend.services.dates import clock
-from backend.services.monitoring.rules import verified_in_home
+from backend.services.monitoring.rules import not_verified_in_home
 
 STATUS_REASONS = {VisitStatus.IN_PROGRESS: "visit still open (no check-out)",
                   VisitStatus.SCHEDULED: "not yet delivered"}
@@ -77,7 +77,7 @@ class BillInputs(NamedTuple):
 
     seconds: tuple  # each billed carer's delivered seconds
     not_billed_because: str | None
-    in_home: bool = True  # verified in the home
+    not_verified: bool = False  # judged not verified in the home
     confirmation: str | None = None  # a manager's confirmation, when not verified
 
 
@@ -88,7 +88,7 @@ def for_visits(rows: list) -> dict:
     doubles = _double_up_seconds([r.id for r in completed if r.carers_required > 1])
     corrected = _corrected_to_nothing([r.id for r in completed if not r.delivered_seconds])
     confirmed = confirmations([r.id for r in completed
-                               if not verified_in_home(r.location_verified)])
+                               if not_verified_in_home(r.location_verified)])
     decided = {}
     for row in rows:
         if row.status != VisitStatus.COMPLETED:
@@ -99,6 +99,6 @@ def for_visits(rows: list) -> dict:
             (row.delivered_seconds,) if row.delivered_seconds is not None else ())
         seconds = tuple(s for s in seconds if s > 0)
         decided[row.id] = BillInputs(seconds, None if seconds else corrected.get(row.id),
-                                     verified_in_home(row.location_verified),
+                                     not_verified_in_home(row.location_verified),
                                      confirmed.get(row.id))
     return decided

@@ -22,11 +22,13 @@ unit; a delivered call below the minimum billable duration is raised to the
 minimum; then the price. Double-ups: each_worker bills every attending carer's
 time, once bills the longest-attending carer's time only.
 
-Visits not verified in the home (monitoring/rules.verified_in_home) are billed as above
-when the contract pays them. When it holds them, such a visit that would bill something
-bills nothing (its raw and billed time 0) and the bill says what it would bill
-(held_minutes, held_pence) until a provider manager confirms it was delivered; once
-confirmed it bills as above, and the rule names who confirmed it and why.
+Visits not verified in the home (monitoring/rules.not_verified_in_home: a carer checked in
+outside the fence) are billed as above when the contract pays them. When it holds them,
+such a visit that would bill something bills nothing (its raw and billed time 0) and the
+bill says what it would bill (held_minutes, held_pence) until a provider manager confirms
+it was delivered; once confirmed it bills as above, and the rule names who confirmed it
+and why. A check-in with no location, or where the person's geofence is off (rural, no
+signal), is not judged: it is not held.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -161,9 +163,9 @@ def _carer_seconds(terms: BillingTerms, planned_min: int, carers_required: int,
 
 def bill_visit(terms: BillingTerms, planned_min: int, carers_required: int,
                worker_seconds: list[int] | None, not_billed_because: str | None = None,
-               in_home: bool = True, confirmation: str | None = None) -> Bill:
+               not_verified: bool = False, confirmation: str | None = None) -> Bill:
     """The bill for one visit; worker_seconds are each attending carer's delivered seconds,
-    in_home whether it was verified in the home, confirmation a provider manager's
+    not_verified whether it was judged not verified in the home, confirmation a manager's
     confirmation that it was delivered, in words ("who on day: why"), if any."""
     if not_billed_because or not worker_seconds:
         return Bill(0, 0, 0, 0, "", f"Not billed: {not_billed_because or 'no delivered time'}")
@@ -187,7 +189,8 @@ def bill_visit(terms: BillingTerms, planned_min: int, carers_required: int,
     amount_pence = round_half_up(total)
     rule = f"{basis_words}: " + " | ".join(parts) + f". Amount {pounds(amount_pence)}."
     raw = sum(seconds)
-    if in_home or terms.unverified == UnverifiedVisits.PAID or not (billed or amount_pence):
+    if not not_verified or terms.unverified == UnverifiedVisits.PAID or not (
+            billed or amount_pence):
         return Bill(raw, shown_minutes(raw), billed, amount_pence, rate, rule)
     if confirmation is None:
         return Bill(0, 0, 0, 0, rate, "Held: not verified in the home; billed when a provider "

@@ -79,13 +79,13 @@ def billed_visits(user: User, period: Period, provider_id=None, limit: int | Non
 def held_or_confirmed(user: User, period: Period, provider_id=None,
                       limit: int | None = None) -> Iterator[tuple]:
     """(row, Bill) of the visits in the period that a contract holding unverified visits
-    may hold: completed and not verified in the home. Each bill says whether it is held
+    may hold: completed and judged not verified in the home. Each bill says whether it is held
     or was confirmed (and by whom, and why): the same rule as every other bill."""
     stmt = (_visits_query(user, period, provider_id)
             .join(Contract, Contract.id == CarePackage.contract_id)
             .where(Contract.unverified_visits == UnverifiedVisits.HELD,
                    Visit.status == VisitStatus.COMPLETED,
-                   sa.not_(Judgements().location_verified())))
+                   Judgements().location_unverified()))
     return _stream(stmt.limit(limit) if limit is not None else stmt)
 
 
@@ -97,9 +97,9 @@ def visit_bill(visit: Visit) -> Bill:
 
 @lru_cache(maxsize=8192)
 def _bill(terms: BillingTerms, planned_min: int, carers: int, seconds: tuple,
-          why: str | None, in_home: bool = True, confirmation: str | None = None) -> Bill:
+          why: str | None, not_verified: bool = False, confirmation: str | None = None) -> Bill:
     """bill_visit, remembered: planned-basis bills and undelivered visits repeat a lot."""
-    return bill_visit(terms, planned_min, carers, list(seconds), why, in_home, confirmation)
+    return bill_visit(terms, planned_min, carers, list(seconds), why, not_verified, confirmation)
 
 
 def _stream(stmt) -> Iterator[tuple]:
