@@ -201,6 +201,11 @@ def test_pages_set_the_term_show_it_to_the_provider_and_confirm(client, auth, w)
     terms = client.get(f"/admin/contracts/{w.contract.id}").get_data(as_text=True)
     assert "held: billed nothing until a provider manager confirms" in terms
     assert 'name="terms-unverified_visits"' not in terms  # read-only to the provider
+    assert "/held-visits" in client.get("/").get_data(as_text=True)
+    listed = client.get(f"/held-visits?{MARCH}").get_data(as_text=True)
+    held_list = listed.split('id="held-visits"')[1].split("</table>")[0]
+    assert str(w.outside.id) in held_list and str(w.unverified.id) in held_list
+    assert str(w.unjudged.id) not in held_list and "£14.20" in held_list
     page = client.get(f"/visits/{w.outside.id}").get_data(as_text=True)
     assert "Held:" in page and "£14.20" in page and 'id="confirm-delivery"' in page
     refused = client.post(f"/visits/{w.outside.id}/delivery-confirmation", data={"reason": ""})
@@ -210,6 +215,8 @@ def test_pages_set_the_term_show_it_to_the_provider_and_confirm(client, auth, w)
     assert done.status_code == 302
     auth.logout()
     auth.login(w.other_manager.username)
+    listed = client.get(f"/held-visits?{MARCH}").get_data(as_text=True)
+    assert str(w.unverified.id) not in listed and "No visits held in this period." in listed
     assert client.post(f"/visits/{w.unverified.id}/delivery-confirmation",
                        data={"reason": REASON}).status_code == 404
     auth.logout()

@@ -27,12 +27,13 @@ from backend.services.rota.roll_forward import roll_forward
 from backend.services.rota.suggestions import suggest_carers
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
-from backend.services.audit.held_visits import confirm_delivered, visit_billing
+from backend.services.audit.held_visits import confirm_delivered, held_visits, visit_billing
 from web_admin.downloads import csv_download
 from web_admin.auth import current_user, login_required
 from web_admin.board_view import exception_line, live_view
 from web_admin.charts import line_chart, location_diagram
 from web_admin.forms import ConfirmDeliveryForm, CorrectionForm
+from web_admin.period_filter import read_period
 
 bp = Blueprint("manager", __name__)
 
@@ -284,6 +285,16 @@ def correct(visit_id):
         return _render_visit(record, form, exc.message, exc.status)
     flash("Correction recorded; the original events are kept.", "ok")
     return redirect(url_for("manager.visit", visit_id=record.visit.id))
+
+
+@bp.get("/held-visits")
+@login_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+def held_visits_page():
+    """Visits held for the provider's confirmation and those confirmed (last four weeks)."""
+    today = clock.today()
+    form, period, ok = read_period(today - timedelta(days=27), today)
+    return render_template("held_visits.html", data=held_visits(current_user(), period),
+                           form=form, ok=ok), 200 if ok else 422
 
 
 @bp.post("/visits/<uuid:visit_id>/delivery-confirmation")

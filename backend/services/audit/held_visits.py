@@ -20,7 +20,7 @@ LIST_LIMIT = 500  # the page lists this many; the per-visit CSV and API list eve
 
 def check_reason(reason) -> str:
     """The manager's reason, required: a confirmation without one is no evidence."""
-    text = (reason or "").strip() if isinstance(reason, str) or reason is None else None
+    text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         raise Invalid("Say why you are sure the visit was delivered.", field="reason")
     if len(text) > REASON_MAX:
