@@ -11,11 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import AuditEntry, DeliveryConfirmation, UnverifiedVisits
+from backend.models import AuditEntry, Contract, DeliveryConfirmation, UnverifiedVisits
 from backend.services.audit import one_view, payment
 from backend.services.audit.report_scope import parse_grouping
+from backend.services.bulk_import.run import export, run_import
 from backend.services.dates import periods
 from tests.audit_support import attend
+from tests.import_helpers import csv_file
 from tests.test_admin_browser import signed_in
 
 MARCH = "from=2026-03-01&to=2026-03-31"
@@ -256,3 +258,25 @@ def test_a_manager_confirms_a_held_visit_in_the_browser(make, live_server, page,
     confirmed = page.locator("#confirmed-visits").inner_text()
     assert REASON in confirmed and "£6.31" in confirmed
     assert "£14.20" in page.locator("#held-visits").inner_text()
+
+
+def test_the_contracts_template_carries_the_term(w):
+    """Import sets it (blank: as it is), a bad value is a problem of its row and column, and
+    the export carries it so an exported file imports back changing nothing."""
+    row = {"funder": w.council.name, "provider": w.provider.name, "name": "Held 2026",
+           "starts_on": "2026-04-01", "unverified_visits": "held"}
+    bad = dict(row, name="Bad", unverified_visits="sometimes")
+    report = run_import(w.commissioner, "contracts", csv_file("contracts", [row, bad]),
+                        "c.csv", True)
+    assert {(p.row, p.column) for p in report.problems} == {(3, "unverified_visits")}
+    assert run_import(w.commissioner, "contracts", csv_file("contracts", [row]), "c.csv",
+                      False).created == 1
+    made = db.session.scalar(sa.select(Contract).where(Contract.name == "Held 2026"))
+    assert made.unverified_visits == UnverifiedVisits.HELD
+    exported = export(w.commissioner, "contracts", "csv")
+    assert b",held," in exported
+    again = run_import(w.commissioner, "contracts", exported, "x.csv", False)
+    assert again.problems == [] and (again.created, again.updated) == (0, 0)
+    blank = dict(row, unverified_visits="")
+    run_import(w.commissioner, "contracts", csv_file("contracts", [blank]), "c.csv", False)
+    assert made.unverified_visits == UnverifiedVisits.HELD  # blank leaves it as it is
