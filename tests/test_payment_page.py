@@ -25,7 +25,7 @@ def _rows(response) -> list[dict]:
 
 def _footer(page: str, table_id: str) -> list[str]:
     table = page.split(f'id="{table_id}"')[1].split("</table>")[0]
-    return re.findall(r"<td>([^<]*)</td>", table.split("<tfoot>")[1])
+    return re.findall(r"<td[^>]*>([^<]*)</td>", table.split("<tfoot>")[1])
 
 
 def test_payment_page_and_every_csv_agree(make, client, auth):
