@@ -65,6 +65,9 @@ class ContractTerms(Schema):
     floor_rate_pence = fields.Integer(**_opt_int)
     ceiling_rate_pence = fields.Integer(**_opt_int)
     double_up_rule = fields.String()
+    # Visits not verified in the home: "paid" as usual, or "held" until a provider
+    # manager confirms each was delivered, with a reason.
+    unverified_visits = fields.String()
 
 
 class ContractIn(ContractTerms):

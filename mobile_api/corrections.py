@@ -3,8 +3,12 @@ from mobile_api.blueprint import Blueprint
 
 from backend.models import Role
 from backend.services.attendance import corrections as service
+from backend.services.audit import held_visits
 from mobile_api.auth import BEARER, current_user, token_required
-from mobile_api.report_schemas import CorrectionInSchema, CorrectionOutSchema
+from mobile_api.report_schemas import (
+    CorrectionInSchema, CorrectionOutSchema, DeliveryConfirmationInSchema,
+    DeliveryConfirmationOutSchema,
+)
 
 blp = Blueprint("visit_corrections", __name__,
                 description="Corrections: appended events with reason and resolution codes")
@@ -18,3 +22,14 @@ blp = Blueprint("visit_corrections", __name__,
 def correct(data, visit_id):
     """Correct one worker's start/end (or accept their location) with reason and resolution."""
     return service.correct_by_ids(current_user(), visit_id, **data)
+
+
+@blp.post("/visits/<uuid:visit_id>/delivery-confirmation")
+@token_required(Role.PROVIDER_MANAGER)
+@blp.arguments(DeliveryConfirmationInSchema)
+@blp.response(201, DeliveryConfirmationOutSchema)
+@blp.doc(security=[BEARER])
+def confirm_delivery(data, visit_id):
+    """Confirm, with a reason, that a visit held for want of verification in the home was
+    delivered: its contract then bills it as usual."""
+    return held_visits.confirm_delivered(current_user(), visit_id, data["reason"])

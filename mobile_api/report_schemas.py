@@ -59,6 +59,12 @@ class PaymentFiguresSchema(Schema):
     raw_minutes = fields.Float()
     billed_minutes = fields.Float()
     amount_pence = fields.Integer()
+    # Visits not verified in the home that a contract holds until a provider manager
+    # confirms them: how many, and what they bill once confirmed (not in amount_pence).
+    held_visits = fields.Float()  # shares of visits for a co-funder, as above
+    held_minutes = fields.Float()
+    held_pence = fields.Integer()
+    confirmed_visits = fields.Float()
 
 
 class PaymentRowSchema(PaymentFiguresSchema):
@@ -96,6 +102,9 @@ class VisitBillSchema(Schema):
     share_pct = fields.Float()  # the reading commissioner's share (100 for others)
     share_pence = fields.Integer()
     funder_shares = fields.List(fields.Dict())
+    held = fields.Boolean()
+    held_pence = fields.Integer()
+    confirmed = fields.Boolean()
 
 
 class VisitBillPageSchema(Schema):
@@ -239,6 +248,29 @@ class CorrectionInSchema(Schema):
     resolution_code = fields.String(required=True)
     note = fields.String(allow_none=True, load_default=None,
                          validate=validate.Length(max=2000))
+
+
+class HeldVisitsSchema(Schema):
+    """Visits held for a provider manager's confirmation, and those confirmed (the rule
+    in words names who confirmed each and why)."""
+
+    period = fields.Nested(PeriodSchema)
+    held = fields.List(fields.Nested(VisitBillSchema))
+    confirmed = fields.List(fields.Nested(VisitBillSchema))
+
+
+class DeliveryConfirmationInSchema(Schema):
+    """Why the provider is sure a visit not verified in the home was delivered."""
+
+    reason = fields.String(required=True)
+
+
+class DeliveryConfirmationOutSchema(Schema):
+    id = fields.String()
+    visit_id = fields.String()
+    confirmed_by_id = fields.String()
+    confirmed_at = fields.AwareDateTime()
+    reason = fields.String()
 
 
 class CorrectionOutSchema(Schema):

@@ -6,7 +6,8 @@ from backend.models import Role
 from backend.services.audit import access_log, reports
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.report_schemas import (
-    CorrectionsReportSchema, HoursReportSchema, PageQuerySchema, PaymentReportSchema,
+    CorrectionsReportSchema, HeldVisitsSchema, HoursReportSchema, PageQuerySchema,
+    PaymentReportSchema,
     QualityReportSchema, ReportQuerySchema, VisitBillPageSchema, VisitTimesPageSchema,
 )
 
@@ -58,6 +59,17 @@ def payment(query):
 def payment_visits(query):
     """Each visit's raw and billed minutes, amount and the rule that produced it."""
     return reports.payment_visits(current_user(), query)
+
+
+@blp.get("/reports/payment/held")
+@token_required(*READERS)
+@blp.arguments(ReportQuerySchema, location="query")
+@blp.response(200, HeldVisitsSchema)
+@blp.doc(security=[BEARER])
+def payment_held(query):
+    """Visits not verified in the home that their contract holds: those waiting for the
+    provider's confirmation and those confirmed, with who and why."""
+    return reports.held_visits(current_user(), query)
 
 
 @blp.get("/reports/quality")

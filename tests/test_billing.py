@@ -1,7 +1,7 @@
 """The per-visit payment rule, each case computed by hand (amounts in pence)."""
 import pytest
 
-from backend.models import BillingBasis, DoubleUpRule, Rounding
+from backend.models import BillingBasis, DoubleUpRule, Rounding, UnverifiedVisits
 from backend.services.audit.billing import BillingTerms, bill_visit, call_rate_price, round_to_units
 
 SEED_RATES = ((30, 820), (45, 1065), (60, 1420))  # Cheshire East 2017
@@ -168,3 +168,26 @@ def test_basis_planned_pays_only_the_carers_who_attended():
     bill = bill_visit(terms(basis=BillingBasis.PLANNED, hourly_rate_pence=1893), 30, 2, mins(25))
     assert (bill.raw_minutes, bill.billed_minutes, bill.amount_pence) == (30, 30, 947)
     assert "1 of 2 carers attended" in bill.rule
+
+
+def test_a_held_visit_bills_nothing_until_confirmed_then_as_usual():
+    """Held terms, a 30-minute call, 20 minutes delivered at £18.93/h: 631p, held until a
+    provider manager confirms it; verified in the home, or under paying terms, 631p."""
+    held = terms(hourly_rate_pence=1893, unverified=UnverifiedVisits.HELD)
+    waiting = bill_visit(held, 30, 1, mins(20), not_verified=True)
+    assert (waiting.amount_pence, waiting.billed_minutes, waiting.raw_minutes) == (0, 0, 0)
+    assert (waiting.held, waiting.held_minutes, waiting.held_pence) == (True, 20, 631)
+    assert waiting.rule.startswith("Held: not verified in the home") and "£6.31" in waiting.rule
+    confirmed = bill_visit(held, 30, 1, mins(20), not_verified=True,
+                           confirmation="Jo Manager on 2026-03-04: no signal; confirmed by phone")
+    assert (confirmed.amount_pence, confirmed.billed_minutes, confirmed.held) == (631, 20, False)
+    assert confirmed.confirmed and "Jo Manager on 2026-03-04: no signal" in confirmed.rule
+    in_home = bill_visit(held, 30, 1, mins(20), not_verified=False)
+    assert (in_home.amount_pence, in_home.held, in_home.confirmed) == (631, False, False)
+    paying = bill_visit(terms(hourly_rate_pence=1893), 30, 1, mins(20), not_verified=True)
+    assert (paying.amount_pence, paying.held) == (631, False)
+    # Nothing to hold: a visit not delivered, or one its rounding bills nothing for.
+    assert not bill_visit(held, 30, 1, [], "visit missed", not_verified=True).held
+    complete = terms(unit_min=15, rounding=Rounding.DOWN, complete_units_only=True,
+                     unverified=UnverifiedVisits.HELD)
+    assert not bill_visit(complete, 30, 1, mins(14), not_verified=True).held

@@ -23,6 +23,7 @@ from backend.models import (
     Role,
     ScheduleLine,
     ServiceUser,
+    UnverifiedVisits,
     User,
     Visit,
     VisitAssignment,
@@ -287,3 +288,23 @@ def test_jointly_funded_packages_count_for_both_funders(county):
     whole = payment_totals(users["admin"], period, parse_grouping("provider"))["total"]
     assert council["total"]["amount_pence"] + icb["total"]["amount_pence"] == \
         whole["amount_pence"]
+
+
+def test_the_demo_holds_one_council_contracts_unverified_visits_and_pays_the_rest(county):
+    """One council contract holds visits not verified in the home; the other contracts pay
+    them: the demo shows both, and a held visit bills nothing while saying what it would."""
+    admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN))
+    held_contracts = set(db.session.scalars(sa.select(Contract.id).where(
+        Contract.unverified_visits == UnverifiedVisits.HELD)))
+    assert held_contracts
+    period = periods.resolve("custom", first=NOW.date() - timedelta(days=5), last=NOW.date())
+    held = paid_unverified = 0
+    for row, bill in billed_visits(admin, period):
+        if bill.held:
+            held += 1
+            assert row.contract_id in held_contracts and row.location_verified is False
+            assert (bill.amount_pence, bill.billed_minutes) == (0, 0) and bill.held_pence > 0
+        elif row.location_verified is False and bill.amount_pence:
+            paid_unverified += 1
+            assert row.contract_id not in held_contracts
+    assert held and paid_unverified

@@ -125,7 +125,8 @@ def test_payment_totals_equal_per_visit_rows_and_csv(client, bearer, make, w):
     summary = rows_of(get(client, bearer, w.commissioner, "payment", MARCH + "&format=csv"))
     assert summary == [{"Provider": "Caring Hands", "Visits": "4", "Billed visits": "3",
                         "Actual minutes": "84", "Raw minutes": "84", "Billed minutes": "90",
-                        "Amount (£)": "24.33"}]
+                        "Amount (£)": "24.33", "Held visits": "0", "Held amount (£)": "0.00",
+                        "Confirmed visits": "0"}]
 
 
 def test_hours_csv_adds_up_to_the_json_total(client, bearer, w):

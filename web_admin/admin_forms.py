@@ -71,6 +71,9 @@ class ContractTermsForm(FlaskForm):
                                         validators=[Optional()])
     complete_units_only = BooleanField("Pay only complete units")
     double_up_rule = SelectField("Double-up visits", choices=_choices(DoubleUpRule))
+    unverified_visits = SelectField("Visits not verified in the home", default="paid", choices=[
+        ("paid", "paid as usual"),
+        ("held", "held until a provider manager confirms each was delivered, with a reason")])
     geofence_radius_m = IntegerField("Geofence default (metres)", default=200)
     accuracy_allowance_max_m = IntegerField("GPS accuracy credited up to (metres)", default=100)
     offline_window_hours = IntegerField("Offline window (hours)", default=24)

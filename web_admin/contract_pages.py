@@ -3,7 +3,7 @@ and joint funding. Commissioners change their own; providers read theirs."""
 from flask import Blueprint, abort, flash, redirect, url_for
 
 from backend.errors import DomainError
-from backend.models import Priority, Role
+from backend.models import Priority, Role, UnverifiedVisits
 from backend.services.administration import contracts, organisations
 from web_admin.admin_forms import (
     CallRatesForm, ContractForm, ContractTermsForm, FundersForm, RuleForm,
@@ -14,9 +14,13 @@ from web_admin.auth import current_user, login_required
 bp = Blueprint("admin_contracts", __name__, url_prefix="/admin")
 READERS = (Role.COMMISSIONER, Role.PROVIDER_MANAGER)
 TERMS = ("billing_basis", "rounding_unit_min", "rounding", "minimum_billable_min",
-         "complete_units_only", "double_up_rule", "geofence_radius_m",
+         "complete_units_only", "double_up_rule", "unverified_visits", "geofence_radius_m",
          "accuracy_allowance_max_m", "offline_window_hours", "home_logging_target_pct",
          "lock_after_days")
+UNVERIFIED_WORDS = {
+    UnverifiedVisits.PAID: "paid as usual",
+    UnverifiedVisits.HELD: "held: billed nothing until a provider manager confirms the visit "
+                           "was delivered, with a reason"}
 MONEY = {"hourly_rate_pence": "hourly_rate", "floor_rate_pence": "floor_rate",
          "ceiling_rate_pence": "ceiling_rate"}
 
@@ -122,6 +126,7 @@ def _show(contract_id, submitted: str | None = None, form=None, status: int = 20
              ("Billing", f"{contract.billing_basis.value}, {contract.rounding.value} to "
                          f"{contract.rounding_unit_min} min, minimum "
                          f"{contract.minimum_billable_min} min"),
+             ("Visits not verified in the home", UNVERIFIED_WORDS[contract.unverified_visits]),
              ("Geofence default", f"{contract.geofence_radius_m} m"),
              ("Offline window", f"{contract.offline_window_hours} h"),
              ("Home-logging target", f"{contract.home_logging_target_pct}%"),

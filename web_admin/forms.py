@@ -50,6 +50,14 @@ class CorrectionForm(FlaskForm):
     note = TextAreaField("Note", validators=[Length(max=1000)])
 
 
+class ConfirmDeliveryForm(FlaskForm):
+    """A provider manager's confirmation that a held visit was delivered: why, required."""
+
+    reason = TextAreaField("Why you are sure it was delivered", validators=[
+        DataRequired(message="Say why you are sure the visit was delivered."),
+        Length(max=500)])
+
+
 class PeriodForm(FlaskForm):
     """The period a report page shows (read from the query string; a GET form, no CSRF)."""
 

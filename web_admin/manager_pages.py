@@ -25,12 +25,14 @@ from backend.services.rota.roll_forward import roll_forward
 from backend.services.rota.suggestions import suggest_carers
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
+from backend.services.audit.held_visits import confirm_delivered, held_visits, visit_billing
 from web_admin.downloads import csv_download
 from web_admin.auth import current_user, login_required
 from web_admin.board_view import exception_line, live_view
 from web_admin.charts import location_diagram
-from web_admin.forms import CorrectionForm
+from web_admin.forms import ConfirmDeliveryForm, CorrectionForm
 from web_admin.outcome_pages import render_person
+from web_admin.period_filter import read_period
 
 bp = Blueprint("manager", __name__)
 
@@ -195,7 +197,9 @@ def _correction_form(record) -> CorrectionForm:
     return form
 
 
-def _render_visit(record, form: CorrectionForm, problem: str | None = None, status: int = 200):
+def _render_visit(record, form: CorrectionForm, problem: str | None = None, status: int = 200,
+                  confirm_form: ConfirmDeliveryForm | None = None,
+                  confirm_problem: str | None = None):
     diagram = location_diagram(record.radius_m, [
         (line.event.kind.value.replace("_", " "), line.event.distance_m, line.bearing,
          line.event.verified) for line in record.events if line.event.distance_m is not None])
@@ -205,7 +209,10 @@ def _render_visit(record, form: CorrectionForm, problem: str | None = None, stat
     return render_template("visit.html", r=record, v=record.visit, diagram=diagram,
                            zone=clock.zone(), form=form, problem=problem,
                            can_change=access.can_change(user, record.visit),
-                           refusal=correction_refusal(record.visit, user, clock.now())), status
+                           refusal=correction_refusal(record.visit, user, clock.now()),
+                           billing=visit_billing(user, record.visit),
+                           confirm_form=confirm_form or ConfirmDeliveryForm(formdata=None),
+                           confirm_problem=confirm_problem), status
 
 
 @bp.route("/visits/<uuid:visit_id>/reassign", methods=["GET", "POST"])
@@ -276,6 +283,38 @@ def correct(visit_id):
                 form[name].errors = list(form[name].errors) + list(messages)
         return _render_visit(record, form, exc.message, exc.status)
     flash("Correction recorded; the original events are kept.", "ok")
+    return redirect(url_for("manager.visit", visit_id=record.visit.id))
+
+
+@bp.get("/held-visits")
+@login_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+def held_visits_page():
+    """Visits held for the provider's confirmation and those confirmed (last four weeks)."""
+    today = clock.today()
+    form, period, ok = read_period(today - timedelta(days=27), today)
+    return render_template("held_visits.html", data=held_visits(current_user(), period),
+                           form=form, ok=ok), 200 if ok else 422
+
+
+@bp.post("/visits/<uuid:visit_id>/delivery-confirmation")
+@login_required(Role.PROVIDER_MANAGER)
+def confirm_delivery(visit_id):
+    """Confirm that a visit held for want of verification in the home was delivered."""
+    record = visit_record(current_user(), visit_id)
+    form = ConfirmDeliveryForm()
+    if not form.validate_on_submit():
+        return _render_visit(record, _correction_form(record), status=422, confirm_form=form,
+                             confirm_problem="Please fix the marked field.")
+    try:
+        confirm_delivered(current_user(), record.visit.id, form.reason.data)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        for messages in exc.fields.values():
+            form.reason.errors = list(form.reason.errors) + list(messages)
+        return _render_visit(record, _correction_form(record), status=exc.status,
+                             confirm_form=form, confirm_problem=exc.message)
+    flash("Delivery confirmed: the visit is now billed.", "ok")
     return redirect(url_for("manager.visit", visit_id=record.visit.id))
 
 

@@ -3,7 +3,9 @@ from datetime import date, timedelta
 
 from backend.demo.county import DEMO_COUNCIL, DEMO_NHS, ContractFacts, DemoCounty, ProviderFacts
 from backend.demo.places import AREAS, PROVIDER_FIRST, PROVIDER_SUFFIX
-from backend.models import BillingBasis, FrameworkStatus, OrganisationKind, Rounding, User
+from backend.models import (
+    BillingBasis, FrameworkStatus, OrganisationKind, Rounding, UnverifiedVisits, User,
+)
 from backend.services.administration import contracts, organisations
 from backend.services.administration.install import first_install
 from backend.services.dates import clock
@@ -14,9 +16,11 @@ from backend.services.reference.framework import change_framework_status
 COUNCIL_TERMS = (
     dict(name="call-length rates (Cheshire East 2017)", billing_basis=BillingBasis.PLANNED,
          hourly_rate_pence=1893, call_rates={30: 820, 45: 1065, 60: 1420}),
+    # Visits not verified in the home are held until the provider's manager confirms them
+    # under this council contract; the others (and the NHS's) pay them, so the demo shows both.
     dict(name="floor and ceiling (Cambridgeshire 2017)", hourly_rate_pence=1550,
          floor_rate_pence=1417, ceiling_rate_pence=1622, rounding_unit_min=15,
-         rounding=Rounding.NEAREST),
+         rounding=Rounding.NEAREST, unverified_visits=UnverifiedVisits.HELD),
     dict(name="UKHCA minimum 2025/26, complete 15-minute units", hourly_rate_pence=3214,
          billing_basis=BillingBasis.ACTUAL, rounding_unit_min=15, rounding=Rounding.DOWN,
          complete_units_only=True),

@@ -10,7 +10,7 @@ from backend.models.carers import (
 )
 from backend.models.contracts import (
     DEFAULT_RULES, BillingBasis, CallRate, Contract, ContractFunder, DoubleUpRule,
-    MonitoringRule, Priority, Rounding,
+    MonitoringRule, Priority, Rounding, UnverifiedVisits,
 )
 from backend.models.feedback import (
     DEFAULT_FEEDBACK_SETTINGS, QUESTIONS, Feedback, FeedbackLink, FeedbackSettings,
@@ -34,8 +34,8 @@ from backend.models.rota_plans import MoveDecision, PlanStatus, RotaPlan, RotaPl
 from backend.models.sessions import RefreshToken
 from backend.models.users import Role, User
 from backend.models.visits import (
-    LOCATION_ACCEPTED, NOT_DELIVERED, EventKind, EventMethod, Visit, VisitAssignment, VisitEvent,
-    VisitStatus, VisitTask,
+    LOCATION_ACCEPTED, NOT_DELIVERED, DeliveryConfirmation, EventKind, EventMethod, Visit,
+    VisitAssignment, VisitEvent, VisitStatus, VisitTask,
 )
 
 __all__ = [
@@ -43,7 +43,8 @@ __all__ = [
     "WebSession",
     "Alert", "AlertKind", "AlertStatus", "Area", "AuditEntry", "BillingBasis", "CallRate",
     "CarePackage", "CarerArea", "CarerAvailability", "CarerLeave", "CarerSkill", "Channel",
-    "ContractFunder", "LeaveKind", "Skill", "TravelMode", "Contract", "DEFAULT_RULES",
+    "ContractFunder", "DeliveryConfirmation", "UnverifiedVisits",
+    "LeaveKind", "Skill", "TravelMode", "Contract", "DEFAULT_RULES",
     "DeliveryStatus", "DoubleUpRule",
     "EpisodeOutcome", "EventKind", "EventMethod", "Feedback", "FollowUpResult",
     "DEFAULT_FEEDBACK_SETTINGS", "QUESTIONS", "FeedbackLink", "FeedbackSettings",

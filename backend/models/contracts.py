@@ -37,6 +37,13 @@ class DoubleUpRule(enum.StrEnum):
     ONCE = "once"  # the visit is billed once
 
 
+class UnverifiedVisits(enum.StrEnum):
+    """What the contract does with a delivered visit not verified in the home."""
+
+    PAID = "paid"  # billed as any other visit
+    HELD = "held"  # billed nothing until a provider manager confirms it was delivered
+
+
 ROUNDING_UNITS = (1, 5, 10, 15, 30, 60)
 MAX_OFFLINE_WINDOW_HOURS = 120
 
@@ -87,6 +94,11 @@ class Contract(IdMixin, CreatedMixin, db.Model):
     ceiling_rate_pence: Mapped[int | None]
     double_up_rule: Mapped[DoubleUpRule] = mapped_column(
         enum_type(DoubleUpRule), default=DoubleUpRule.EACH_WORKER)
+    # A visit whose check-ins were not verified in the home (monitoring/rules.py) is
+    # paid as usual, or held until a provider manager confirms it with a reason.
+    unverified_visits: Mapped[UnverifiedVisits] = mapped_column(
+        enum_type(UnverifiedVisits), default=UnverifiedVisits.PAID,
+        server_default=UnverifiedVisits.PAID.value)
 
     rules: Mapped[list["MonitoringRule"]] = relationship(
         back_populates="contract", cascade="all, delete-orphan")

@@ -206,6 +206,21 @@ class VisitEvent(IdMixin, db.Model):
     visit: Mapped[Visit] = relationship(back_populates="events")
 
 
+class DeliveryConfirmation(IdMixin, db.Model):
+    """A provider manager's word that a visit not verified in the home was delivered
+    (e.g. "no signal at the home; the person confirmed the visit by phone"): a visit
+    its contract holds is billed once confirmed. One per visit; never changed."""
+
+    __tablename__ = "delivery_confirmations"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("visits.id"), unique=True)
+    confirmed_by_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.Text)
+
+    confirmed_by: Mapped[User] = relationship()
+
+
 # A correction with this resolution accepts the worker's location as in the home.
 LOCATION_ACCEPTED = "location_accepted"
 # A correction with this resolution says the worker did not deliver the visit: their

@@ -21,12 +21,20 @@ carer completed, floor(seconds / unit seconds), so 14 min 44 s is no 15-minute
 unit; a delivered call below the minimum billable duration is raised to the
 minimum; then the price. Double-ups: each_worker bills every attending carer's
 time, once bills the longest-attending carer's time only.
+
+Visits not verified in the home (monitoring/rules.not_verified_in_home: a carer checked in
+outside the fence) are billed as above when the contract pays them. When it holds them,
+such a visit that would bill something bills nothing (its raw and billed time 0) and the
+bill says what it would bill (held_minutes, held_pence) until a provider manager confirms
+it was delivered; once confirmed it bills as above, and the rule names who confirmed it
+and why. A check-in with no location, or where the person's geofence is off (rural, no
+signal), is not judged: it is not held.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from backend.models import BillingBasis, Contract, DoubleUpRule, Rounding
+from backend.models import BillingBasis, Contract, DoubleUpRule, Rounding, UnverifiedVisits
 from backend.services.attendance.delivered import as_text, shown_minutes
 
 
@@ -44,6 +52,7 @@ class BillingTerms:
     floor_rate_pence: int | None = None
     ceiling_rate_pence: int | None = None
     double_up: DoubleUpRule = DoubleUpRule.EACH_WORKER
+    unverified: UnverifiedVisits = UnverifiedVisits.PAID
 
     @classmethod
     def of(cls, contract: Contract, call_rates=None) -> "BillingTerms":
@@ -54,7 +63,7 @@ class BillingTerms:
                    contract.hourly_rate_pence,
                    tuple(sorted((r.duration_min, r.amount_pence) for r in rates)),
                    contract.floor_rate_pence, contract.ceiling_rate_pence,
-                   contract.double_up_rule)
+                   contract.double_up_rule, contract.unverified_visits)
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,10 @@ class Bill:
     amount_pence: int
     rate: str
     rule: str
+    held: bool = False  # not verified in the home, waiting for a manager's confirmation
+    held_minutes: int = 0  # what it bills once confirmed
+    held_pence: int = 0
+    confirmed: bool = False  # not verified in the home, billed on a manager's confirmation
 
 
 def pounds(pence) -> str:
@@ -149,8 +162,11 @@ def _carer_seconds(terms: BillingTerms, planned_min: int, carers_required: int,
 
 
 def bill_visit(terms: BillingTerms, planned_min: int, carers_required: int,
-               worker_seconds: list[int] | None, not_billed_because: str | None = None) -> Bill:
-    """The bill for one visit; worker_seconds are each attending carer's delivered seconds."""
+               worker_seconds: list[int] | None, not_billed_because: str | None = None,
+               not_verified: bool = False, confirmation: str | None = None) -> Bill:
+    """The bill for one visit; worker_seconds are each attending carer's delivered seconds,
+    not_verified whether it was judged not verified in the home, confirmation a manager's
+    confirmation that it was delivered, in words ("who on day: why"), if any."""
     if not_billed_because or not worker_seconds:
         return Bill(0, 0, 0, 0, "", f"Not billed: {not_billed_because or 'no delivered time'}")
     seconds, basis_words = _carer_seconds(terms, planned_min, carers_required, worker_seconds)
@@ -173,4 +189,13 @@ def bill_visit(terms: BillingTerms, planned_min: int, carers_required: int,
     amount_pence = round_half_up(total)
     rule = f"{basis_words}: " + " | ".join(parts) + f". Amount {pounds(amount_pence)}."
     raw = sum(seconds)
-    return Bill(raw, shown_minutes(raw), billed, amount_pence, rate, rule)
+    if not not_verified or terms.unverified == UnverifiedVisits.PAID or not (
+            billed or amount_pence):
+        return Bill(raw, shown_minutes(raw), billed, amount_pence, rate, rule)
+    if confirmation is None:
+        return Bill(0, 0, 0, 0, rate, "Held: not verified in the home; billed when a provider "
+                    f"manager confirms it was delivered, as {rule}", held=True,
+                    held_minutes=billed, held_pence=amount_pence)
+    return Bill(raw, shown_minutes(raw), billed, amount_pence, rate,
+                f"Not verified in the home; delivered, confirmed by {confirmation}. {rule}",
+                confirmed=True)

@@ -108,10 +108,11 @@ def payment_csv(report: dict) -> Iterator[str]:
     """Payment totals, one row per group."""
     header = [GROUP_HEADERS[d] for d in report["group_by"]] + [
         "Visits", "Billed visits", "Actual minutes", "Raw minutes", "Billed minutes",
-        "Amount (£)"]
+        "Amount (£)", "Held visits", "Held amount (£)", "Confirmed visits"]
     rows = ([*_group_cells(report["group_by"], r["group"]), r["visits"], r["billed_visits"],
              r["actual_minutes"], r["raw_minutes"], r["billed_minutes"],
-             pounds(r["amount_pence"])] for r in report["rows"])
+             pounds(r["amount_pence"]), r["held_visits"], pounds(r["held_pence"]),
+             r["confirmed_visits"]] for r in report["rows"])
     return csv_lines(header, rows)
 
 
@@ -156,7 +157,8 @@ def corrections_csv(report: dict) -> Iterator[str]:
 ACTUALS_HEADER = ["Visit ID", "Council client reference", "Provider", "Funder", "Date",
                   "Planned start", "Status", "Planned minutes", "Actual minutes", "Raw time",
                   "Raw minutes", "Billed minutes", "Rate", "Amount (£)", "Location verified",
-                  "Flags", "Billing rule", "Share (%)", "Share amount (£)", "Funder shares"]
+                  "Flags", "Billing rule", "Share (%)", "Share amount (£)", "Funder shares",
+                  "Held amount (£)"]
 
 
 def funder_shares_text(line: dict) -> str:
@@ -178,6 +180,7 @@ def actuals_csv(user: User, period: Period, provider_id=None) -> Iterator[str]:
                    line["billed_minutes"],
                    line["rate"], pounds(line["amount_pence"]), line["location_verified"],
                    line["flags"], line["rule"], line["share_pct"],
-                   pounds(line["share_pence"]), funder_shares_text(line)]
+                   pounds(line["share_pence"]), funder_shares_text(line),
+                   pounds(line["held_pence"]) if line["held"] else ""]
 
     return csv_lines(ACTUALS_HEADER, rows())

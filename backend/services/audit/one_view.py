@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    BillingBasis, CarePackage, Contract, DoubleUpRule, EventKind, User, Visit, VisitEvent,
+    BillingBasis, CarePackage, Contract, DoubleUpRule, EventKind, UnverifiedVisits, User, Visit,
+    VisitEvent,
 )
 from backend.services.audit import hours, payment, quality
 from backend.services.audit.report_scope import package_criteria, parse_grouping
@@ -38,6 +39,8 @@ class Stage:
     hours: Decimal
     pence: int | None = None  # billed only
     unverified_pence: int | None = None
+    held_pence: int | None = None  # held for a manager's confirmation, not in pence
+    held_visits: int = 0
 
 
 @dataclass
@@ -82,8 +85,11 @@ def _explain(pay: dict) -> list[tuple[str, Decimal]]:
     rounding to units and minimum billable times. The steps add up exactly."""
     delivered = pay["actual_minutes"]
     billed_visits = delivered - pay["unbilled_actual_minutes"]
+    held = pay["held_actual_minutes"]
     return [("Delivered", hours.hours(delivered)),
-            ("Delivered but not billed", -hours.hours(pay["unbilled_actual_minutes"])),
+            ("Held: not verified in the home, waiting for a manager's confirmation",
+             -hours.hours(held)),
+            ("Delivered but not billed", -hours.hours(pay["unbilled_actual_minutes"] - held)),
             ("Billing basis and double-ups", hours.hours(pay["raw_minutes"] - billed_visits)),
             ("Rounding and minimum billable times",
              hours.hours(pay["billed_minutes"] - pay["raw_minutes"])),
@@ -94,11 +100,12 @@ def _terms(user: User) -> dict:
     """{provider id: the billing terms of its contracts, in words}."""
     rows = db.session.execute(
         sa.select(CarePackage.provider_id, Contract.billing_basis, Contract.double_up_rule,
-                  Contract.rounding_unit_min, Contract.rounding, Contract.minimum_billable_min)
+                  Contract.rounding_unit_min, Contract.rounding, Contract.minimum_billable_min,
+                  Contract.unverified_visits)
         .join(Contract, Contract.id == CarePackage.contract_id)
         .where(*package_criteria(user, None)).distinct())
     found: dict = {}
-    for provider, basis, double_up, unit, rounding, minimum in rows:
+    for provider, basis, double_up, unit, rounding, minimum, unverified in rows:
         words = _BASIS_WORDS[basis]
         if unit > 1:
             words += f", rounded {rounding.value} to {unit} min"
@@ -106,6 +113,8 @@ def _terms(user: User) -> dict:
             words += f", at least {minimum} min"
         if double_up == DoubleUpRule.ONCE:
             words += ", double-ups billed once"
+        if unverified == UnverifiedVisits.HELD:
+            words += ", visits not verified in the home held until a manager confirms them"
         found.setdefault(str(provider), set()).add(words)
     return {p: sorted(w) for p, w in found.items()}
 
@@ -150,7 +159,7 @@ def _view(name: dict, hrs: dict, pay: dict, logged, targets: Targets | None) -> 
               Stage("Delivered", hrs["delivered_hours"]),
               Stage("Verified in the home", hrs["verified_hours"]),
               Stage("Billed", hours.hours(pay["billed_minutes"]), pay["amount_pence"],
-                    pay["unverified_amount_pence"])]
+                    pay["unverified_amount_pence"], pay["held_pence"], pay["held_visits"])]
     delivered_pct = _pct(hrs["delivered_minutes"], hrs["commissioned_minutes"])
     rating = {}
     if targets is not None:

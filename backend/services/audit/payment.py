@@ -22,12 +22,14 @@ import sqlalchemy as sa
 
 from backend.extensions import db
 from backend.models import (
-    CallRate, CarePackage, Contract, Organisation, Role, ServiceUser, User, Visit,
+    CallRate, CarePackage, Contract, Organisation, Role, ServiceUser, UnverifiedVisits, User,
+    Visit, VisitStatus,
 )
 from backend.services.audit import bill_inputs
 from backend.services.audit.billing import Bill, BillingTerms, bill_visit
 from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import Grouping, entity_labels, package_criteria
+from backend.services.monitoring.rules import Judgements, verified_in_home
 from backend.services.reference import funding
 
 BATCH = 2000
@@ -116,11 +118,31 @@ def billed_visits(user: User, period: Period, provider_id=None, limit: int | Non
     return _stream(stmt, viewer)
 
 
+def held_or_confirmed(user: User, period: Period, provider_id=None,
+                      limit: int | None = None) -> Iterator[tuple]:
+    """(row, Billed) of the visits in the period that a contract holding unverified visits
+    may hold: completed and judged not verified in the home. Each bill says whether it is held
+    or was confirmed (and by whom, and why): the same rule as every other bill."""
+    stmt = (_visits_query(user, period, provider_id)
+            .join(Contract, Contract.id == CarePackage.contract_id)
+            .where(Contract.unverified_visits == UnverifiedVisits.HELD,
+                   Visit.status == VisitStatus.COMPLETED,
+                   Judgements().location_unverified()))
+    viewer = user.organisation_id if user.role == Role.COMMISSIONER else None
+    return _stream(stmt.limit(limit) if limit is not None else stmt, viewer)
+
+
+def visit_bill(visit: Visit) -> Bill:
+    """One visit's bill by the same rule (its page: billed, held or confirmed)."""
+    return _bill(_TermsCache()(visit.contract_id), visit.duration_min, visit.carers_required,
+                 *bill_inputs.for_visits([visit])[visit.id])
+
+
 @lru_cache(maxsize=8192)
 def _bill(terms: BillingTerms, planned_min: int, carers: int, seconds: tuple,
-          why: str | None) -> Bill:
+          why: str | None, not_verified: bool = False, confirmation: str | None = None) -> Bill:
     """bill_visit, remembered: planned-basis bills and undelivered visits repeat a lot."""
-    return bill_visit(terms, planned_min, carers, list(seconds), why)
+    return bill_visit(terms, planned_min, carers, list(seconds), why, not_verified, confirmation)
 
 
 def _stream(stmt, viewer_id=None) -> Iterator[tuple]:
@@ -130,9 +152,8 @@ def _stream(stmt, viewer_id=None) -> Iterator[tuple]:
     for batch in result.partitions():
         inputs = bill_inputs.for_visits(batch)
         for row in batch:
-            seconds, why = inputs[row.id]
             bill = _bill(terms(row.contract_id), row.duration_min, row.carers_required,
-                         seconds, why)
+                         *inputs[row.id])
             yield row, _billed(bill, terms.shares(row.contract_id, row.funder_id), viewer_id)
 
 
@@ -166,19 +187,24 @@ def visit_line(row, billed: Billed) -> dict:
         "funder_shares": [{"funder_id": str(f), "funder": name,
                            "share_pct": funding.as_pct(points), "amount_pence": pence}
                           for f, name, points, pence in billed.funders],
+        "held": bill.held, "held_pence": bill.held_pence, "confirmed": bill.confirmed,
     }
 
 
 def empty_figures() -> dict:
     """Payment figures of a group with no visits."""
     return dict(visits=0, billed_visits=0, actual_minutes=0, raw_minutes=0, billed_minutes=0,
-                amount_pence=0, unbilled_actual_minutes=0, unverified_amount_pence=0)
+                amount_pence=0, unbilled_actual_minutes=0, unverified_amount_pence=0,
+                held_visits=0, held_actual_minutes=0, held_minutes=0, held_pence=0,
+                confirmed_visits=0)
 
 
 def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=None) -> dict:
     """Billed visits, minutes and pence per group, with totals; zeros when empty. Also
-    the delivered minutes of visits that billed nothing, and the pence billed for visits
-    whose location was not verified in the home (unverified money)."""
+    the delivered minutes of visits that billed nothing, the pence billed for visits
+    whose location was not verified in the home (unverified money), and the visits a
+    contract holds until a manager confirms them: how many, their delivered minutes, and
+    the minutes and pence they bill once confirmed (held money, not in the amount)."""
     keyed = {"provider": "provider_id", "funder": "funder_id", "package": "package_id",
              "service_user": "service_user_id", "area": "area_id"}
     groups: dict = defaultdict(empty_figures)
@@ -199,8 +225,9 @@ def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=N
                            else getattr(row, keyed[grouping.entity]))
             if grouping.time:
                 key.append(_bucket(row.local_date, grouping.time))
+            held = bill.held_pence if points == funding.WHOLE else _held_share(billed, funder_id)
             for figures in (groups[tuple(key)], total):
-                _add(figures, row, bill, points, pence)
+                _add(figures, row, bill, points, pence, held)
     for figures in (*groups.values(), total):
         for name in WEIGHED:
             figures[name] = funding.weighed(figures[name])
@@ -221,11 +248,22 @@ def payment_totals(user: User, period: Period, grouping: Grouping, provider_id=N
 
 # Figures summed as x * basis points while streaming, shown as x once summed.
 WEIGHED = ("visits", "billed_visits", "actual_minutes", "raw_minutes", "billed_minutes",
-           "unbilled_actual_minutes")
+           "unbilled_actual_minutes", "held_visits", "held_actual_minutes", "held_minutes",
+           "confirmed_visits")
 
 
-def _add(figures: dict, row, bill: Bill, points: int, pence: int) -> None:
-    """One visit's share (points of funding.WHOLE; pence of its bill) into a group."""
+def _held_share(billed: Billed, funder_id) -> int:
+    """A funder's whole pence of what a held visit bills once confirmed, split as its bill
+    would be."""
+    if not billed.bill.held_pence:
+        return 0
+    return funding.split_pence(billed.bill.held_pence, [
+        (f, points) for f, _, points, _ in billed.funders]).get(funder_id, 0)
+
+
+def _add(figures: dict, row, bill: Bill, points: int, pence: int, held_pence: int) -> None:
+    """One visit's share (points of funding.WHOLE; pence of its bill and of what it holds)
+    into a group."""
     figures["visits"] += points
     figures["billed_visits"] += points if bill.amount_pence or bill.billed_minutes else 0
     figures["actual_minutes"] += (row.delivered_minutes or 0) * points
@@ -234,8 +272,14 @@ def _add(figures: dict, row, bill: Bill, points: int, pence: int) -> None:
     figures["amount_pence"] += pence
     if not bill.billed_minutes:  # delivered time the rule did not bill
         figures["unbilled_actual_minutes"] += (row.delivered_minutes or 0) * points
-    if row.location_verified is not True:  # paid without proof of being in the home
+    if not verified_in_home(row.location_verified):  # paid without proof of being there
         figures["unverified_amount_pence"] += pence
+    if bill.held:
+        figures["held_visits"] += points
+        figures["held_actual_minutes"] += (row.delivered_minutes or 0) * points
+        figures["held_minutes"] += bill.held_minutes * points
+        figures["held_pence"] += held_pence
+    figures["confirmed_visits"] += points if bill.confirmed else 0
 
 
 def _bucket(day, dimension: str) -> str:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from backend.extensions import db
 from backend.models import Contract, ContractFunder, Organisation, User
 from backend.services.audit import exports
+from backend.services.audit.held_visits import held_visits
 from backend.services.audit.payment import payment_totals
 from backend.services.audit.report_scope import check_reader, parse_grouping
 from backend.services.dates.periods import Period
@@ -36,12 +37,13 @@ def joint_contracts(user: User) -> list[dict]:
 
 
 def payment_summary(user: User, period: Period) -> dict:
-    """{period, providers, weeks, funders, joint}: payment totals grouped by provider, by
-    week and by funder, and the jointly funded contracts behind them."""
+    """{period, providers, weeks, funders, joint, held}: payment totals grouped by provider,
+    by week and by funder, the jointly funded contracts behind them, and the visits held for
+    a manager's confirmation or confirmed (held_visits)."""
     return {"period": period,
             **{name: payment_totals(user, period, parse_grouping(group))
                for name, group in TABLES.items()},
-            "joint": joint_contracts(user)}
+            "joint": joint_contracts(user), "held": held_visits(user, period)}
 
 
 def payment_table_csv(user: User, period: Period, table: str):

@@ -3,7 +3,8 @@ from collections.abc import Iterator
 
 from backend.models import User
 from backend.services.audit import (
-    corrections_report, exports, hours, payment, quality, report_scope, visit_times,
+    corrections_report, exports, held_visits as held, hours, payment, quality, report_scope,
+    visit_times,
 )
 from backend.services.dates import clock, periods
 
@@ -43,6 +44,12 @@ def payment_visits(user: User, query: dict) -> dict:
         user, period, provider_id, limit=per_page, offset=(page - 1) * per_page)]
     return {"period": {"from": period.first, "to": period.last}, "page": page,
             "per_page": per_page, "visits": lines}
+
+
+def held_visits(user: User, query: dict) -> dict:
+    """Visits held for a provider manager's confirmation, and those confirmed (every one)."""
+    period, _, provider_id = _prepare(user, query, None)
+    return held.held_visits(user, period, provider_id, limit=None)
 
 
 def quality_report(user: User, query: dict) -> dict:

@@ -58,6 +58,8 @@ COLUMNS = [
     Column("offline_window_hours", "1 to 120", parse=cells.whole),
     Column("home_logging_target_pct", "per cent of calls logged in the home",
            parse=cells.whole),
+    Column("unverified_visits", "visits not verified in the home: paid, or held until a "
+           "provider manager confirms each; blank: as it is (new: paid)"),
     Column("call_rates", "call-length rates, e.g. '30=8.20; 45=10.65; 60=14.20'",
            parse=_rates),
     Column("co_funders", "joint funding: other funders and their shares, e.g. "
@@ -70,7 +72,8 @@ _TERMS = {"hourly_rate": "hourly_rate_pence", "floor_rate": "floor_rate_pence",
           "minimum_billable_min": "minimum_billable_min",
           "geofence_radius_m": "geofence_radius_m",
           "offline_window_hours": "offline_window_hours",
-          "home_logging_target_pct": "home_logging_target_pct"}
+          "home_logging_target_pct": "home_logging_target_pct",
+          "unverified_visits": "unverified_visits"}
 _COLUMN = {field: column for column, field in _TERMS.items()} | {"funders": "co_funders",
                                                                   "call_rates": "call_rates"}
 
@@ -179,6 +182,7 @@ def export_rows(user: User) -> list[list]:
                     _money(c.floor_rate_pence), _money(c.ceiling_rate_pence), c.billing_basis.value,
                     c.rounding_unit_min, c.rounding.value, c.minimum_billable_min,
                     c.geofence_radius_m, c.offline_window_hours, c.home_logging_target_pct,
+                    c.unverified_visits.value,
                     "; ".join(f"{r.duration_min}={r.amount_pence / 100:.2f}"
                               for r in c.call_rates), co])
     return out

@@ -175,6 +175,25 @@ _ADMINISTRATORS: dict[type, set[Role]] = {
 }
 
 
+# Confirming that a visit not verified in the home was delivered (so that a contract
+# holding such visits bills it) is the provider's word: its managers give it, nobody else.
+_DELIVERY_CONFIRMERS = {Role.PROVIDER_MANAGER}
+
+
+def may_confirm_delivery(user: User) -> bool:
+    """Whether `user` may confirm that a visit they can see was delivered."""
+    return user.role in _DELIVERY_CONFIRMERS
+
+
+def get_confirmable(user: User, visit_id) -> Visit:
+    """The visit if `user` may confirm it was delivered; NotFound if they may not see it
+    (another provider's visit), Forbidden if they may only see it (its commissioner)."""
+    visit = get_visible(user, Visit, visit_id, "visit")
+    if not may_confirm_delivery(user):
+        raise Forbidden("Only the provider's managers confirm that a visit was delivered.")
+    return visit
+
+
 def may_set_up(user: User, model: type, organisation_ids=()) -> bool:
     """Whether `user` may create a `model` belonging to one of `organisation_ids` (a
     contract's funder, a package's funder or provider, a user's organisation)."""

@@ -300,11 +300,25 @@ def verdicts(visit, t: Mapping, now: datetime) -> frozenset[str]:
     if visit.status == VisitStatus.IN_PROGRESS and _passed(
             visit.planned_end, t["no_checkout_after_min"], now):
         found.add(NO_CHECKOUT)
-    if started and visit.location_verified is True:
+    if started and verified_in_home(visit.location_verified):
         found.add(LOCATION_VERIFIED)
-    if visit.location_verified is False:
+    if not_verified_in_home(visit.location_verified):
         found.add(LOCATION_UNVERIFIED)
     return frozenset(found)
+
+
+def verified_in_home(location_verified: bool | None) -> bool:
+    """Whether a visit was verified in the home (Judgements.location_verified, of a
+    started visit): every carer's check-in verified."""
+    return location_verified is True
+
+
+def not_verified_in_home(location_verified: bool | None) -> bool:
+    """Whether a visit was judged not verified in the home (Judgements.location_unverified):
+    a carer checked in outside the fence. A check-in with no location, or where the
+    person's geofence is off (rural, no signal), is not judged, so neither verified nor
+    not verified. A contract that holds unverified visits holds these (audit/billing.py)."""
+    return location_verified is False
 
 
 def alerts_due(visit, t: Mapping, now: datetime) -> set[AlertKind]:

@@ -6,6 +6,7 @@ from backend.errors import Invalid
 from backend.extensions import db
 from backend.models import (
     DEFAULT_RULES, BillingBasis, CarePackage, Contract, DoubleUpRule, MonitoringRule, Organisation,
+    UnverifiedVisits,
     PackageType, Priority, Rounding, ScheduleLine, ServiceUser, Skill,
 )
 from backend.models.contracts import MAX_OFFLINE_WINDOW_HOURS, ROUNDING_UNITS
@@ -45,7 +46,7 @@ _CONTRACT_RANGES = {  # field: (lowest, highest, what it is)
     "ceiling_rate_pence": (0, 1_000_000, "ceiling rate in pence"),
 }
 _CONTRACT_CHOICES = {"billing_basis": BillingBasis, "rounding": Rounding,
-                     "double_up_rule": DoubleUpRule}
+                     "double_up_rule": DoubleUpRule, "unverified_visits": UnverifiedVisits}
 CONTRACT_TERMS = (*_CONTRACT_RANGES, *_CONTRACT_CHOICES, "rounding_unit_min",
                   "complete_units_only")
 
