@@ -22,13 +22,13 @@ lock for the whole database, taken after judging (transactions.writing) so the o
 worker process waits as briefly as it can; the state is read again only if another
 connection committed since the first read.
 """
-import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 
 from backend.errors import Conflict, DomainError, NotFound
 from backend.extensions import db
@@ -38,7 +38,7 @@ from backend.models import (
 )
 from backend.services.attendance import after_event, event_log, judging, visit_state
 from backend.services.attendance.spoofing import NEIGHBOUR_SIDES
-from backend.services.database import transactions
+from backend.services.database import compiled, transactions
 from backend.services.database.dialect import locked_as_seen
 from backend.services.dates import clock
 from backend.services.identity import access
@@ -57,6 +57,21 @@ class Outcome:
     event: object
     visit: object
 
+    def __getitem__(self, name: str):
+        return _by_name(self, name)
+
+
+def _by_name(answer, name: str):
+    # The API's schemas read an answer's parts by name first, and only then as
+    # attributes (an object that cannot be read by name costs an error caught per part).
+    return answer.__dict__[name]
+
+
+class _Columns(SimpleNamespace):
+    """An answer's columns: read as attributes (offline sync) or by name (the API)."""
+
+    __getitem__ = _by_name
+
 
 _SIDES = tuple(zip(("before", "after"), NEIGHBOUR_SIDES, strict=True))
 _SIDE_COLUMNS = ("lat", "lon", "accuracy_m", "device_time")
@@ -69,8 +84,18 @@ _PLACE = (Contract.offline_window_hours, Contract.geofence_radius_m,
           ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
 
 
-@functools.cache
-def _read(dialect: str, scoped: bool) -> sa.Select:
+_READS: dict[tuple[str, bool], sa.TextualSelect] = {}
+
+
+def _read(dialect: Dialect, scoped: bool) -> sa.TextualSelect:
+    """_visit_read(), compiled once per database (compiled.as_text)."""
+    key = (dialect.name, scoped)
+    if key not in _READS:
+        _READS[key] = compiled.as_text(_visit_read(dialect.name, scoped), dialect)
+    return _READS[key]
+
+
+def _visit_read(dialect: str, scoped: bool) -> sa.Select:
     """The visit, in one statement built once per database: its status and plan; what
     judging needs of its contract and person; its monitoring rule row for its priority
     (if its contract has one); the worker's located events either side of the new one
@@ -151,7 +176,7 @@ def find(worker: User, visit_id: uuid.UUID, device_time: datetime,
     """Step 1: the visit with what judging needs, locked; NotFound for a visit the worker
     may not see (`scoped`) or no visit at all."""
     connection = db.session.connection()
-    rows = connection.execute(_read(connection.dialect.name, scoped), {
+    rows = connection.execute(_read(connection.dialect, scoped), {
         **access.by_id_parameters(worker, visit_id), "worker_id": worker.id,
         "device_time": device_time}).all()
     if not rows:
@@ -212,7 +237,7 @@ def _store(worker, visit_id, kind, data, now, strict, device_clock, isolated) ->
             # it as a duplicate), or the worker's second check-in or check-out.
             raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
                            "recorded.", code="already_recorded")
-    return Outcome("accepted", SimpleNamespace(**event), SimpleNamespace(
+    return Outcome("accepted", _Columns(**event), _Columns(
         id=visit_id, status=state.status, location_verified=state.location_verified,
         flags=state.flags))
 
