@@ -75,6 +75,9 @@ class _Columns(SimpleNamespace):
 
 _SIDES = tuple(zip(("before", "after"), NEIGHBOUR_SIDES, strict=True))
 _SIDE_COLUMNS = ("lat", "lon", "accuracy_m", "device_time")
+# Each side's columns as (name, the read's column): ("lat", "before_lat") ...
+_SIDE_KEYS = tuple(tuple((name, f"{part}_{name}") for name in _SIDE_COLUMNS)
+                   for part, _side in _SIDES)
 _EVENT_COLUMNS = [column for column in visit_state.STATE_READ.selected_columns
                   if getattr(column, "table", None) is VisitEvent.__table__]
 # What judging an event needs of the visit's contract and person.
@@ -146,11 +149,12 @@ class _Visit(SimpleNamespace):
 
     @classmethod
     def of(cls, rows: list) -> "_Visit":
-        first = rows[0]._mapping
-        visit = cls(**{key: first[key] for key in first.keys()
-                       if key not in ("id", "alert_kind", "alert_status")})
-        visit.neighbours = [SimpleNamespace(**{n: first[f"{part}_{n}"] for n in _SIDE_COLUMNS})
-                            for part, _side in _SIDES if first[f"{part}_lat"] is not None]
+        first = dict(zip(rows[0]._fields, rows[0], strict=True))
+        for per_event in ("id", "alert_kind", "alert_status"):
+            del first[per_event]
+        visit = cls(**first)
+        visit.neighbours = [SimpleNamespace(**{name: first[key] for name, key in side})
+                            for side in _SIDE_KEYS if first[side[0][1]] is not None]
         visit.rule = first if first["rule_id"] is not None else None
         visit.take_state(rows)
         return visit
