@@ -15,10 +15,31 @@ from backend.services.database.outages import is_outage
 from backend.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
+# Flask's answer for this many hooks, views and view wrappers at most is remembered.
+_SYNC_REMEMBERED = 2048
 
 
 class CallMonitoringApp(Flask):
     """Flask, with each request's view run as one unit of work."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._as_sync: dict = {}
+
+    def ensure_sync(self, func):
+        """Flask's, remembered per function: Flask asks it of every hook, and each of a
+        view's API wrappers asks it of the next, on every request (a dozen times for a
+        check-in), and whether a function is a coroutine function never changes."""
+        try:
+            return self._as_sync[func]
+        except (KeyError, TypeError):  # not asked before, or an unhashable callable
+            synced = super().ensure_sync(func)
+        if len(self._as_sync) < _SYNC_REMEMBERED:  # hooks and views: a fixed set
+            try:
+                self._as_sync[func] = synced
+            except TypeError:
+                pass
+        return synced
 
     def dispatch_request(self):
         """Run the view, then commit what it wrote once, or roll it all back.

@@ -28,6 +28,11 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # same-origin, not no-referrer: over HTTPS Flask-WTF checks that a form's Referer is this
 # site, and a browser told "no-referrer" would send none, refusing every form.
 PAGE_REFERRER_POLICY = "same-origin"
+_COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"))
+_API_HEADERS = (("Content-Security-Policy", API_POLICY), *_COMMON_HEADERS,
+                ("Referrer-Policy", "no-referrer"))
+_PAGE_HEADERS = (("Content-Security-Policy", PAGE_POLICY), *_COMMON_HEADERS,
+                 ("Referrer-Policy", PAGE_REFERRER_POLICY))
 PROXY_HEADERS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
 ALWAYS_REACHABLE = ("/api/v1/health",)
 
@@ -62,13 +67,14 @@ def _refuse_plain_http():
 
 
 def _add_headers(response):
+    # Each header only where the view has not set its own; the names present are read
+    # once, as asking the headers for a missing one raises and catches an error.
     headers = response.headers
-    api = request.path.startswith("/api/")
-    headers.setdefault("Content-Security-Policy", API_POLICY if api else PAGE_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer" if api else PAGE_REFERRER_POLICY)
+    present = {name.lower() for name, _value in headers}
+    for name, value in _API_HEADERS if request.path.startswith("/api/") else _PAGE_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     max_age = int(current_app.config.get("HSTS_MAX_AGE", 0))
-    if max_age and request.is_secure:
-        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
+    if max_age and request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", f"max-age={max_age}")
     return response

@@ -22,13 +22,13 @@ lock for the whole database, taken after judging (transactions.writing) so the o
 worker process waits as briefly as it can; the state is read again only if another
 connection committed since the first read.
 """
-import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 
 from backend.errors import Conflict, DomainError, NotFound
 from backend.extensions import db
@@ -38,7 +38,7 @@ from backend.models import (
 )
 from backend.services.attendance import after_event, event_log, judging, visit_state
 from backend.services.attendance.spoofing import NEIGHBOUR_SIDES
-from backend.services.database import transactions
+from backend.services.database import compiled, transactions
 from backend.services.database.dialect import locked_as_seen
 from backend.services.dates import clock
 from backend.services.identity import access
@@ -57,9 +57,27 @@ class Outcome:
     event: object
     visit: object
 
+    def __getitem__(self, name: str):
+        return _by_name(self, name)
+
+
+def _by_name(answer, name: str):
+    # The API's schemas read an answer's parts by name first, and only then as
+    # attributes (an object that cannot be read by name costs an error caught per part).
+    return answer.__dict__[name]
+
+
+class _Columns(SimpleNamespace):
+    """An answer's columns: read as attributes (offline sync) or by name (the API)."""
+
+    __getitem__ = _by_name
+
 
 _SIDES = tuple(zip(("before", "after"), NEIGHBOUR_SIDES, strict=True))
 _SIDE_COLUMNS = ("lat", "lon", "accuracy_m", "device_time")
+# Each side's columns as (name, the read's column): ("lat", "before_lat") ...
+_SIDE_KEYS = tuple(tuple((name, f"{part}_{name}") for name in _SIDE_COLUMNS)
+                   for part, _side in _SIDES)
 _EVENT_COLUMNS = [column for column in visit_state.STATE_READ.selected_columns
                   if getattr(column, "table", None) is VisitEvent.__table__]
 # What judging an event needs of the visit's contract and person.
@@ -69,8 +87,18 @@ _PLACE = (Contract.offline_window_hours, Contract.geofence_radius_m,
           ServiceUser.geofence_radius_m.label("person_radius_m"), ServiceUser.geofence_off)
 
 
-@functools.cache
-def _read(dialect: str, scoped: bool) -> sa.Select:
+_READS: dict[tuple[str, bool], sa.TextualSelect] = {}
+
+
+def _read(dialect: Dialect, scoped: bool) -> sa.TextualSelect:
+    """_visit_read(), compiled once per database (compiled.as_text)."""
+    key = (dialect.name, scoped)
+    if key not in _READS:
+        _READS[key] = compiled.as_text(_visit_read(dialect.name, scoped), dialect)
+    return _READS[key]
+
+
+def _visit_read(dialect: str, scoped: bool) -> sa.Select:
     """The visit, in one statement built once per database: its status and plan; what
     judging needs of its contract and person; its monitoring rule row for its priority
     (if its contract has one); the worker's located events either side of the new one
@@ -121,11 +149,12 @@ class _Visit(SimpleNamespace):
 
     @classmethod
     def of(cls, rows: list) -> "_Visit":
-        first = rows[0]._mapping
-        visit = cls(**{key: first[key] for key in first.keys()
-                       if key not in ("id", "alert_kind", "alert_status")})
-        visit.neighbours = [SimpleNamespace(**{n: first[f"{part}_{n}"] for n in _SIDE_COLUMNS})
-                            for part, _side in _SIDES if first[f"{part}_lat"] is not None]
+        first = dict(zip(rows[0]._fields, rows[0], strict=True))
+        for per_event in ("id", "alert_kind", "alert_status"):
+            del first[per_event]
+        visit = cls(**first)
+        visit.neighbours = [SimpleNamespace(**{name: first[key] for name, key in side})
+                            for side in _SIDE_KEYS if first[side[0][1]] is not None]
         visit.rule = first if first["rule_id"] is not None else None
         visit.take_state(rows)
         return visit
@@ -151,7 +180,7 @@ def find(worker: User, visit_id: uuid.UUID, device_time: datetime,
     """Step 1: the visit with what judging needs, locked; NotFound for a visit the worker
     may not see (`scoped`) or no visit at all."""
     connection = db.session.connection()
-    rows = connection.execute(_read(connection.dialect.name, scoped), {
+    rows = connection.execute(_read(connection.dialect, scoped), {
         **access.by_id_parameters(worker, visit_id), "worker_id": worker.id,
         "device_time": device_time}).all()
     if not rows:
@@ -212,7 +241,7 @@ def _store(worker, visit_id, kind, data, now, strict, device_clock, isolated) ->
             # it as a duplicate), or the worker's second check-in or check-out.
             raise Conflict(f"Your {kind.value.replace('_', '-')} for this visit is already "
                            "recorded.", code="already_recorded")
-    return Outcome("accepted", SimpleNamespace(**event), SimpleNamespace(
+    return Outcome("accepted", _Columns(**event), _Columns(
         id=visit_id, status=state.status, location_verified=state.location_verified,
         flags=state.flags))
 
