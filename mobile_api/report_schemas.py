@@ -183,10 +183,12 @@ QualityFiguresSchema = Schema.from_dict({
         "visits_due", "started", "punctual", "late", "missed", "completed", "short",
         "early_finish", "under_30", "location_judged", "location_verified")},
     **{name: fields.Integer() for name in (
-        "person_months", "travel_pairs", "travel_short_pairs", "alerts_acknowledged")},
+        "person_months", "travel_pairs", "travel_short_pairs", "travel_needed_min",
+        "travel_allowed_min", "alerts_acknowledged")},
     **{name: fields.Float(allow_none=True) for name in (
         "punctuality_pct", "missed_pct", "short_pct", "under_30_pct", "home_logging_pct",
-        "continuity_mean_carers", "travel_short_pct", "alert_response_median_min",
+        "continuity_mean_carers", "travel_short_pct", "travel_allowed_pct",
+        "alert_response_median_min",
         "alert_response_mean_min")},
     "home_logging_target_pct": fields.Integer(allow_none=True),
     "home_logging_met": fields.Boolean(allow_none=True),

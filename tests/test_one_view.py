@@ -85,6 +85,30 @@ def test_the_explanation_adds_up_from_delivered_to_billed(make):
     assert other.terms == ["paid on planned time, rounded nearest to 15 min"]
 
 
+def test_travel_time_the_rota_allows_for_per_provider(make, client, auth):
+    """Caring Hands' worker goes on from each Monday's and Tuesday's 9:00-10:00 visit to
+    one 1,112.7 m north: a driver at the contract's 20 km/h needs 4 minutes; Monday's
+    gap is 5 (allows 4), Tuesday's 2 (allows 2): 6 of 8 minutes, 75%."""
+    w, period = _county(make)
+    from backend.services.dates import clock
+    north = make.package(make.service_user(home_lat=52.2405 + 0.01), contract=w.contract)
+    for day, gap in ((0, 5), (1, 2)):
+        start = clock.local_to_utc(period.first + timedelta(days=day), time(10, gap))
+        make.visit(north, start=start, minutes=20, workers=[w.worker])
+    make.commit()
+    data = one_view(w.commissioner, "week", period.first)
+    mine, other = data["rows"]
+    assert mine.travel == {"needed_min": 8, "allowed_min": 6, "allowed_pct": Decimal("75.00"),
+                           "pairs": 2, "short_pairs": 1}
+    assert other.travel["needed_min"] == 0 and other.travel["allowed_pct"] is None
+    assert data["total"].travel["allowed_pct"] == Decimal("75.00")
+    auth.login(w.commissioner.username)
+    page = client.get(f"/one-view?unit=week&date={period.first}").get_data(as_text=True)
+    assert ("Travel time the rota allows for: <strong>75.00%</strong> (6 of 8 min needed "
+            "between carers' consecutive visits; 1 of 2 gaps too short for the trip)") in page
+    assert "no consecutive visits with travel between them" in page  # Elsewhere Care
+
+
 def test_one_view_page_money_and_bad_input(make, client, auth):
     w, period = _county(make)
     auth.login(w.commissioner.username)

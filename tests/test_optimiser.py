@@ -58,15 +58,14 @@ def _brute_force(instance: Instance) -> int:
     return best
 
 
-# Seed 2 is the one instance of the first twenty where guided local search stops at a
-# local optimum (cost 3210 against 3202: the optimum needs three seats exchanged between
-# three carers at once); strict, so the test says when a better search closes the gap.
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(
-    strict=True, reason="GLS local optimum, docs/rota.md")) if s == 2 else s
-    for s in range(8)])
+# Seeds 2 and 28 need three seats exchanged between three carers at once (guided local
+# search at OR-Tools' default penalty weight stopped one move short of the optimum on
+# both). The search needs about 0.3 s of CPU to find them and runs to its time limit;
+# 4 s of wall time leaves that even when the machine is loaded tenfold.
+@pytest.mark.parametrize("seed", [*range(8), 28])
 def test_solver_cost_equals_brute_force(seed):
     instance = _instance(seed)
-    solution = solve(instance, seconds=0.6)
+    solution = solve(instance, seconds=4.0)
     cost, travel, unknown, feasible = evaluate(instance, solution.assignment)
     assert feasible
     assert (cost, travel, unknown) == (solution.cost, solution.travel_min, solution.unknown)

@@ -3,9 +3,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import current_app
 
 from backend.extensions import db
-from backend.models import Alert, AlertKind, Priority, VisitStatus
+from backend.models import Alert, AlertKind, Priority, Role, VisitStatus
 from backend.services.dates import periods
 from backend.services.attendance.corrections import correct_visit
 from backend.services.audit.corrections_report import corrections_report
@@ -114,3 +115,46 @@ def test_corrections_report_lists_who_when_why_and_minutes(make, w):
                                     "by_reason": {"phone_failure": 1}}]
     everyone = corrections_report(w.admin, MARCH)
     assert everyone["total"] == {"corrections": 2, "minutes_changed": 17 - 5}
+
+
+NORTH = 0.01  # degrees of latitude: 1,112.7 m at the test homes (geodesic)
+
+
+def test_share_of_travel_time_the_rota_allows_for(make, w, monkeypatch):
+    """Rota travel by rota/travel.py's rule: 1,112.7 m takes a walker (5 km/h) 13.35 ->
+    14 minutes and a driver (the contract's 20 km/h) 3.34 -> 4. A gap allows the trip,
+    or only the gap when shorter, or nothing when the visits overlap."""
+    north = make.package(make.service_user(home_lat=52.2405 + NORTH), contract=w.contract)
+    walker = make.user(Role.CARE_WORKER, w.provider, travel_mode="walking")
+    day = (2026, 3, 2)
+    make.visit(w.package, start=at(*day, 8), minutes=30, workers=[walker])
+    make.visit(north, start=at(*day, 8, 40), minutes=30, workers=[walker])      # gap 10 of 14
+    make.visit(w.package, start=at(*day, 9, 30), minutes=30, workers=[walker])  # gap 20: 14
+    make.visit(w.package, start=at(*day, 12), minutes=30, workers=[w.worker])
+    make.visit(north, start=at(*day, 12, 32), minutes=28, workers=[w.worker])   # gap 2 of 4
+    make.visit(w.package, start=at(*day, 13, 10), minutes=30, workers=[w.worker])  # 10: 4
+    make.visit(north, start=at(*day, 13, 20), minutes=30, workers=[w.worker])   # overlap: 0
+    # Another funder's visit between two of the council's: the commissioner counts the
+    # trip into their own visit (from the NHS one), not the trip into the NHS visit.
+    chc = make.package(make.service_user(home_lat=52.2405 + NORTH),
+                       contract=make.contract(funder=w.nhs, provider=w.provider))
+    make.visit(chc, start=at(*day, 14), minutes=30, workers=[w.worker])         # not theirs
+    make.visit(w.package, start=at(*day, 14, 40), minutes=30, workers=[w.worker])  # 10: 4
+    make.visit(w.package, start=at(2026, 3, 3, 8), minutes=30, workers=[w.worker])  # next day
+    (row,) = quality_report(w.commissioner, MARCH)["rows"]
+    assert (row["travel_pairs"], row["travel_short_pairs"]) == (6, 3)
+    assert row["travel_needed_min"] == 14 + 14 + 4 + 4 + 4 + 4
+    assert row["travel_allowed_min"] == 10 + 14 + 2 + 4 + 0 + 4
+    assert row["travel_allowed_pct"] == Decimal("77.27")  # 34 of 44
+    # The manager sees every visit of the provider: the trip into the NHS visit too (from
+    # the 13:20 visit at the same home: none needed).
+    (managed,) = quality_report(w.manager, MARCH)["rows"]
+    assert (managed["travel_pairs"], managed["travel_needed_min"],
+            managed["travel_allowed_min"]) == (7, 44, 34)
+    # The road factor stretches every trip: 1,446.5 m, walking 17.36 -> 18, driving 4.34 -> 5.
+    monkeypatch.setitem(current_app.config, "ROTA_ROAD_FACTOR", 1.3)
+    (row,) = quality_report(w.commissioner, MARCH)["rows"]
+    assert row["travel_needed_min"] == 18 + 18 + 5 + 5 + 5 + 5
+    assert row["travel_allowed_min"] == 10 + 18 + 2 + 5 + 0 + 5
+    assert row["travel_allowed_pct"] == Decimal("71.43")  # 40 of 56
+    assert quality_report(w.nhs_commissioner, MARCH)["total"]["travel_allowed_pct"] is None

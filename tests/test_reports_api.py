@@ -161,3 +161,22 @@ def test_payment_grouped_by_funder_and_week(client, bearer, w):
             for r in body["rows"]] == [("Northshire County Council", "2026-03-02", 4),
                                        ("Northshire ICB", "2026-03-02", 3)]
     assert body["total"]["visits"] == 7
+
+
+def test_quality_has_the_share_of_travel_time_the_rota_allows_for(client, bearer, make, w):
+    """On 10 March the worker goes from the council's 8:00 visit to one 1,112.7 m north at
+    8:32: a driver at the contract's 20 km/h needs 4 minutes, the 2-minute gap allows 2.
+    The NHS commissioner sees neither visit, so no trip."""
+    north = make.package(make.service_user(home_lat=52.2405 + 0.01), contract=w.contract)
+    make.visit(w.package, start=at(2026, 3, 10, 8), minutes=30, workers=[w.worker])
+    make.visit(north, start=at(2026, 3, 10, 8, 32), minutes=28, workers=[w.worker])
+    make.commit()
+    council = get(client, bearer, w.commissioner, "quality").get_json()["rows"][0]
+    assert (council["travel_pairs"], council["travel_needed_min"],
+            council["travel_allowed_min"], council["travel_allowed_pct"]) == (1, 4, 2, 50.0)
+    nhs = get(client, bearer, w.nhs_commissioner, "quality").get_json()["total"]
+    assert (nhs["travel_pairs"], nhs["travel_needed_min"], nhs["travel_allowed_pct"]) == (
+        0, 0, None)
+    (row,) = rows_of(get(client, bearer, w.commissioner, "quality", MARCH + "&format=csv"))
+    assert (row["Travel minutes needed between visits"], row["Travel minutes the rota allows for"],
+            row["Travel time allowed for %"]) == ("4", "2", "50.00")

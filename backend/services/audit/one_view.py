@@ -6,7 +6,8 @@ billed hours.
 
 Every figure comes from the existing engines, never a second rule: hours from
 hours.hours_report, money from payment.payment_totals (billing.bill_visit once per
-visit), home logging from quality.quality_report, targets from targets.py.
+visit), home logging and the share of travel time the rota allows for from
+quality.quality_report, targets from targets.py.
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -57,6 +58,9 @@ class ProviderView:
     terms: list[str] = field(default_factory=list)  # the contracts' billing terms in words
     corrected_visits: int = 0
     trend: list[tuple[str, Decimal | None]] = field(default_factory=list)
+    # Travel between each carer's consecutive visits on the rota (quality.quality_report):
+    # minutes needed, minutes the gaps allow for, and that as a share.
+    travel: dict = field(default_factory=dict)
 
     @property
     def shortfall_hours(self) -> Decimal:
@@ -153,6 +157,15 @@ def _trend(user: User, period: periods.Period) -> dict:
     return out
 
 
+def _travel(quality_row: dict) -> dict:
+    """The travel figures of a provider's quality row (zero when it had no pairs)."""
+    return {"needed_min": quality_row.get("travel_needed_min", 0),
+            "allowed_min": quality_row.get("travel_allowed_min", 0),
+            "allowed_pct": quality_row.get("travel_allowed_pct"),
+            "pairs": quality_row.get("travel_pairs", 0),
+            "short_pairs": quality_row.get("travel_short_pairs", 0)}
+
+
 def _view(name: dict, hrs: dict, pay: dict, logged, targets: Targets | None) -> ProviderView:
     stages = [Stage("Commissioned", hrs["commissioned_hours"]),
               Stage("Planned", hrs["planned_hours"]),
@@ -179,6 +192,7 @@ def one_view(user: User, unit: str = "week", on: date | None = None) -> dict:
     paid = {r["group"]["provider"]["id"]: r for r in by_pay["rows"]}
     by_quality = quality.quality_report(user, period)
     logged = {r["provider"]["id"]: r.get("home_logging_pct") for r in by_quality["rows"]}
+    travel = {r["provider"]["id"]: _travel(r) for r in by_quality["rows"]}
     targets = {str(p): t for p, t in provider_targets(user).items()}
     terms, corrected, trend = _terms(user), _corrected(user, period), _trend(user, period)
     rows = []
@@ -189,10 +203,12 @@ def one_view(user: User, unit: str = "week", on: date | None = None) -> dict:
         view.terms = terms.get(provider["id"], [])
         view.corrected_visits = corrected.get(provider["id"], 0)
         view.trend = trend.get(provider["id"], [])
+        view.travel = travel.get(provider["id"], _travel({}))
         rows.append(view)
     rows.sort(key=lambda v: (-v.shortfall_hours, v.provider["name"]))
     everyone = _view({"id": None, "name": "All providers"}, by_hours["total"], by_pay["total"],
                      by_quality["total"].get("home_logging_pct"), None)
     everyone.corrected_visits = sum(corrected.values())
     everyone.trend = trend[None]
+    everyone.travel = _travel(by_quality["total"])
     return {"unit": unit, "period": period, "rows": rows, "total": everyone}

@@ -3,15 +3,17 @@
 Punctual, late, missed, short, early finish and verified in the home are the rulebook's
 judgements (monitoring/rules.py), each visit by its own contract's rule for its priority.
 
-Travel gaps need the geodesic distance between consecutive homes, which neither
-database computes portably; those pairs are streamed and measured in Python, a
-bounded set (one row per consecutive pair of a worker's visits in the period,
-the period at most REPORT_MAX_DAYS) with distances cached per pair of homes.
+Travel between a care worker's consecutive visits on a day is the rota's one travel
+rule (rota/travel.py: geodesic distance x the road factor, at the worker's travel
+mode's speed), which neither database computes portably; those pairs are streamed and
+measured in Python, a bounded set (one row per consecutive pair of a worker's visits in
+the period, the period at most REPORT_MAX_DAYS) with trips cached per pair of homes.
+Of the travel time the pairs need, the share the rota allows for: each gap allows the
+trip, or only the gap when it is shorter (travel.allowed_minutes).
 """
 import statistics
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -21,7 +23,6 @@ from backend.models import (
     VisitEvent, VisitStatus,
 )
 from backend.models.base import UTCDateTime
-from backend.services.attendance.geo import travel_minutes
 from backend.services.audit.targets import provider_targets
 from backend.services.audit.report_scope import entity_labels, package_criteria
 from backend.services.database.dialect import minutes_between, month_start
@@ -30,8 +31,10 @@ from backend.services.dates.periods import Period
 from backend.services.monitoring import rules
 from backend.services.national.qs123 import under_30
 from backend.services.reference import funding
+from backend.services.rota.travel import allowed_minutes, gap_minutes, speed_kmh, trip_minutes
 
 CENT = Decimal("0.01")
+NO_TRAVEL = (0, 0, 0, 0)  # pairs, short pairs, minutes needed, minutes allowed for
 COUNTS = ("visits_due", "started", "punctual", "late", "missed", "completed", "short",
           "early_finish", "under_30", "location_judged", "location_verified")
 
@@ -88,24 +91,24 @@ def _continuity(user, period, provider_id) -> dict:
     return {p: (int(n), int(s or 0)) for p, n, s in db.session.execute(stmt)}
 
 
-# Consecutive visits repeat the same pairs of homes all month: measure each pair once.
-_travel_minutes_needed = lru_cache(maxsize=65536)(travel_minutes)
-
-
 def _travel(user, period, provider_id) -> dict:
-    """{provider: (consecutive pairs, pairs with less gap than travel needs)} on the rota."""
+    """{provider: (consecutive pairs, pairs with less gap than travel needs, travel minutes
+    needed, travel minutes the gaps allow for)} on the rota: each care worker's visits on
+    a local day in planned order, every visit of the provider (the trip into a funded
+    visit may come from anyone's), counted where the later visit is one the user sees."""
     seen_providers = sa.select(CarePackage.provider_id).where(
         *package_criteria(user, provider_id))
     order = dict(partition_by=(VisitAssignment.worker_id, Visit.local_date),
                  order_by=(Visit.planned_start, Visit.id))
     rota = (
         sa.select(CarePackage.id.label("package_id"), CarePackage.provider_id,
-                  Contract.travel_speed_kmh.label("speed"),
+                  Contract.travel_speed_kmh.label("speed"), User.travel_mode,
                   Visit.planned_start, ServiceUser.home_lat, ServiceUser.home_lon,
                   sa.func.lag(Visit.planned_end, type_=UTCDateTime).over(**order).label("prev_end"),
                   sa.func.lag(ServiceUser.home_lat).over(**order).label("prev_lat"),
                   sa.func.lag(ServiceUser.home_lon).over(**order).label("prev_lon"))
         .select_from(VisitAssignment)
+        .join(User, User.id == VisitAssignment.worker_id)
         .join(Visit, Visit.id == VisitAssignment.visit_id)
         .join(CarePackage, CarePackage.id == Visit.package_id)
         .join(Contract, Contract.id == CarePackage.contract_id)
@@ -114,16 +117,20 @@ def _travel(user, period, provider_id) -> dict:
                CarePackage.provider_id.in_(seen_providers))
         .subquery())
     visible_packages = sa.select(CarePackage.id).where(*package_criteria(user, provider_id))
-    stmt = sa.select(rota.c.provider_id, rota.c.speed, rota.c.home_lat, rota.c.home_lon,
-                     rota.c.planned_start, rota.c.prev_end, rota.c.prev_lat, rota.c.prev_lon
+    stmt = sa.select(rota.c.provider_id, rota.c.speed, rota.c.travel_mode, rota.c.home_lat,
+                     rota.c.home_lon, rota.c.planned_start, rota.c.prev_end, rota.c.prev_lat,
+                     rota.c.prev_lon
                      ).where(rota.c.prev_end.is_not(None), rota.c.package_id.in_(visible_packages))
-    result: dict = defaultdict(lambda: [0, 0])
+    result: dict = defaultdict(lambda: [0, 0, 0, 0])
     rows = db.session.execute(stmt.execution_options(yield_per=5000))
-    for provider, speed, lat, lon, start, prev_end, prev_lat, prev_lon in rows:
-        gap = (start - prev_end).total_seconds() / 60
-        need = _travel_minutes_needed((prev_lat, prev_lon), (lat, lon), speed or 1)
-        result[provider][0] += 1
-        result[provider][1] += 1 if gap < need else 0
+    for provider, speed, mode, lat, lon, start, prev_end, prev_lat, prev_lon in rows:
+        gap = gap_minutes(prev_end, start)
+        needed = trip_minutes((prev_lat, prev_lon), (lat, lon), speed_kmh(mode, speed or 1))
+        found = result[provider]
+        found[0] += 1
+        found[1] += 1 if gap < needed else 0
+        found[2] += needed
+        found[3] += allowed_minutes(gap, needed)
     return {p: tuple(v) for p, v in result.items()}
 
 
@@ -149,7 +156,7 @@ def _targets(user, provider_id) -> dict:
 
 def _indicators(counts: dict, continuity, travel, alerts: list, target) -> dict:
     months, carers = continuity
-    pairs, short_pairs = travel
+    pairs, short_pairs, needed, allowed = travel
     verified_pct = pct(counts["location_verified"], counts["location_judged"])
     return {
         **counts,
@@ -166,6 +173,8 @@ def _indicators(counts: dict, continuity, travel, alerts: list, target) -> dict:
         if months else None,
         "travel_pairs": pairs, "travel_short_pairs": short_pairs,
         "travel_short_pct": pct(short_pairs, pairs),
+        "travel_needed_min": needed, "travel_allowed_min": allowed,
+        "travel_allowed_pct": pct(allowed, needed),
         "alerts_acknowledged": len(alerts),
         "alert_response_median_min": Decimal(str(statistics.median(alerts))).quantize(CENT)
         if alerts else None,
@@ -207,12 +216,12 @@ def quality_report(user: User, period: Period, provider_id=None, now=None) -> di
             total[name] += mine[name]
         rows.append({"provider": {"id": str(provider), "name": labels.get(provider, "")},
                      **_indicators(mine, continuity.get(provider, (0, 0)),
-                                   travel.get(provider, (0, 0)), alerts.get(provider, []),
+                                   travel.get(provider, NO_TRAVEL), alerts.get(provider, []),
                                    targets.get(provider))})
     every_alert = [m for values in alerts.values() for m in values]
     all_targets = [t for p, t in targets.items() if p in providers]
     total = _indicators(
         total, tuple(map(sum, zip(*continuity.values(), strict=False))) or (0, 0),
-        tuple(map(sum, zip(*travel.values(), strict=False))) or (0, 0), every_alert,
+        tuple(map(sum, zip(*travel.values(), strict=False))) or NO_TRAVEL, every_alert,
         max(all_targets) if all_targets else None)
     return {"period": {"from": period.first, "to": period.last}, "rows": rows, "total": total}

@@ -44,6 +44,7 @@ UNASSIGNED_PENALTY = 1000  # more than any day's travel for one seat: staff it i
 LOCK_PENALTY = 100_000  # a locked seat that cannot be kept (its carer's day is impossible)
 UNREACHABLE = 10 * LOCK_PENALTY  # the cost of a trip that does not fit: never worth it
 DAY = 24 * 60 * 2  # more minutes than any carer's day (no cap recorded)
+GLS_LAMBDA = 0.5  # how hard guided local search pushes away from the arcs it keeps
 
 
 @dataclass(frozen=True)
@@ -323,12 +324,21 @@ def solve(instance: Instance, seconds: float = 30.0,
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+    # Guided local search escapes a local optimum by penalising the arcs it keeps using;
+    # at OR-Tools' default weight (0.1) the penalties stayed too light to give up a
+    # carer's good run of visits, and on small days it stopped short of the optimum
+    # when three seats had to change carers at once (tests/test_optimiser.py).
+    params.guided_local_search_lambda_coefficient = GLS_LAMBDA
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
     # Operators that swap a staffed seat for an unstaffed one and rebuild parts of
-    # routes: seats left unstaffed are where a plain local search gets stuck.
+    # routes: seats left unstaffed are where a plain local search gets stuck. With
+    # times fixed a carer's day is a chain in time order, so what helps is moving runs
+    # of visits between carers (cross exchange, relocating a seat with its neighbours,
+    # rebuilding whole days), not reordering within one day.
     for operator in ("use_inactive_lns", "use_path_lns", "use_extended_swap_active",
-                     "use_relocate_and_make_active", "use_exchange_and_make_active"):
+                     "use_relocate_and_make_active", "use_exchange_and_make_active",
+                     "use_cross_exchange", "use_relocate_neighbors", "use_full_path_lns"):
         setattr(params.local_search_operators, operator, BOOL_TRUE)
     remaining = max(0.2, seconds - (monotonic() - began))
     params.time_limit.FromMilliseconds(int(remaining * 1000))

@@ -32,7 +32,7 @@ from backend.services.attendance.geo import distance_m
 from backend.services.audit.exports import csv_lines, pounds
 from backend.services.identity import access
 from backend.services.rota.assignments import BUSY_STATUSES, care_workers
-from backend.services.rota.travel import road_factor, speed_kmh, trip_minutes
+from backend.services.rota.travel import gap_minutes, road_factor, speed_kmh, trip_minutes
 
 
 @dataclass
@@ -120,7 +120,7 @@ def paid_day(worker: User, day: date, visits: list[Visit], rate_pence: int) -> P
         there = _home(after)
         trip = trip_minutes(here, there, speed_kmh(worker.travel_mode,
                                                    after.package.contract.travel_speed_kmh))
-        gap = int((after.planned_start - before.planned_end).total_seconds() // 60)
+        gap = gap_minutes(before.planned_end, after.planned_start)
         paid.travel_min += trip
         if 0 < gap - trip <= waiting_max:
             paid.waiting_min += gap - trip

@@ -19,7 +19,7 @@ from backend.extensions import db
 from backend.models import CarerAvailability, CarerLeave, CarerSkill, ScheduleLine, User, Visit
 from backend.services.attendance.geo import distance_m
 from backend.services.dates import clock
-from backend.services.rota.travel import speed_kmh, trip_minutes
+from backend.services.rota.travel import gap_minutes, speed_kmh, trip_minutes
 
 # Codes in the order a manager should deal with them (the page lists them so).
 CODES = {
@@ -185,8 +185,7 @@ def added_problems(terms: CarerTerms, others: list[Stop], stop: Stop) -> list[Pr
 def gap_and_travel(terms: CarerTerms, a: Stop, b: Stop) -> tuple[int, int, float]:
     """Minutes between a's end and b's start, minutes of travel needed, and speed."""
     speed = speed_kmh(terms.travel_mode, b.contract_speed_kmh)
-    gap = int((b.start - a.end).total_seconds() // 60)
-    return gap, trip_minutes(a.home, b.home, speed), speed
+    return gap_minutes(a.end, b.start), trip_minutes(a.home, b.home, speed), speed
 
 
 def _travel(terms: CarerTerms, a: Stop, b: Stop) -> list[Problem]:

@@ -4,9 +4,11 @@ Straight-line (geodesic) distance, stretched by the road factor setting
 (ROTA_ROAD_FACTOR, default 1.0), at the speed of the worker's travel mode. A driver
 goes at the contract's travel_speed_kmh (the commissioner's own assumption for its
 area, already an average over real roads); walking, cycling and public transport
-have the speeds below. The rota's problems, the assignment checks, suggestions and
-the demo's rota all ask this module.
+have the speeds below. The rota's problems, the assignment checks, suggestions, the
+carer's paid day, the commissioners' travel-time share and the demo's rota all ask
+this module.
 """
+from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app, has_app_context
@@ -37,6 +39,18 @@ def trip_minutes(a: tuple[float, float], b: tuple[float, float], speed: float,
     """Whole minutes (rounded up) from a to b at `speed` km/h along the road factor."""
     factor = road_factor() if factor is None else factor
     return _cached_minutes(a, b, speed / factor)
+
+
+def gap_minutes(end: datetime, start: datetime) -> int:
+    """Whole minutes from one visit's planned end to the next's planned start (negative
+    when they overlap)."""
+    return int((start - end).total_seconds() // 60)
+
+
+def allowed_minutes(gap: int, needed: int) -> int:
+    """The travel time a gap between two visits allows for: all that is needed when the
+    gap is long enough, only the gap when it is shorter, nothing when the visits overlap."""
+    return max(0, min(gap, needed))
 
 
 # A geodesic costs tens of microseconds; a week (and the optimiser's matrices) repeat
