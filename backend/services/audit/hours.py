@@ -105,7 +105,7 @@ def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
         .join(buckets, sa.and_(CarePackage.start_date <= buckets.c.last,
                                sa.or_(CarePackage.end_date.is_(None),
                                       CarePackage.end_date >= buckets.c.first))))
-    inner = split.apply(_with_area(inner, grouping)).where(
+    inner = split.join(_with_area(inner, grouping)).where(
         *package_criteria(user, provider_id)).subquery()
     keys = [c for c in inner.c if c.name != "minute_days"]
     stmt = sa.select(*keys, sa.func.sum(inner.c.minute_days)).group_by(*keys)
@@ -116,7 +116,7 @@ def _visit_query(user, period, grouping, provider_id, split, *columns):
     keys = _key_columns(grouping, time_column(grouping.time, Visit.local_date)
                         if grouping.time else None, split)
     stmt = sa.select(*keys, *columns).join(CarePackage, CarePackage.id == Visit.package_id)
-    stmt = split.apply(_with_area(stmt, grouping)).where(
+    stmt = split.join(_with_area(stmt, grouping)).where(
         Visit.planned_start >= period.start, Visit.planned_start < period.end,
         *package_criteria(user, provider_id))
     return stmt, [k.element for k in keys], len(keys)

@@ -60,7 +60,7 @@ def _visit_counts(user, period, provider_id, by=CarePackage.provider_id, now=Non
     def count(*conditions):
         return sa.func.sum(sa.case((sa.and_(*conditions), split.points), else_=0))
 
-    stmt = split.apply(rules.with_rule(
+    stmt = split.join(rules.with_rule(
         sa.select(by,
                   count(due), count(judge.started()), count(judge.punctual()),
                   count(judge.late(at)), count(judge.missed(at)),

@@ -23,7 +23,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import CarePackage, Contract, ContractFunder, Role, User
+from backend.models import CarePackage, ContractFunder, Role, User
 
 WHOLE = 10000  # basis points: 100.00%
 
@@ -39,11 +39,11 @@ def co_funded_contract_ids(funder_id):
 
 
 def funded_by(funder_id):
-    """WHERE clause on CarePackage: packages `funder_id` funds or co-funds (one IN over
-    the few contracts, so the planner reads packages by contract)."""
-    return CarePackage.contract_id.in_(sa.union(
-        sa.select(Contract.id).where(Contract.funder_id == funder_id),
-        co_funded_contract_ids(funder_id)))
+    """WHERE clause on CarePackage: packages `funder_id` funds or co-funds. Its own
+    packages by the package's funder (the planner knows how many those are), the co-funded
+    ones by the few contracts it holds a share in."""
+    return sa.or_(CarePackage.funder_id == funder_id,
+                  CarePackage.contract_id.in_(co_funded_contract_ids(funder_id)))
 
 
 def funder_column():
@@ -76,17 +76,29 @@ class Split:
         return funder_column() if self.split else CarePackage.funder_id
 
     def apply(self, stmt: sa.Select) -> sa.Select:
-        """The statement (which has CarePackage in it) with the package's funders joined."""
+        """The statement (which has CarePackage in it) with the package's funders joined,
+        and for one funder only the packages it funds or co-funds."""
+        stmt = self.join(stmt)
+        if self.split and self.viewer_id is not None:
+            stmt = stmt.where(funded_by(self.viewer_id))
+        return stmt
+
+    def join(self, stmt: sa.Select) -> sa.Select:
+        """The package's funders joined, for a statement already narrowed to the packages
+        its reader may see (report_scope.package_criteria: a commissioner's are the ones
+        their organisation funds or co-funds). Narrowing twice by the same rule made
+        PostgreSQL's planner expect half the packages and read a county-year of visits
+        package by package."""
         if not self.split:
             return stmt
         if self.viewer_id is None:  # every funder's row
             return stmt.outerjoin(ContractFunder,
                                   ContractFunder.contract_id == CarePackage.contract_id)
         # One funder's rows: its own share row where the contract has shares (a small
-        # hash join), and only the packages it funds or co-funds.
+        # hash join).
         return stmt.outerjoin(ContractFunder, sa.and_(
             ContractFunder.contract_id == CarePackage.contract_id,
-            ContractFunder.funder_id == self.viewer_id)).where(funded_by(self.viewer_id))
+            ContractFunder.funder_id == self.viewer_id))
 
 
 def split_for(user: User, by_funder: bool = False) -> Split:
