@@ -2,7 +2,7 @@
 pattern from a later day. Visits before the day stay as they are, visits from the day
 follow the new pattern at once, past and delivered visits never change; on the day the
 scheduler makes the change the package's own without touching a visit; every step audited."""
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -157,25 +157,25 @@ def test_cancelling_a_change_brings_the_pattern_in_force_back(setup):
 
 def test_a_change_from_today_applies_now_and_spares_what_was_delivered(setup, make):
     world, package, delivered = setup
-    earlier = clock.now().replace(second=0, microsecond=0) - timedelta(minutes=90)
-    if earlier.astimezone(clock.zone()).date() != clock.today():
-        pytest.skip("too close to midnight for a visit earlier today")
-    this_morning = make.visit(package, start=earlier, minutes=30, workers=[world.worker])
-    check_in(this_morning, world.worker, earlier)
-    make.commit()
-    before = shape(package)
-    package_changes.schedule_change(world.manager, package.id, clock.today(),
-                                    weekly_minutes=600, lines=new_pattern())
-    db.session.commit()
-    db.session.expire_all()
-    package = db.session.get(CarePackage, package.id)
-    assert package.weekly_minutes == 600
-    assert len(package.schedule) == 14
-    after = shape(package)
-    assert after[delivered.id] == before[delivered.id]
-    assert after[this_morning.id] == before[this_morning.id]  # started: never changes
-    tomorrow = clock.today() + timedelta(days=1)
-    assert {s[2] for s in after.values() if s[0] == tomorrow and s[1] == time(8, 0)} == {45}
+    # 14:00 today, whatever the hour the suite runs: a visit 90 minutes ago is today's.
+    with clock.pinned(datetime.combine(clock.today(), time(14, 0), clock.zone())):
+        earlier = clock.now().replace(second=0, microsecond=0) - timedelta(minutes=90)
+        this_morning = make.visit(package, start=earlier, minutes=30, workers=[world.worker])
+        check_in(this_morning, world.worker, earlier)
+        make.commit()
+        before = shape(package)
+        package_changes.schedule_change(world.manager, package.id, clock.today(),
+                                        weekly_minutes=600, lines=new_pattern())
+        db.session.commit()
+        db.session.expire_all()
+        package = db.session.get(CarePackage, package.id)
+        assert package.weekly_minutes == 600
+        assert len(package.schedule) == 14
+        after = shape(package)
+        assert after[delivered.id] == before[delivered.id]
+        assert after[this_morning.id] == before[this_morning.id]  # started: never changes
+        tomorrow = clock.today() + timedelta(days=1)
+        assert {s[2] for s in after.values() if s[0] == tomorrow and s[1] == time(8, 0)} == {45}
 
 
 def _row(i: int, weekday: int, start: str, minutes: str) -> dict:
