@@ -57,6 +57,9 @@ class FeedbackOut(Schema):
     redacted_text = fields.String(allow_none=True)
     moderated = fields.Boolean()
     moderated_at = fields.DateTime(allow_none=True)
+    may_moderate = fields.Boolean(metadata={"description": "Whether the caller may moderate "
+                                            "it (a commissioner with a contract of its own "
+                                            "with the provider, or an admin)"})
     anonymous = fields.Boolean()
     submitted_by_name = fields.String(allow_none=True)
     service_user_name = fields.String(allow_none=True)

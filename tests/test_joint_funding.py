@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from backend.errors import Forbidden, NotFound
 from backend.extensions import db
-from backend.models import Alert, AlertKind, CarePackage, Contract, Role, Visit
+from backend.models import Alert, AlertKind, CarePackage, Contract, Feedback, Role, Visit
 from backend.services.administration.contracts import set_funders
 from backend.services.administration.packages import get_package
 from backend.services.audit.drilldown import provider_packages
@@ -34,12 +34,15 @@ from backend.services.audit.quality import quality_report
 from backend.services.audit.report_scope import parse_grouping
 from backend.services.audit.visit_times import evv_csv, visit_times_csv
 from backend.services.dates import periods
+from backend.services.feedback.reading import present
+from backend.services.feedback.safety import moderate_feedback
 from backend.services.identity import access
 from backend.services.national.cld import cld_csv
 from backend.services.national.qs123 import visit_length
 from backend.services.outcomes.measures import package_scope
 from backend.services.reference.funding import split_pence
 from tests.audit_support import attend
+from tests.feedback_helpers import add_feedback
 
 WEEK = periods.resolve("custom", first=date(2026, 3, 2), last=date(2026, 3, 8))
 
@@ -100,6 +103,26 @@ def test_a_co_funder_reads_the_package_and_its_visits(w):
     assert access.can_change(w.commissioner, alert)
     assert access.can_change(w.commissioner, w.contract)
     assert get_package(w.commissioner, w.package.id) == w.package  # the lead funder still does
+
+
+def test_feedback_is_moderated_by_the_providers_own_commissioner(w, client, bearer):
+    add_feedback(w.provider, 2, free_text="Jo Bloggs at 4 Elm Road was left waiting.")
+    feedback = db.session.scalar(sa.select(Feedback))
+    db.session.commit()
+    # The co-funder reads it, but only a commissioner holding a contract of its own with
+    # the provider sets what the provider sees.
+    assert present(w.nhs_commissioner, feedback)["may_moderate"] is False
+    with pytest.raises(Forbidden):
+        moderate_feedback(w.nhs_commissioner, feedback.id, "A person was left waiting.")
+    response = client.post(f"/api/v1/feedback/{feedback.id}/moderation",
+                           json={"redacted_text": "A person was left waiting."},
+                           headers=bearer(w.nhs_commissioner))
+    assert response.status_code == 403, response.get_json()
+    db.session.rollback()
+    assert db.session.get(Feedback, feedback.id).moderated_at is None
+    assert present(w.commissioner, feedback)["may_moderate"] is True
+    moderate_feedback(w.commissioner, feedback.id, "A person was left waiting.")
+    assert db.session.get(Feedback, feedback.id).redacted_text == "A person was left waiting."
 
 
 def test_hours_are_each_funders_share(w):

@@ -69,4 +69,5 @@ def present(user: User, feedback: Feedback) -> dict:
     })
     if user.role in (Role.COMMISSIONER, Role.ADMIN):
         view["submitted_by_name"] = _name(User, feedback.submitted_by_id)
+        view["may_moderate"] = access.can_change(user, feedback)
     return view

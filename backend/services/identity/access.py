@@ -221,8 +221,16 @@ def get_administrable(user: User, model: type, object_id, label: str | None = No
 
 def _only_co_funded(user: User, obj) -> bool:
     """A co-funder reads a jointly funded contract, its packages and their alerts; the
-    contract's own funder changes them (and acknowledges the alerts)."""
-    if user.role != Role.COMMISSIONER or not isinstance(obj, Contract | CarePackage | Alert):
+    contract's own funder changes them (and acknowledges the alerts). Feedback about a
+    provider is moderated by a commissioner holding a contract of its own with the
+    provider; one that only co-funds reads it."""
+    if user.role != Role.COMMISSIONER:
+        return False
+    if isinstance(obj, Feedback):
+        return db.session.scalar(sa.select(Contract.id).where(
+            Contract.provider_id == obj.provider_id,
+            Contract.funder_id == user.organisation_id).limit(1)) is None
+    if not isinstance(obj, Contract | CarePackage | Alert):
         return False
     funder_id = obj.visit.package.funder_id if isinstance(obj, Alert) else obj.funder_id
     return funder_id != user.organisation_id
