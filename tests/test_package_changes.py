@@ -13,7 +13,7 @@ from backend.extensions import db
 from backend.models import (
     AuditEntry, CarePackage, PackageChange, Visit, VisitAssignment, VisitStatus,
 )
-from backend.services.administration import package_changes
+from backend.services.administration import package_changes, packages
 from backend.services.dates import clock
 from backend.services.reference.packages import CallLine
 from backend.services.rota.visit_generation import PATTERN_CHANGED, generate_visits
@@ -153,6 +153,36 @@ def test_cancelling_a_change_brings_the_pattern_in_force_back(setup):
         AuditEntry.action == "package_change_cancelled")) is not None
     with pytest.raises(NotFound):
         package_changes.cancel_change(world.manager, change.id)
+
+
+def test_ending_the_package_before_a_change_withdraws_the_change(setup):
+    world, package, _ = setup
+    today = clock.today()
+    kept = package_changes.schedule_change(world.manager, package.id,
+                                           today + timedelta(days=2), weekly_minutes=300)
+    later = package_changes.schedule_change(world.manager, package.id,
+                                            today + timedelta(days=6), lines=new_pattern())
+    db.session.commit()
+    packages.end_package(world.manager, package.id, today + timedelta(days=4))
+    db.session.commit()
+    db.session.expire_all()
+    # The change after the last day would never take effect: withdrawn and audited, so
+    # the scheduler never changes an ended package; the one before it stays.
+    assert db.session.get(PackageChange, later.id) is None
+    assert db.session.get(PackageChange, kept.id) is not None
+    withdrawn = db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "package_change_withdrawn"))
+    assert withdrawn is not None and withdrawn.user_id == world.manager.id
+    assert package_changes.apply_due_changes(today + timedelta(days=10)) == 1
+    db.session.commit()
+    assert db.session.get(CarePackage, package.id).weekly_minutes == 300
+    # The same when the end date is set by editing the package.
+    package = db.session.get(CarePackage, package.id)
+    packages.change_package(world.manager, package.id, end_date=None)
+    again = package_changes.schedule_change(world.manager, package.id,
+                                            today + timedelta(days=8), weekly_minutes=200)
+    packages.change_package(world.manager, package.id, end_date=today + timedelta(days=7))
+    assert db.session.get(PackageChange, again.id) is None
 
 
 def test_a_change_from_today_applies_now_and_spares_what_was_delivered(setup, make):

@@ -20,7 +20,7 @@ from backend.extensions import db
 from backend.models import CarePackage, PackageChange, ScheduleLine, User
 from backend.services.administration import changes
 from backend.services.administration.packages import (
-    lines_as_pattern, pattern_of, refresh_visits,
+    lines_as_pattern, pattern_of, refresh_visits, withdraw_change,
 )
 from backend.services.audit import trail
 from backend.services.dates import clock
@@ -153,14 +153,6 @@ def cancel_change(user: User, change_id, package_id=None) -> CarePackage:
     package = access.get_administrable(user, CarePackage, change.package_id, "package change")
     if change.applied_at is not None:
         raise Conflict("This change has already taken effect; make a new change instead.")
-    was = {"effective_date": change.effective_date}
-    if change.weekly_minutes is not None:
-        was["weekly_minutes"] = change.weekly_minutes
-    if change.changes_pattern:
-        was["pattern"] = lines_as_pattern(change.lines)
-    trail.record_change(user, "package_change_cancelled", package, was, {})
-    db.session.delete(change)
-    db.session.flush()
-    db.session.expire(package, ["changes"])
+    withdraw_change(user, package, change)
     refresh_visits(package)
     return package

@@ -48,6 +48,29 @@ def _reference(value, funder_id, own_id=None) -> str | None:
     return ref
 
 
+def withdraw_change(user: User | None, package: CarePackage, change,
+                    action: str = "package_change_cancelled") -> None:
+    """Take back a scheduled change not yet applied (package_changes), audited with what
+    it would have done. The caller refreshes the package's visits."""
+    was = {"effective_date": change.effective_date}
+    if change.weekly_minutes is not None:
+        was["weekly_minutes"] = change.weekly_minutes
+    if change.changes_pattern:
+        was["pattern"] = lines_as_pattern(change.lines)
+    trail.record_change(user, action, package, was, {})
+    db.session.delete(change)
+    db.session.flush()
+    db.session.expire(package, ["changes"])
+
+
+def _withdraw_changes_after(user: User, package: CarePackage, last_day: date) -> None:
+    """A package ending before a scheduled change's day: the change would never take
+    effect, so it is withdrawn rather than left to change an ended package."""
+    for change in [c for c in package.changes
+                   if c.applied_at is None and c.effective_date > last_day]:
+        withdraw_change(user, package, change, "package_change_withdrawn")
+
+
 def refresh_visits(package: CarePackage) -> None:
     """Future visits follow the package at once (the scheduler would, within the hour)."""
     db.session.flush()
@@ -105,6 +128,8 @@ def change_package(user: User, package_id, **values) -> CarePackage:
     if end is not None and end < start:
         raise Invalid("The package ends before it starts.", field="end_date")
     if changes.apply(user, package, "package_changed", checked):
+        if end is not None:
+            _withdraw_changes_after(user, package, end)
         refresh_visits(package)
     return package
 
@@ -182,6 +207,7 @@ def end_package(user: User, package_id, last_day: date, today: date | None = Non
     if last_day < today:
         values["status"] = PackageStatus.ENDED
     changes.apply(user, package, "package_ended", values)
+    _withdraw_changes_after(user, package, last_day)
     refresh_visits(package)
     return package
 
