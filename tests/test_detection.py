@@ -9,6 +9,7 @@ from backend.models import (
     Alert, AlertKind, AlertStatus, Channel, MonitoringRule, Notification, Priority, Role, Visit,
     VisitStatus,
 )
+from backend.services.administration.contracts import set_funders
 from backend.services.monitoring.monitor import react_to_visit_event, run_detection
 from backend.services.rota.visit_generation import generate_visits
 from tests.monitoring_helpers import check_in, check_out, utc
@@ -249,6 +250,30 @@ def test_who_is_told(w, app, monkeypatch):
         sa.select(Notification).where(Notification.alert_id == missed.id))}
     assert w.commissioner.id in told and w.other_manager.id not in told
     assert w.nhs_commissioner.id not in told
+
+
+def test_co_funders_are_told_of_missed_calls_and_escalations(w):
+    # The ICB pays 30% of this contract: it is told what the council is told, once.
+    set_funders(w.admin, w.contract.id, {w.council.id: "70", w.nhs.id: "30"})
+    stranger = w.make.user(Role.COMMISSIONER, w.make.nhs(name="Southshire ICB"))
+    visit = new_visit(w, minutes=120)
+    run_detection(S + mins(16) + SEC)
+    late = kinds(visit)[AlertKind.LATE]
+    # A late call is the provider's to deal with: no funder is told of it yet.
+    assert not ({w.commissioner.id, w.nhs_commissioner.id} & set(db.session.scalars(
+        sa.select(Notification.recipient_user_id).where(Notification.alert_id == late.id))))
+    run_detection(S + mins(16) + mins(60) + 2 * SEC)
+    told = db.session.scalars(sa.select(Notification.recipient_user_id).where(
+        Notification.alert_id == late.id, Notification.channel == Channel.INBOX)).all()
+    assert sorted(map(str, told)) == sorted(map(str, [
+        w.manager.id, w.commissioner.id, w.nhs_commissioner.id]))
+    assert stranger.id not in told
+    missed_visit = new_visit(w, start=S + mins(200))
+    run_detection(S + mins(200) + mins(31))
+    missed = kinds(missed_visit)[AlertKind.MISSED]
+    told = set(db.session.scalars(sa.select(Notification.recipient_user_id).where(
+        Notification.alert_id == missed.id)))
+    assert {w.commissioner.id, w.nhs_commissioner.id} <= told and stranger.id not in told
 
 
 def test_family_not_told_without_opt_in(w, app, monkeypatch):

@@ -1,8 +1,9 @@
 """Who is told about an alert: outbox rows, one per recipient and channel, written once.
 
 Provider managers of the visit's provider at once (inbox, email when SMTP is
-configured, the provider's webhook when set); the funder's commissioners when a
-missed call is confirmed or an alert is escalated; the person's nominated contact
+configured, the provider's webhook when set); the funders' commissioners when a
+missed call is confirmed or an alert is escalated (the package's funder, and each
+co-funder of a jointly funded contract: they pay for the care too); the person's nominated contact
 by email for late and missed visits, only if they opted in. Each row has a
 dedupe_key, so a second run of the same pass adds nothing.
 """
@@ -17,8 +18,8 @@ from flask import current_app
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.models import (
-    AlertKind, CarePackage, Channel, Contract, DeliveryStatus, Notification, Organisation,
-    Role, ServiceUser, User, Visit,
+    AlertKind, CarePackage, Channel, Contract, ContractFunder, DeliveryStatus, Notification,
+    Organisation, Role, ServiceUser, User, Visit,
 )
 from backend.services.dates import clock
 from backend.services.identity import access
@@ -36,12 +37,12 @@ def _smtp_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def _staff(context: list) -> tuple[dict, dict]:
+def _staff(context: list, funders: dict) -> tuple[dict, dict]:
     """The active provider managers of the alerts' providers and commissioners of their
     funders (rows of id and email), each grouped by organisation: one query."""
     managers: dict = {}
     commissioners: dict = {}
-    organisations = {row.provider_id for row in context} | {row.funder_id for row in context}
+    organisations = {row.provider_id for row in context}.union(*funders.values())
     rows = db.session.execute(
         sa.select(User.id, User.email, User.organisation_id, User.role).where(
             User.role.in_([Role.PROVIDER_MANAGER, Role.COMMISSIONER]), User.active.is_(True),
@@ -107,7 +108,7 @@ def _family_row(alert, about: sa.Row, now):
 # What the messages say of an alert's visit, person and provider: columns, not objects
 # (a national minute raises a hundred alerts).
 ABOUT_VISIT = (
-    Visit.planned_start, CarePackage.provider_id, CarePackage.funder_id,
+    Visit.planned_start, Visit.contract_id, CarePackage.provider_id, CarePackage.funder_id,
     ServiceUser.first_name, ServiceUser.last_name, ServiceUser.contact_name,
     ServiceUser.contact_opted_in, ServiceUser.contact_email,
     Organisation.name.label("provider_name"), Organisation.webhook_url,
@@ -126,6 +127,21 @@ def about_visits(*columns) -> sa.Select:
 _ABOUT = about_visits()
 
 
+def _funders(context: list, alerts: list, audience: "Audience") -> dict:
+    """Each visit's funders to tell (visit id -> organisation ids): the package's funder
+    and the co-funders of its contract, read only when some alert goes to funders."""
+    if audience != Audience.ESCALATED and not any(a.kind == AlertKind.MISSED for a in alerts):
+        return {row.visit_id: set() for row in context}
+    shares: dict = {}
+    contract_ids = list({row.contract_id for row in context})
+    for contract_id, funder_id in db.session.execute(sa.select(
+            ContractFunder.contract_id, ContractFunder.funder_id).where(
+            among(ContractFunder.contract_id, contract_ids))):
+        shares.setdefault(contract_id, set()).add(funder_id)
+    return {row.visit_id: {row.funder_id} | shares.get(row.contract_id, set())
+            for row in context}
+
+
 def notify(alerts: list, audience: Audience, now: datetime | None = None,
            about: dict | None = None) -> int:
     """Write the outbox rows for these alerts (objects or rows of the alerts table);
@@ -136,7 +152,8 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None,
     now = now or clock.now()
     by_visit = about if about is not None else {row.visit_id: row for row in db.session.execute(
         _ABOUT.where(among(Visit.id, list({a.visit_id for a in alerts}))))}
-    managers, commissioners = _staff(list(by_visit.values()))
+    funders = _funders(list(by_visit.values()), alerts, audience)
+    managers, commissioners = _staff(list(by_visit.values()), funders)
     base_url = current_app.config.get("ECM_PUBLIC_URL", "")
 
     rows = []
@@ -162,7 +179,9 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None,
         if audience == Audience.ESCALATED or alert.kind == AlertKind.MISSED:
             why = "Escalated: not acknowledged in time." if audience == Audience.ESCALATED \
                 else "Missed call confirmed."
-            rows += _staff_rows(f"{prefix}:funder", alert, commissioners.get(about.funder_id, []),
+            told = [user for funder_id in sorted(funders[alert.visit_id], key=str)
+                    for user in commissioners.get(funder_id, [])]
+            rows += _staff_rows(f"{prefix}:funder", alert, told,
                                 f"[{about.provider_name}] {subject}", f"{why}\n{body}", now,
                                 f"[{about.provider_name}] {email_subject}")
     if not rows:
