@@ -7,7 +7,7 @@ from backend.services.audit import held_visits
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.report_schemas import (
     CorrectionInSchema, CorrectionOutSchema, DeliveryConfirmationInSchema,
-    DeliveryConfirmationOutSchema,
+    DeliveryConfirmationOutSchema, DeliveryWithdrawalInSchema,
 )
 
 blp = Blueprint("visit_corrections", __name__,
@@ -33,3 +33,14 @@ def confirm_delivery(data, visit_id):
     """Confirm, with a reason, that a visit held for want of verification in the home was
     delivered: its contract then bills it as usual."""
     return held_visits.confirm_delivered(current_user(), visit_id, data["reason"])
+
+
+@blp.post("/visits/<uuid:visit_id>/delivery-confirmation/withdrawal")
+@token_required(Role.PROVIDER_MANAGER)
+@blp.arguments(DeliveryWithdrawalInSchema)
+@blp.response(204)
+@blp.doc(security=[BEARER])
+def withdraw_delivery_confirmation(data, visit_id):
+    """Withdraw, with a reason, a confirmation given in error: the visit is held again and
+    bills nothing until it is confirmed anew."""
+    held_visits.withdraw_confirmation(current_user(), visit_id, data["reason"])

@@ -267,6 +267,12 @@ class DeliveryConfirmationInSchema(Schema):
     reason = fields.String(required=True)
 
 
+class DeliveryWithdrawalInSchema(Schema):
+    """Why a confirmation of delivery is withdrawn (given in error)."""
+
+    reason = fields.String(required=True)
+
+
 class DeliveryConfirmationOutSchema(Schema):
     id = fields.String()
     visit_id = fields.String()

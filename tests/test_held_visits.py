@@ -170,6 +170,52 @@ def test_only_the_providers_own_managers_confirm_and_only_with_a_reason(client, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DeliveryConfirmation)) == 1
 
 
+def _withdraw(client, bearer, user, visit, reason="Confirmed the wrong visit."):
+    return client.post(f"/api/v1/visits/{visit.id}/delivery-confirmation/withdrawal",
+                       headers=bearer(user), json={"reason": reason} if reason is not None else {})
+
+
+def test_a_confirmation_given_in_error_is_withdrawn_and_the_visit_held_again(
+        client, bearer, auth, w):
+    _hold(client, bearer, w)
+    assert _withdraw(client, bearer, w.manager, w.unverified).status_code == 409  # none yet
+    assert _confirm(client, bearer, w.manager, w.unverified).status_code == 201
+    assert _totals(client, bearer, w.commissioner)["amount_pence"] == 947 + 1262 + 631
+    assert _withdraw(client, bearer, w.other_manager, w.unverified).status_code == 404
+    assert _withdraw(client, bearer, w.commissioner, w.unverified).status_code == 403
+    for bad in (None, "  "):
+        refused = _withdraw(client, bearer, w.manager, w.unverified, bad)
+        assert refused.status_code == 422 and "reason" in refused.json["error"]["fields"]
+    assert _withdraw(client, bearer, w.manager, w.unverified).status_code == 204
+    # Held again: billed nothing, and the audit keeps the confirmation and why it went.
+    total = _totals(client, bearer, w.commissioner)
+    assert total["amount_pence"] == 947 + 1262
+    assert (total["held_visits"], total["held_pence"], total["confirmed_visits"]) == (2, 2051, 0)
+    audit = db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "visit_delivery_confirmation_withdrawn"))
+    assert audit.user_id == w.manager.id and audit.object_id == str(w.unverified.id)
+    assert audit.details["before"]["reason"] == REASON
+    assert audit.details["after"]["reason"] == "Confirmed the wrong visit."
+    assert _withdraw(client, bearer, w.manager, w.unverified).status_code == 409
+
+    # On the visit's page: the manager withdraws with a reason, or is told to give one.
+    assert _confirm(client, bearer, w.manager, w.unverified).status_code == 201
+    auth.login(w.manager.username)
+    page = client.get(f"/visits/{w.unverified.id}").get_data(as_text=True)
+    assert 'id="withdraw-confirmation"' in page and 'id="confirm-delivery"' not in page
+    url = f"/visits/{w.unverified.id}/delivery-confirmation/withdrawal"
+    refused = client.post(url, data={"withdraw_reason": ""})
+    assert refused.status_code == 422
+    assert 'id="withdraw_reason-error"' in refused.get_data(as_text=True)
+    assert client.post(url, data={"withdraw_reason": "Wrong visit."}).status_code == 302
+    page = client.get(f"/visits/{w.unverified.id}").get_data(as_text=True)
+    assert "Held:" in page and 'id="confirm-delivery"' in page
+    auth.logout()
+    auth.login(w.commissioner.username)
+    assert 'id="withdraw-confirmation"' not in client.get(
+        f"/visits/{w.outside.id}").get_data(as_text=True)
+
+
 def test_a_paying_contracts_visit_cannot_be_confirmed(client, bearer, w):
     assert _confirm(client, bearer, w.manager, w.unverified).status_code == 409
 

@@ -58,6 +58,13 @@ class ConfirmDeliveryForm(FlaskForm):
         Length(max=500)])
 
 
+class WithdrawConfirmationForm(FlaskForm):
+    """A provider manager takes back a confirmation given in error: why, required."""
+
+    withdraw_reason = TextAreaField("Why the confirmation is withdrawn", validators=[
+        DataRequired(message="Say why the confirmation is withdrawn."), Length(max=500)])
+
+
 class PeriodForm(FlaskForm):
     """The period a report page shows (read from the query string; a GET form, no CSRF)."""
 

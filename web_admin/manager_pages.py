@@ -25,12 +25,14 @@ from backend.services.rota.roll_forward import roll_forward
 from backend.services.rota.suggestions import suggest_carers
 from backend.services.rota.week import rota_week
 from backend.services.attendance.visit_record import visit_record
-from backend.services.audit.held_visits import confirm_delivered, held_visits, visit_billing
+from backend.services.audit.held_visits import (
+    confirm_delivered, held_visits, visit_billing, withdraw_confirmation,
+)
 from web_admin.downloads import csv_download
 from web_admin.auth import current_user, login_required
 from web_admin.board_view import exception_line, live_view
 from web_admin.charts import location_diagram
-from web_admin.forms import ConfirmDeliveryForm, CorrectionForm
+from web_admin.forms import ConfirmDeliveryForm, CorrectionForm, WithdrawConfirmationForm
 from web_admin.outcome_pages import render_person
 from web_admin.period_filter import read_period
 
@@ -199,7 +201,8 @@ def _correction_form(record) -> CorrectionForm:
 
 def _render_visit(record, form: CorrectionForm, problem: str | None = None, status: int = 200,
                   confirm_form: ConfirmDeliveryForm | None = None,
-                  confirm_problem: str | None = None):
+                  confirm_problem: str | None = None,
+                  withdraw_form: WithdrawConfirmationForm | None = None):
     diagram = location_diagram(record.radius_m, [
         (line.event.kind.value.replace("_", " "), line.event.distance_m, line.bearing,
          line.event.verified) for line in record.events if line.event.distance_m is not None])
@@ -212,7 +215,9 @@ def _render_visit(record, form: CorrectionForm, problem: str | None = None, stat
                            refusal=correction_refusal(record.visit, user, clock.now()),
                            billing=visit_billing(user, record.visit),
                            confirm_form=confirm_form or ConfirmDeliveryForm(formdata=None),
-                           confirm_problem=confirm_problem), status
+                           confirm_problem=confirm_problem,
+                           withdraw_form=withdraw_form or WithdrawConfirmationForm(formdata=None)
+                           ), status
 
 
 @bp.route("/visits/<uuid:visit_id>/reassign", methods=["GET", "POST"])
@@ -316,6 +321,31 @@ def confirm_delivery(visit_id):
                              confirm_form=form, confirm_problem=exc.message)
     flash("Delivery confirmed: the visit is now billed.", "ok")
     return redirect(url_for("manager.visit", visit_id=record.visit.id))
+
+
+@bp.post("/visits/<uuid:visit_id>/delivery-confirmation/withdrawal")
+@login_required(Role.PROVIDER_MANAGER)
+def withdraw_delivery_confirmation(visit_id):
+    """Take back a confirmation of delivery given in error: the visit is held again."""
+    record = visit_record(current_user(), visit_id)
+    form = WithdrawConfirmationForm()
+    problem = None if form.validate_on_submit() else "Please fix the marked field."
+    if problem is None:
+        try:
+            withdraw_confirmation(current_user(), record.visit.id, form.withdraw_reason.data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            for messages in exc.fields.values():
+                form.withdraw_reason.errors = list(form.withdraw_reason.errors) + list(messages)
+            problem, status = exc.message, exc.status
+        else:
+            flash("Confirmation withdrawn: the visit is held again.", "ok")
+            return redirect(url_for("manager.visit", visit_id=record.visit.id))
+    else:
+        status = 422
+    return _render_visit(record, _correction_form(record), status=status,
+                         confirm_problem=problem, withdraw_form=form)
 
 
 @bp.get("/people/<uuid:person_id>")

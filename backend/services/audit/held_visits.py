@@ -20,11 +20,12 @@ REASON_MAX = 500
 LIST_LIMIT = 500  # the page lists this many; the per-visit CSV and API list every one
 
 
-def check_reason(reason) -> str:
+def check_reason(reason, missing: str = "Say why you are sure the visit was delivered."
+                 ) -> str:
     """The manager's reason, required: a confirmation without one is no evidence."""
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        raise Invalid("Say why you are sure the visit was delivered.", field="reason")
+        raise Invalid(missing, field="reason")
     if len(text) > REASON_MAX:
         raise Invalid(f"Keep the reason to {REASON_MAX} characters.", field="reason")
     return text
@@ -54,14 +55,33 @@ def confirm_delivered(user: User, visit_id, reason) -> DeliveryConfirmation:
     return confirmation
 
 
+def withdraw_confirmation(user: User, visit_id, reason) -> None:
+    """A provider manager takes back a confirmation given in error: the visit is held
+    again (it bills nothing until confirmed anew). Audited with the confirmation withdrawn
+    and why; the provider's word is theirs to correct, as it was theirs to give."""
+    visit = access.get_confirmable(user, visit_id)
+    text = check_reason(reason, "Say why the confirmation is withdrawn.")
+    confirmation = db.session.scalar(sa.select(DeliveryConfirmation).where(
+        DeliveryConfirmation.visit_id == visit.id).with_for_update())
+    if confirmation is None:
+        raise Conflict("This visit's delivery is not confirmed: there is nothing to withdraw.")
+    trail.record_change(user, "visit_delivery_confirmation_withdrawn", visit, {
+        "confirmed_by_id": str(confirmation.confirmed_by_id),
+        "confirmed_at": confirmation.confirmed_at, "reason": confirmation.reason},
+        {"reason": text})
+    db.session.delete(confirmation)
+    db.session.flush()
+
+
 def visit_billing(user: User, visit) -> dict:
     """What a visit's page shows of its bill: the bill (held, confirmed or as usual), the
     confirmation if any, and whether this user may confirm it."""
     bill: Bill = payment.visit_bill(visit)
     confirmation = db.session.scalar(
         sa.select(DeliveryConfirmation).where(DeliveryConfirmation.visit_id == visit.id))
-    return {"bill": bill, "confirmation": confirmation,
-            "may_confirm": bill.held and access.may_confirm_delivery(user)}
+    may = access.may_confirm_delivery(user)
+    return {"bill": bill, "confirmation": confirmation, "may_confirm": bill.held and may,
+            "may_withdraw": confirmation is not None and may}
 
 
 def held_visits(user: User, period: Period, provider_id=None,
