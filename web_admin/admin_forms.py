@@ -14,6 +14,7 @@ from backend.models import (
     Rounding, Skill, TravelMode,
 )
 from backend.models.contracts import ROUNDING_UNITS
+from web_admin.choices import options
 
 WEEKDAYS = [(str(i), d) for i, d in enumerate(
     ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
@@ -36,7 +37,7 @@ class Checkboxes(SelectMultipleField):
 
 class OrganisationForm(FlaskForm):
     name = StringField("Name", validators=[_required("A name"), Length(max=200)])
-    kind = SelectField("Kind", choices=_choices(OrganisationKind))
+    kind = SelectField("Kind", choices=options(_choices(OrganisationKind)))
     ods_code = StringField("ODS code", validators=[Optional(), Length(max=12)])
     cqc_id = StringField("CQC location id (providers)", validators=[Optional(), Length(max=20)])
     email = EmailField("Email", validators=[Optional(), Length(max=200)])
@@ -51,7 +52,7 @@ class InviteForm(FlaskForm):
     username = StringField("Username", validators=[_required("A username"), Length(max=80)])
     display_name = StringField("Name", validators=[Optional(), Length(max=200)])
     email = EmailField("Email", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=_choices(Role))
+    role = SelectField("Role", choices=options(_choices(Role)))
     organisation_id = SelectField("Organisation")
 
 
@@ -63,17 +64,18 @@ class ContractTermsForm(FlaskForm):
         _required("An hourly rate"), NumberRange(min=0)])
     floor_rate = DecimalField("Floor rate (£ an hour)", places=2, validators=[Optional()])
     ceiling_rate = DecimalField("Ceiling rate (£ an hour)", places=2, validators=[Optional()])
-    billing_basis = SelectField("Billing basis", choices=_choices(BillingBasis))
+    billing_basis = SelectField("Billing basis", choices=options(_choices(BillingBasis)))
     rounding_unit_min = SelectField("Rounding unit (minutes)", coerce=int,
-                                    choices=[(u, str(u)) for u in ROUNDING_UNITS])
-    rounding = SelectField("Rounding", choices=_choices(Rounding))
+                                    choices=options([(u, str(u)) for u in ROUNDING_UNITS]))
+    rounding = SelectField("Rounding", choices=options(_choices(Rounding)))
     minimum_billable_min = IntegerField("Minimum billable minutes", default=0,
                                         validators=[Optional()])
     complete_units_only = BooleanField("Pay only complete units")
-    double_up_rule = SelectField("Double-up visits", choices=_choices(DoubleUpRule))
-    unverified_visits = SelectField("Visits not verified in the home", default="paid", choices=[
+    double_up_rule = SelectField("Double-up visits", choices=options(_choices(DoubleUpRule)))
+    unverified_visits = SelectField("Visits not verified in the home", default="paid",
+                                    choices=options([
         ("paid", "paid as usual"),
-        ("held", "held until a provider manager confirms each was delivered, with a reason")])
+        ("held", "held until a provider manager confirms each was delivered, with a reason")]))
     geofence_radius_m = IntegerField("Geofence default (metres)", default=200)
     accuracy_allowance_max_m = IntegerField("GPS accuracy credited up to (metres)", default=100)
     offline_window_hours = IntegerField("Offline window (hours)", default=24)
@@ -137,11 +139,11 @@ class PersonForm(FlaskForm):
 
 
 class CallRow(Form):
-    weekday = SelectField("Day", choices=[("", "-")] + WEEKDAYS, validators=[Optional()])
+    weekday = SelectField("Day", choices=options([("", "-")] + WEEKDAYS), validators=[Optional()])
     start_time = TimeField("Start", validators=[Optional()])
     duration_min = IntegerField("Minutes", validators=[Optional()])
     carers_required = IntegerField("Carers", default=1, validators=[Optional()])
-    priority = SelectField("Priority", choices=_choices(Priority))
+    priority = SelectField("Priority", choices=options(_choices(Priority)))
     tasks = StringField("Tasks (separated by ;)", validators=[Optional()])
     required_skills = StringField("Skills needed (separated by ,)", validators=[Optional()])
     short_call_agreed = BooleanField("Under 30 min agreed")
@@ -163,7 +165,7 @@ class ChangeFromForm(PatternForm):
 class PackageForm(PatternForm):
     service_user_id = SelectField("Person")
     contract_id = SelectField("Contract")
-    package_type = SelectField("Type", choices=_choices(PackageType))
+    package_type = SelectField("Type", choices=options(_choices(PackageType)))
     weekly_minutes = IntegerField("Commissioned minutes a week",
                                   validators=[_required("Commissioned minutes")])
     start_date = DateField("Starts on", validators=[_required("A start date")])
@@ -183,7 +185,7 @@ class LastDayForm(FlaskForm):
 
 
 class WindowRow(Form):
-    weekday = SelectField("Day", choices=[("", "-")] + WEEKDAYS, validators=[Optional()])
+    weekday = SelectField("Day", choices=options([("", "-")] + WEEKDAYS), validators=[Optional()])
     start_time = TimeField("From", validators=[Optional()])
     end_time = TimeField("To", validators=[Optional()])
 
@@ -198,17 +200,17 @@ class CareWorkerForm(FlaskForm):
                                              validators=[Optional()])
     max_weekly_minutes = IntegerField("Most minutes a week", validators=[Optional()])
     max_daily_minutes = IntegerField("Most minutes a day", validators=[Optional()])
-    travel_mode = SelectField("Travels by", choices=[("", "-")] + _choices(TravelMode),
+    travel_mode = SelectField("Travels by", choices=options([("", "-")] + _choices(TravelMode)),
                               validators=[Optional()])
     hourly_pay = DecimalField("Hourly pay (£)", places=2, validators=[Optional()])
-    skills = Checkboxes("Skills", choices=_choices(Skill))
+    skills = Checkboxes("Skills", choices=options(_choices(Skill)))
     availability = FieldList(FormField(WindowRow), label="Working windows", min_entries=3)
 
 
 class LeaveForm(FlaskForm):
     start_date = DateField("First day", validators=[_required("The first day")])
     end_date = DateField("Last day", validators=[_required("The last day")])
-    kind = SelectField("Kind", choices=_choices(LeaveKind))
+    kind = SelectField("Kind", choices=options(_choices(LeaveKind)))
     reason = StringField("Reason", validators=[Optional(), Length(max=200)])
 
 
@@ -218,10 +220,10 @@ class ImportForm(FlaskForm):
     class Meta:
         csrf = False  # checked by the view once the larger upload limit is set
 
-    kind = SelectField("What the file holds", choices=[
+    kind = SelectField("What the file holds", choices=options([
         ("organisations", "organisations (admins)"), ("contracts", "contracts"),
         ("care_workers", "care workers"), ("service_users", "service users"),
-        ("packages", "packages with their weekly patterns")])
+        ("packages", "packages with their weekly patterns")]))
     file = FileField("File (CSV UTF-8 or Excel .xlsx)", validators=[
         FileRequired(message="Choose a file.")])
     dry_run = BooleanField("Preview only: check every row and store nothing", default=True)

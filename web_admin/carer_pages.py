@@ -8,6 +8,7 @@ from backend.services.administration import carers, organisations, users
 from web_admin.admin_forms import CareWorkerForm, LeaveForm
 from web_admin.admin_support import money, page, pence, pounds, refuse
 from web_admin.auth import current_user, login_required
+from web_admin.choices import options
 
 bp = Blueprint("admin_carers", __name__, url_prefix="/admin")
 PROFILE = ("email", "staff_ref", "contracted_weekly_minutes", "max_weekly_minutes",
@@ -38,7 +39,7 @@ def _form(submitted: bool = False, **kwargs) -> CareWorkerForm:
     form = CareWorkerForm(**kwargs) if submitted else CareWorkerForm(formdata=None, **kwargs)
     providers = organisations.register_of("provider") if user.role == Role.ADMIN \
         else [user.organisation]
-    form.provider_id.choices = [(str(p.id), p.name) for p in providers]
+    form.provider_id.choices = options([(str(p.id), p.name) for p in providers])
     return form
 
 
@@ -96,7 +97,7 @@ def _edit(worker_id, form=None, leave_form=None, status: int = 200):
             "skills": profile["skills"], "hourly_pay": pounds(worker.hourly_pay_pence),
             "availability": windows + [{}] * max(2, 3 - len(windows))})
     form.username.render_kw = {"readonly": True}
-    form.provider_id.choices = [(str(worker.organisation_id), worker.organisation.name)]
+    form.provider_id.choices = options([(str(worker.organisation_id), worker.organisation.name)])
     leave = [[str(row.start_date), str(row.end_date), row.kind.value, row.reason]
              for row in profile["leave"]]
     return page(worker.display_name, [
@@ -115,7 +116,7 @@ def edit(worker_id):
     """A care worker's profile: hours, pay, travel, skills and working windows."""
     worker = carers.get_care_worker(current_user(), worker_id)  # 404 before reading a form
     form = CareWorkerForm()
-    form.provider_id.choices = [(str(worker.organisation_id), worker.organisation.name)]
+    form.provider_id.choices = options([(str(worker.organisation_id), worker.organisation.name)])
     if not form.is_submitted():
         return _edit(worker_id)
     if not form.validate_on_submit():

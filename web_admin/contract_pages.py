@@ -10,6 +10,7 @@ from web_admin.admin_forms import (
 )
 from web_admin.admin_support import money, page, pence, pounds, refuse
 from web_admin.auth import current_user, login_required
+from web_admin.choices import options
 
 bp = Blueprint("admin_contracts", __name__, url_prefix="/admin")
 READERS = (Role.COMMISSIONER, Role.PROVIDER_MANAGER)
@@ -39,8 +40,9 @@ def _contract_form(submitted: bool = False) -> ContractForm:
     funders = organisations.register_of("council", "nhs")
     if user.role != Role.ADMIN:
         funders = [f for f in funders if f.id == user.organisation_id]
-    form.funder_id.choices = [(str(o.id), o.name) for o in funders]
-    form.provider_id.choices = [(str(o.id), o.name) for o in organisations.register_of("provider")]
+    form.funder_id.choices = options([(str(o.id), o.name) for o in funders])
+    form.provider_id.choices = options([(str(o.id), o.name)
+                                        for o in organisations.register_of("provider")])
     return form
 
 
@@ -109,8 +111,8 @@ def _forms(terms: dict, submitted: str | None = None) -> dict:
 
 
 def _funder_choices(form: FundersForm) -> None:
-    choices = [("", "-")] + [(str(o.id), o.name)
-                             for o in organisations.register_of("council", "nhs")]
+    choices = options([("", "-")] + [(str(o.id), o.name)
+                                     for o in organisations.register_of("council", "nhs")])
     for entry in form.funders.entries:
         entry.form.funder_id.choices = choices
 

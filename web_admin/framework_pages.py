@@ -8,6 +8,7 @@ from backend.services.identity import access
 from backend.services.reference.framework import change_framework_status, framework_providers
 from web_admin.auth import current_user, login_required
 from web_admin.forms import FrameworkStatusForm
+from web_admin.choices import options
 
 bp = Blueprint("framework", __name__)
 
@@ -16,7 +17,8 @@ def _form(provider_id, submitted: bool = False) -> FrameworkStatusForm:
     """The change form of one provider (prefixed, so each row's fields have their own ids)."""
     kwargs = {} if submitted else {"formdata": None}
     form = FrameworkStatusForm(prefix=f"p{provider_id.hex}", **kwargs)
-    form.status.choices = [("", "Choose ...")] + [(s.value, s.value) for s in FrameworkStatus]
+    form.status.choices = options([("", "Choose ...")] +
+                                  [(s.value, s.value) for s in FrameworkStatus])
     return form
 
 

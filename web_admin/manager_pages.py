@@ -35,6 +35,7 @@ from web_admin.charts import location_diagram
 from web_admin.forms import ConfirmDeliveryForm, CorrectionForm, WithdrawConfirmationForm
 from web_admin.outcome_pages import render_person
 from web_admin.period_filter import read_period
+from web_admin.choices import options
 
 bp = Blueprint("manager", __name__)
 
@@ -190,12 +191,12 @@ def _correction_form(record) -> CorrectionForm:
     # Same-named carers are told apart by their staff reference (identity/names.py).
     workers = told_apart([a.worker for a in record.visit.assignments])
     workers.update({line.event.worker_id: line.worker for line in record.events})
-    form.worker_id.choices = [(str(i), name) for i, name in workers.items()]
+    form.worker_id.choices = options([(str(i), name) for i, name in workers.items()])
     blank = [("", "Choose ...")]
-    form.reason_code.choices = blank + [(c.value, c.value.replace("_", " "))
-                                        for c in CorrectionReason]
-    form.resolution_code.choices = blank + [(c.value, c.value.replace("_", " "))
-                                            for c in CorrectionResolution]
+    form.reason_code.choices = options(blank + [(c.value, c.value.replace("_", " "))
+                                                for c in CorrectionReason])
+    form.resolution_code.choices = options(blank + [(c.value, c.value.replace("_", " "))
+                                                    for c in CorrectionResolution])
     return form
 
 

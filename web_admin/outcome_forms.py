@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from backend.models import EpisodeOutcome, FollowUpResult, GoalMeasure, OutcomeDomain
 from backend.services.outcomes.reablement import BARTHEL_ITEMS
+from web_admin.choices import options
 
 
 def _choices(enum_cls, blank: str | None = None) -> list[tuple[str, str]]:
@@ -21,10 +22,10 @@ class GoalForm(FlaskForm):
     description = TextAreaField("The goal, in the person's own words", validators=[
         DataRequired(message="Write the goal in the person's own words."),
         Length(max=2000)])
-    domain = SelectField("Outcome domain (ASCOT)", choices=_choices(OutcomeDomain))
-    measure = SelectField("Measured on", choices=[
+    domain = SelectField("Outcome domain (ASCOT)", choices=options(_choices(OutcomeDomain)))
+    measure = SelectField("Measured on", choices=options([
         ("gas", "Goal Attainment Scaling (-2 to +2)"), ("scale_10", "a 0 to 10 scale"),
-        ("independence", "independence (0 dependent, 1 needs help, 2 independent)")],
+        ("independence", "independence (0 dependent, 1 needs help, 2 independent)")]),
         default=GoalMeasure.GAS.value)
     baseline = IntegerField("Where the person is now (baseline; GAS: -1, or -2)",
                             validators=[Optional()])
@@ -42,10 +43,10 @@ class GoalReviewForm(FlaskForm):
 
     score = IntegerField("Score now", validators=[Optional()])
     note = StringField("Note on the score", validators=[Optional(), Length(max=500)])
-    status = SelectField("Goal", choices=[
+    status = SelectField("Goal", choices=options([
         ("", "keep open"), ("achieved", "close: achieved"),
         ("partly_achieved", "close: partly achieved"),
-        ("discontinued", "close: not achieved (discontinued)"), ("active", "reopen")],
+        ("discontinued", "close: not achieved (discontinued)"), ("active", "reopen")]),
         validators=[Optional()])
     status_reason = TextAreaField("Outcome (required when not achieved)",
                                   validators=[Optional(), Length(max=2000)])
@@ -75,7 +76,7 @@ class DischargeForm(FlaskForm):
 
     actual_end = DateField("Ended on", validators=[
         DataRequired(message="An end date is required.")])
-    outcome = SelectField("What followed", choices=_choices(EpisodeOutcome))
+    outcome = SelectField("What followed", choices=options(_choices(EpisodeOutcome)))
     weekly_minutes_end = IntegerField("Care at the end (minutes a week)",
                                       validators=[Optional()])
 
@@ -90,7 +91,7 @@ class FollowUpForm(FlaskForm):
     """Where the person is living at the 91-day follow-up."""
 
     result = SelectField("At the 91-day follow-up the person is",
-                         choices=_choices(FollowUpResult))
+                         choices=options(_choices(FollowUpResult)))
     checked_on = DateField("Checked on (blank: today)", validators=[Optional()])
 
 

@@ -18,6 +18,7 @@ from web_admin.outcome_forms import (
     DischargeForm, EpisodeForm, FollowUpForm, GoalForm, GoalReviewForm, barthel_aliases,
     barthel_items,
 )
+from web_admin.choices import options
 
 bp = Blueprint("outcome_pages", __name__)
 
@@ -51,9 +52,9 @@ def render_person(person_id, forms: dict | None = None, status: int = 200):
     if record["may_change"]:
         packages = _package_choices(record)
         shown["goal"] = forms.get("goal") or GoalForm(formdata=None, prefix="goal")
-        shown["goal"].package_id.choices = [("", "-")] + packages
+        shown["goal"].package_id.choices = options([("", "-")] + packages)
         shown["episode"] = forms.get("episode") or EpisodeForm(formdata=None, prefix="episode")
-        shown["episode"].package_id.choices = packages
+        shown["episode"].package_id.choices = options(packages)
         for goal in record["goals"]:
             shown[goal.id] = forms.get(goal.id) or _review_form(goal.id)
         for episode in record["episodes"]:
@@ -82,8 +83,8 @@ def _done(person_id, message: str, anchor: str):
 def set_goal(person_id):
     """Set a goal with the person."""
     form = GoalForm(prefix="goal")
-    form.package_id.choices = [("", "-")] + _package_choices(
-        person_record(current_user(), person_id))
+    form.package_id.choices = options([("", "-")] + _package_choices(
+        person_record(current_user(), person_id)))
     if not form.validate_on_submit():
         return render_person(person_id, {"goal": form}, 422)
     try:
@@ -124,7 +125,7 @@ def review_goal(person_id, goal_id):
 def start_episode(person_id):
     """Start a reablement episode under one of the person's packages."""
     form = EpisodeForm(prefix="episode")
-    form.package_id.choices = _package_choices(person_record(current_user(), person_id))
+    form.package_id.choices = options(_package_choices(person_record(current_user(), person_id)))
     if not form.validate_on_submit():
         return render_person(person_id, {"episode": form}, 422)
     try:

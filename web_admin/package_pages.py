@@ -13,6 +13,7 @@ from web_admin.admin_forms import (
 )
 from web_admin.admin_support import page, refuse
 from web_admin.auth import current_user, login_required
+from web_admin.choices import options
 
 bp = Blueprint("admin_packages", __name__, url_prefix="/admin")
 STAFF = (Role.COMMISSIONER, Role.PROVIDER_MANAGER)
@@ -57,9 +58,10 @@ def _package_form(submitted: bool = False) -> PackageForm:
     form = PackageForm() if submitted else PackageForm(
         formdata=None, data={"schedule": _rows([], 7),
                              "service_user_id": request.args.get("person", "")})
-    form.service_user_id.choices = [(str(p.id), f"{p.name} ({p.council_ref})")
-                                    for p in people.list_people(user)]
-    form.contract_id.choices = [(str(c.id), c.name) for c in contracts.list_contracts(user)]
+    form.service_user_id.choices = options([(str(p.id), f"{p.name} ({p.council_ref})")
+                                            for p in people.list_people(user)])
+    form.contract_id.choices = options([(str(c.id), c.name)
+                                        for c in contracts.list_contracts(user)])
     return form
 
 

@@ -8,6 +8,7 @@ from backend.services.dates import clock
 from web_admin.admin_forms import InviteForm
 from web_admin.admin_support import page, refuse
 from web_admin.auth import current_user, login_required
+from web_admin.choices import options
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin")
 STAFF = (Role.COMMISSIONER, Role.PROVIDER_MANAGER)
@@ -16,10 +17,11 @@ STAFF = (Role.COMMISSIONER, Role.PROVIDER_MANAGER)
 def _form(submitted: bool = False) -> InviteForm:
     user = current_user()
     form = InviteForm() if submitted else InviteForm(formdata=None)
-    form.role.choices = [(r.value, r.value.replace("_", " ")) for r in users.roles_given_by(user)]
+    form.role.choices = options([(r.value, r.value.replace("_", " "))
+                                 for r in users.roles_given_by(user)])
     orgs = organisations.list_organisations(user) if user.role == Role.ADMIN \
         else [user.organisation]
-    form.organisation_id.choices = [(str(o.id), o.name) for o in orgs]
+    form.organisation_id.choices = options([(str(o.id), o.name) for o in orgs])
     return form
 
 
