@@ -42,6 +42,13 @@ def test_admin_adds_organisations_and_areas(client, auth, world):
     icb = db.session.scalar(sa.select(Organisation).where(Organisation.ods_code == "QWE"))
     edited = client.post(f"/admin/organisations/{icb.id}", data={"name": "Westshire ICB 2"})
     assert edited.status_code == 302
+    # The office number carers are told to call, as the import sets it.
+    provider_page = f"/admin/organisations/{world.provider.id}"
+    assert client.post(provider_page, data={"name": world.provider.name,
+                                            "phone": "01604 000111"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organisation, world.provider.id).phone == "01604 000111"
+    assert 'value="01604 000111"' in text(client.get(provider_page))
     assert client.post("/admin/areas", data={"name": "North"}).status_code == 302
     switch(auth, world.commissioner.username)
     assert client.get("/admin/organisations").status_code == 404
@@ -107,6 +114,21 @@ def test_manager_records_person_package_suspension_and_carer(client, auth, world
     assert client.post("/admin/people", data={**person, "nhs_number": "943 476 5919"}
                        ).status_code == 302
     ada = db.session.scalar(sa.select(ServiceUser).where(ServiceUser.council_ref == "PG-1"))
+    assert ada.accommodation_status is None and ada.contact_phone is None
+    # The contact's phone and where the person lives (read by CLD and ASCOF 2E), as the
+    # import records them, are shown and changed on the person's details.
+    lives = "Owner occupier or shared ownership scheme"
+    changed = client.post(f"/admin/people/{ada.id}", data={
+        **person, "nhs_number": "943 476 5919", "contact_phone": "07700 900123",
+        "accommodation_status": lives})
+    assert changed.status_code == 302, text(changed)
+    db.session.expire_all()
+    assert (ada.contact_phone, ada.accommodation_status) == ("07700 900123", lives)
+    details = text(client.get(f"/admin/people/{ada.id}"))
+    assert 'value="07700 900123"' in details and f'<option selected value="{lives}">' in details
+    refused = client.post(f"/admin/people/{ada.id}", data={
+        **person, "nhs_number": "943 476 5919", "accommodation_status": "a tent"})
+    assert refused.status_code == 422 and 'id="accommodation_status-error"' in text(refused)
     form = {"service_user_id": str(ada.id), "contract_id": str(world.contract.id),
             "package_type": "standard", "weekly_minutes": "420",
             "start_date": str(clock.today()), "reference": "PKG-9",

@@ -14,6 +14,7 @@ from backend.models import (
     Rounding, Skill, TravelMode,
 )
 from backend.models.contracts import ROUNDING_UNITS
+from backend.services.national.codes import ACCOMMODATION_STATUSES
 from web_admin.choices import options
 
 WEEKDAYS = [(str(i), d) for i, d in enumerate(
@@ -41,6 +42,8 @@ class OrganisationForm(FlaskForm):
     ods_code = StringField("ODS code", validators=[Optional(), Length(max=12)])
     cqc_id = StringField("CQC location id (providers)", validators=[Optional(), Length(max=20)])
     email = EmailField("Email", validators=[Optional(), Length(max=200)])
+    phone = StringField("Office phone (providers: the number carers call)",
+                        validators=[Optional(), Length(max=40)])
     webhook_url = StringField("Webhook address", validators=[Optional(), Length(max=500)])
 
 
@@ -135,7 +138,12 @@ class PersonForm(FlaskForm):
                                  validators=[Optional(), Length(max=2000)])
     contact_name = StringField("Contact or next of kin", validators=[Optional()])
     contact_email = EmailField("Contact's email", validators=[Optional()])
+    contact_phone = StringField("Contact's phone", validators=[Optional(), Length(max=40)])
     contact_opted_in = BooleanField("Contact agreed to be told of late or missed visits")
+    accommodation_status = SelectField(
+        "Accommodation (as the Client Level Data return records it)",
+        choices=options([("", "not recorded")] + [(s, s) for s in ACCOMMODATION_STATUSES]),
+        validators=[Optional()])
 
 
 class CallRow(Form):

@@ -9,7 +9,7 @@ from web_admin.admin_support import page, refuse
 from web_admin.auth import current_user, login_required
 
 bp = Blueprint("admin_organisations", __name__, url_prefix="/admin")
-FIELDS = ("ods_code", "cqc_id", "email", "webhook_url")
+FIELDS = ("ods_code", "cqc_id", "email", "phone", "webhook_url")
 
 
 def _list(form=None, area_form=None, status: int = 200):

@@ -13,8 +13,10 @@ STAFF = (Role.COMMISSIONER, Role.PROVIDER_MANAGER)
 
 
 def _values(form: PersonForm) -> dict:
-    return {field.short_name: field.data for field in form
-            if field.type not in ("CSRFTokenField",)}
+    values = {field.short_name: field.data for field in form
+              if field.type not in ("CSRFTokenField",)}
+    values["accommodation_status"] = values["accommodation_status"] or None  # not recorded
+    return values
 
 
 def _index(form=None, status: int = 200):
