@@ -9,9 +9,11 @@ from flask import g
 
 from backend.extensions import db
 from backend.models import (
-    AuditEntry, EpisodeOutcome, Goal, GoalProgress, GoalStatus, ReablementEpisode,
+    AuditEntry, EpisodeOutcome, Goal, GoalProgress, GoalStatus, OutcomeDomain,
+    ReablementEpisode,
 )
 from backend.services.dates import clock
+from backend.services.outcomes.goal_progress import record_progress
 from backend.services.outcomes.reablement import BARTHEL_ITEMS
 
 BARTHEL_LOW = {"feeding": 1, "bathing": 0, "grooming": 0, "dressing": 1, "bowels": 2,
@@ -102,6 +104,47 @@ def test_manager_sets_reviews_and_closes_a_goal(client, auth, world):
     # A closed goal takes no score until it is reopened.
     late = client.post(review, data={f"{prefix}-score": "1"})
     assert late.status_code == 422 and f'id="{prefix}-score-error"' in text(late)
+
+
+def test_manager_corrects_a_score_recorded_in_error(client, auth, world):
+    goal = Goal(service_user_id=world.person.id, description="Walk to the shop",
+                domain=OutcomeDomain.CONTROL, baseline=-1, target=0,
+                created_by_id=world.manager.id)
+    db.session.add(goal)
+    db.session.flush()
+    typed = record_progress(goal, world.worker, -2, note="Needed full help")
+    db.session.commit()
+    auth.login(world.manager.username)
+    base = f"/people/{world.person.id}"
+    prefix = f"correct-{goal.id.hex}"
+    page = text(client.get(base))
+    assert f'id="correct-form-{goal.id.hex}"' in page
+    assert f'<option value="{typed.id}">' in page
+
+    url = f"{base}/goals/{goal.id}/corrections"
+    refused = client.post(url, data={f"{prefix}-entry_id": str(typed.id), f"{prefix}-score": "5"})
+    assert refused.status_code == 422
+    assert f'id="{prefix}-score-error"' in text(refused)
+    assert '<details class="goal-correct" open>' in text(refused)
+    assert client.post(url, data={f"{prefix}-entry_id": str(typed.id)}).status_code == 422
+    # 0 is a score (as expected), not a blank.
+    assert client.post(url, data={f"{prefix}-entry_id": str(typed.id), f"{prefix}-score": "0",
+                                  f"{prefix}-note": "Walked there alone"}).status_code == 302
+    db.session.expire_all()
+    entries = db.session.scalars(sa.select(GoalProgress).order_by(GoalProgress.entered_at)).all()
+    assert len(entries) == 2  # the score recorded stays; the correction supersedes it
+    correction = next(e for e in entries if e.supersedes_id == typed.id)
+    assert (correction.score, correction.note, correction.recorded_by_id) == (
+        0, "Walked there alone", world.manager.id)
+    assert correction.recorded_at == db.session.get(GoalProgress, typed.id).recorded_at
+    # The corrected score can be corrected no more; the correction can.
+    again = client.post(url, data={f"{prefix}-entry_id": str(typed.id), f"{prefix}-score": "1"})
+    assert again.status_code == 422
+    auth.logout()
+    auth.login(world.commissioner.username)
+    assert f'id="correct-form-{goal.id.hex}"' not in text(client.get(base))
+    assert client.post(url, data={f"{prefix}-entry_id": str(correction.id),
+                                  f"{prefix}-score": "1"}).status_code in (403, 404)
 
 
 def test_manager_starts_and_ends_a_reablement_episode(client, auth, world):

@@ -4,7 +4,7 @@ The Barthel index is ten fields per form (barthel_start_feeding ...): all ten or
 """
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from backend.models import EpisodeOutcome, FollowUpResult, GoalMeasure, OutcomeDomain
 from backend.services.outcomes.reablement import BARTHEL_ITEMS
@@ -51,6 +51,19 @@ class GoalReviewForm(FlaskForm):
     status_reason = TextAreaField("Outcome (required when not achieved)",
                                   validators=[Optional(), Length(max=2000)])
     review_date = DateField("Next review by", validators=[Optional()])
+
+
+class ScoreCorrectionForm(FlaskForm):
+    """A score recorded in error, corrected: a new entry for the same moment that
+    supersedes it (the original is kept). The entries are set by the page."""
+
+    entry_id = SelectField("The score to correct", validators=[
+        DataRequired(message="Choose the score to correct.")])
+    # 0 is a score (GAS: as expected), so the field is required as typed, not as truthy.
+    score = IntegerField("The right score",
+                         validators=[InputRequired(message="Give the right score.")])
+    note = StringField("Why (e.g. typed on the wrong goal)",
+                       validators=[Optional(), Length(max=500)])
 
 
 def _barthel(prefix: str, when: str) -> dict:

@@ -5,7 +5,7 @@ outcome, record the 91-day follow-up. Each form calls the one service the API ca
 field named."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from backend.errors import DomainError
+from backend.errors import DomainError, NotFound
 from backend.models import MEASURE_RANGES, Role
 from backend.services.dates import clock
 from backend.services.outcomes import goals, reablement
@@ -15,8 +15,8 @@ from web_admin.admin_support import refuse
 from web_admin.auth import current_user, login_required
 from web_admin.charts import line_chart
 from web_admin.outcome_forms import (
-    DischargeForm, EpisodeForm, FollowUpForm, GoalForm, GoalReviewForm, barthel_aliases,
-    barthel_items,
+    DischargeForm, EpisodeForm, FollowUpForm, GoalForm, GoalReviewForm, ScoreCorrectionForm,
+    barthel_aliases, barthel_items,
 )
 from web_admin.choices import options
 
@@ -27,6 +27,18 @@ def _review_form(goal_id, data=None) -> GoalReviewForm:
     prefix = f"review-{goal_id.hex}"
     return GoalReviewForm(prefix=prefix) if data else GoalReviewForm(formdata=None,
                                                                       prefix=prefix)
+
+
+def _correction_form(goal, data=None) -> ScoreCorrectionForm:
+    """The form correcting one of a goal's standing scores, newest first."""
+    prefix = f"correct-{goal.id.hex}"
+    form = ScoreCorrectionForm(prefix=prefix) if data else ScoreCorrectionForm(
+        formdata=None, prefix=prefix)
+    form.entry_id.choices = options([("", "Choose ...")] + [
+        (str(e.id), f"{e.recorded_at.astimezone(clock.zone()):%-d %b %Y %H:%M}: "
+                    f"{score_words(goal.measure, e.score)}")
+        for e in reversed(goal.standing_series)])
+    return form
 
 
 def _package_choices(record) -> list[tuple[str, str]]:
@@ -57,6 +69,9 @@ def render_person(person_id, forms: dict | None = None, status: int = 200):
         shown["episode"].package_id.choices = options(packages)
         for goal in record["goals"]:
             shown[goal.id] = forms.get(goal.id) or _review_form(goal.id)
+            if goal.standing_series:
+                shown[("correct", goal.id)] = forms.get(("correct", goal.id)) or \
+                    _correction_form(goal)
         for episode in record["episodes"]:
             if episode.actual_end is None:
                 shown[episode.id] = forms.get(episode.id) or DischargeForm(
@@ -118,6 +133,26 @@ def review_goal(person_id, goal_id):
     except DomainError as exc:
         return _refused(person_id, goal_id, form, exc)
     return _done(goal.service_user_id, "Goal reviewed.", "goals-h")
+
+
+@bp.post("/people/<uuid:person_id>/goals/<uuid:goal_id>/corrections")
+@login_required(Role.PROVIDER_MANAGER)
+def correct_score(person_id, goal_id):
+    """Correct a score recorded in error: a new entry supersedes it; the original stays."""
+    record = person_record(current_user(), person_id)
+    goal = next((g for g in record["goals"] if g.id == goal_id), None)
+    if goal is None:
+        raise NotFound("No goal with that id.")
+    key = ("correct", goal_id)
+    form = _correction_form(goal, data=True)
+    if not form.validate_on_submit():
+        return render_person(person_id, {key: form}, 422)
+    try:
+        goals.correct_progress(current_user(), goal_id, form.entry_id.data, form.score.data,
+                               note=form.note.data or None)
+    except DomainError as exc:
+        return _refused(person_id, key, form, exc, {"supersedes_id": "entry_id"})
+    return _done(person_id, "Score corrected; the original is kept.", "goals-h")
 
 
 @bp.post("/people/<uuid:person_id>/episodes")
