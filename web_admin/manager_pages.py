@@ -302,51 +302,44 @@ def held_visits_page():
                            form=form, ok=ok), 200 if ok else 422
 
 
+def _billing_word(visit_id, form, reason, act, done: str, shown_as: str):
+    """A manager's word on a visit's bill (confirming it was delivered, or withdrawing
+    that): the form's reason to the service; a refusal is shown on the visit's page,
+    beside the reason."""
+    record = visit_record(current_user(), visit_id)
+    problem, status = "Please fix the marked field.", 422
+    if form.validate_on_submit():
+        try:
+            act(current_user(), record.visit.id, reason.data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            for messages in exc.fields.values():
+                reason.errors = list(reason.errors) + list(messages)
+            problem, status = exc.message, exc.status
+        else:
+            flash(done, "ok")
+            return redirect(url_for("manager.visit", visit_id=record.visit.id))
+    return _render_visit(record, _correction_form(record), status=status,
+                         confirm_problem=problem, **{shown_as: form})
+
+
 @bp.post("/visits/<uuid:visit_id>/delivery-confirmation")
 @login_required(Role.PROVIDER_MANAGER)
 def confirm_delivery(visit_id):
     """Confirm that a visit held for want of verification in the home was delivered."""
-    record = visit_record(current_user(), visit_id)
     form = ConfirmDeliveryForm()
-    if not form.validate_on_submit():
-        return _render_visit(record, _correction_form(record), status=422, confirm_form=form,
-                             confirm_problem="Please fix the marked field.")
-    try:
-        confirm_delivered(current_user(), record.visit.id, form.reason.data)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        for messages in exc.fields.values():
-            form.reason.errors = list(form.reason.errors) + list(messages)
-        return _render_visit(record, _correction_form(record), status=exc.status,
-                             confirm_form=form, confirm_problem=exc.message)
-    flash("Delivery confirmed: the visit is now billed.", "ok")
-    return redirect(url_for("manager.visit", visit_id=record.visit.id))
+    return _billing_word(visit_id, form, form.reason, confirm_delivered,
+                         "Delivery confirmed: the visit is now billed.", "confirm_form")
 
 
 @bp.post("/visits/<uuid:visit_id>/delivery-confirmation/withdrawal")
 @login_required(Role.PROVIDER_MANAGER)
 def withdraw_delivery_confirmation(visit_id):
     """Take back a confirmation of delivery given in error: the visit is held again."""
-    record = visit_record(current_user(), visit_id)
     form = WithdrawConfirmationForm()
-    problem = None if form.validate_on_submit() else "Please fix the marked field."
-    if problem is None:
-        try:
-            withdraw_confirmation(current_user(), record.visit.id, form.withdraw_reason.data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            for messages in exc.fields.values():
-                form.withdraw_reason.errors = list(form.withdraw_reason.errors) + list(messages)
-            problem, status = exc.message, exc.status
-        else:
-            flash("Confirmation withdrawn: the visit is held again.", "ok")
-            return redirect(url_for("manager.visit", visit_id=record.visit.id))
-    else:
-        status = 422
-    return _render_visit(record, _correction_form(record), status=status,
-                         confirm_problem=problem, withdraw_form=form)
+    return _billing_word(visit_id, form, form.withdraw_reason, withdraw_confirmation,
+                         "Confirmation withdrawn: the visit is held again.", "withdraw_form")
 
 
 @bp.get("/people/<uuid:person_id>")
