@@ -47,6 +47,5 @@ class User(IdMixin, CreatedMixin, db.Model):
     hourly_pay_pence: Mapped[int | None]
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
