@@ -8,10 +8,12 @@ import os
 import tempfile
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from backend.app import create_app
 from backend.extensions import db
 from tests.factories import Factory
+from tests.mail_server import Inbox, free_port
 
 
 def _database_url() -> str:
@@ -116,5 +118,20 @@ def auth(client) -> AuthActions:
     return AuthActions(client)
 
 
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """The app sends its mail to a real SMTP server on loopback; yields its Inbox."""
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)  # a loopback relay without TLS
+    yield handler
+    controller.stop()
+
+
 # Live server and browser fixtures (tests/browser_fixtures.py), for tests marked `browser`.
 from tests.browser_fixtures import _server_thread, browser, live_server, page  # noqa: E402,F401
+

@@ -3,12 +3,10 @@ outbox (a real SMTP server on loopback); the link is not shown on the page, not 
 the audit log, and not kept in the outbox once sent. A user without email: shown once."""
 import email
 import re
-import socket
 from email import policy
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import g
 
 from backend.extensions import db
@@ -17,32 +15,6 @@ from backend.scheduler.delivery import deliver_due
 from backend.services.identity.link_mail import SENT_BODY
 
 LINK = re.compile(r"http\S+/account/password/(\S+)")
-
-
-class Inbox:
-    """aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(app, monkeypatch):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
-    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ request was HTTPS. Every page, API answer and file carries a CSP with frame-ance
 nosniff and a Referrer-Policy; HSTS in production; gunicorn shows no version.
 """
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from flask import g, request
 
 from backend.app import create_app
+from tests.mail_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,14 +102,8 @@ def test_every_answer_carries_the_security_headers(app, client, make, auth):
     assert "Strict-Transport-Security" not in client.get("/board").headers  # not production
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_gunicorn_in_production_names_no_version_and_asks_for_https(tmp_path):
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "ECM_ENV": "production", "SECRET_KEY": "k" * 32,
                    "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
                    "PROXY_FIX_X_PROTO": "1"}

@@ -1,7 +1,6 @@
 """Outbox delivery: a real SMTP server and a real HTTP receiver on loopback; capped back-off
 for the retry period, then given up, shown to admins and requeued."""
 import json
-import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,39 +13,10 @@ from backend.extensions import db
 from backend.models import AuditEntry, Channel, DeliveryStatus, Notification, VisitStatus
 from backend.scheduler.delivery import deliver_due
 from backend.services.monitoring.monitor import run_detection
+from tests.mail_server import Inbox, free_port
 from tests.monitoring_helpers import utc
 
 S = utc(2026, 11, 24, 10, 0)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(app, monkeypatch):
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
-    monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)  # a loopback relay without TLS
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from backend.scheduler.lease import new_holder_id
 from backend.services.dates import clock
 from backend.services.monitoring.monitor import run_detection
 from tests.conftest import AuthActions
-from tests.test_outbox import Inbox, free_port
+from tests.mail_server import Inbox, free_port
 from tests.test_scheduler import _flask, processes  # noqa: F401 (fixture)
 
 
