@@ -40,7 +40,7 @@ from ortools.util.optional_boolean_pb2 import BOOL_TRUE
 from backend.services.attendance.geo import distance_m
 from backend.services.rota.travel import speed_kmh, trip_minutes
 
-KNOWN_WORTH_MIN = 30  # minutes of extra travel worth it to send a carer the person knows
+KNOWN_WORTH_MIN = 35  # minutes of extra travel worth it to send a carer the person knows
 UNASSIGNED_PENALTY = 1000  # more than any day's travel for one seat: staff it if possible
 LOCK_PENALTY = 100_000  # a locked seat that cannot be kept (its carer's day is impossible)
 UNREACHABLE = 10 * LOCK_PENALTY  # the cost of a trip that does not fit: never worth it
