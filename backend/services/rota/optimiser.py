@@ -31,6 +31,7 @@ from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from random import Random
 from time import monotonic
 
 import numpy as np
@@ -46,8 +47,12 @@ LOCK_PENALTY = 100_000  # a locked seat that cannot be kept (its carer's day is 
 UNREACHABLE = 10 * LOCK_PENALTY  # the cost of a trip that does not fit: never worth it
 DAY = 24 * 60 * 2  # more minutes than any carer's day (no cap recorded)
 GLS_LAMBDA = 0.5  # how hard guided local search pushes away from the arcs it keeps
-SEAT_SHARE = 1.0  # of a pair's stranger price, what the routing model charges per seat
-EXACT_SHARE = 0.15  # of the time, what is kept for the local search at the exact price
+# The routing model's stand-in for pricing continuity once per (person, carer) pair: the
+# stranger price per seat, and this much per carer beyond the first on a person's visits
+# today (more, 15, made the day's travel 0.81x; less, 5, gave more new faces).
+SAME_CARER_MIN = 10
+EXACT_SHARE = 0.2  # of the time, what is kept for the local search at the exact price
+RUIN_MAX = 8  # the most seats the local search takes off at once to give back
 
 
 @dataclass(frozen=True)
@@ -313,7 +318,7 @@ def solve(instance: Instance, seconds: float = 30.0,
         mode = carer.travel_mode or ""
         stranger = np.array([0] + [
             0 if (s.person_id, carer.id) in locked
-            else round(SEAT_SHARE * instance.stranger_price(s.person_id, carer))
+            else instance.stranger_price(s.person_id, carer)
             for s in seats], dtype=np.int64)
         if (mode, carer.home) not in legs:
             legs[mode, carer.home] = _home_legs(instance, carer)
@@ -324,6 +329,16 @@ def solve(instance: Instance, seconds: float = 30.0,
             matrix[1:, 0] += legs[mode, carer.home]
             evaluators[key] = routing.RegisterTransitMatrix(matrix.tolist())
         routing.SetArcCostEvaluatorOfVehicle(evaluators[key], v)
+
+    # A person's visits today that the plan may move: each carer beyond the first on them
+    # costs SAME_CARER_MIN (OR-Tools counts the carers a set of seats goes to).
+    theirs: dict = {}
+    for seat in seats:
+        if seat.locked_worker is None:
+            theirs.setdefault(seat.person_id, []).append(manager.NodeToIndex(nodes[seat.key]))
+    for indices in theirs.values():
+        if len(indices) > 1:
+            routing.AddSoftSameVehicleConstraint(indices, SAME_CARER_MIN)
 
     # Minutes of visits within each carer's cap.
     minutes = routing.RegisterUnaryTransitVector([0] + [s.minutes for s in seats])
@@ -507,13 +522,16 @@ def _improve(instance: Instance, assignment: dict, travel: dict, legs: list,
 
     def better(group: list, b: int) -> bool:
         """Move the group (seats one carer has, or one nobody has) to b, or exchange it
-        for what is in the way there; True if that lowered the cost."""
+        for what is in the way there (which nobody then has, for a group nobody had);
+        True if that lowered the cost."""
         a = owner[group[0]]
         moves = [(i, b) for i in group]
         tried = priced(moves)
-        if tried is None and a is not None:
+        if tried is None:
             blocking = in_the_way(group, b)
-            if 0 < len(blocking) <= 2 and all(a in may[j] for j in blocking):
+            if 0 < len(blocking) <= 2 and all(
+                    a in may[j] if a is not None else seats[j].locked_worker is None
+                    for j in blocking):
                 moves += [(j, a) for j in blocking]
                 tried = priced(moves)
         if tried is not None and tried[0] < 0:
@@ -521,30 +539,72 @@ def _improve(instance: Instance, assignment: dict, travel: dict, legs: list,
             return True
         return False
 
-    movable = [i for i, s in enumerate(seats) if s.locked_worker is None and may[i]]
-    improved = True
-    while improved and monotonic() < deadline:
-        improved = False
-        for i in movable:
-            if monotonic() >= deadline:
-                return
-            for b in allowed[i]:
-                if b != owner[i] and better([i], b):
-                    improved = True
-        for v in range(len(carers)):
-            if monotonic() >= deadline:
-                return
-            theirs: dict = {}
-            for i in routes[v]:
-                theirs.setdefault(person[i], []).append(i)
-            for group in theirs.values():
-                if len(group) < 2 or any(seats[i].locked_worker for i in group) \
-                        or any(owner[i] != v for i in group):
-                    continue
-                for b in set.intersection(*(may[i] for i in group)) - {v}:
-                    if better(group, b):
+    def descend() -> None:
+        """Take improving moves until none is left (or the deadline)."""
+        improved = True
+        while improved and monotonic() < deadline:
+            improved = False
+            for i in movable:
+                if monotonic() >= deadline:
+                    return
+                for b in allowed[i]:
+                    if b != owner[i] and better([i], b):
                         improved = True
-                        break
+            for v in range(len(carers)):
+                if monotonic() >= deadline:
+                    return
+                theirs: dict = {}
+                for i in routes[v]:
+                    theirs.setdefault(person[i], []).append(i)
+                for group in theirs.values():
+                    if len(group) < 2 or any(seats[i].locked_worker for i in group) \
+                            or any(owner[i] != v for i in group):
+                        continue
+                    for b in set.intersection(*(may[i] for i in group)) - {v}:
+                        if better(group, b):
+                            improved = True
+                            break
+
+    def rebuild(ruined: list) -> int:
+        """Take the seats off their carers and give each in turn to whoever costs least
+        (or nobody); the change in cost."""
+        change = 0
+        for i in ruined:
+            tried = priced([(i, None)]) if owner[i] is not None else None
+            if tried is not None:
+                make([(i, None)], tried[1])
+                change += tried[0]
+        for i in ruined:
+            if owner[i] is not None:
+                continue
+            options = [(tried[0], b, tried[1]) for b in allowed[i]
+                       if (tried := priced([(i, b)])) is not None]
+            if options:
+                delta, b, changed = min(options, key=lambda o: o[0])
+                if delta < 0:
+                    make([(i, b)], changed)
+                    change += delta
+        return change
+
+    movable = [i for i, s in enumerate(seats) if s.locked_worker is None and may[i]]
+    descend()
+    # Time left: ruin and recreate. A few seats close in time to a random one are taken
+    # off and given back one by one at the exact cost, kept when the plan is no dearer:
+    # a way out of a plan no single move improves, when several seats must change
+    # carers at once.
+    chance = Random(len(seats))
+    while movable and monotonic() < deadline:
+        saved = (list(owner), [list(r) for r in routes], list(costs), dict(pairs),
+                 dict(assignment))
+        first = chance.choice(movable)
+        near = sorted(movable, key=lambda i: abs(start[i] - start[first]) + chance.random())
+        ruined = near[:chance.randint(2, min(RUIN_MAX, len(near)))]
+        chance.shuffle(ruined)
+        if rebuild(ruined) > 0:
+            owner[:], routes[:], costs[:] = saved[0], saved[1], saved[2]
+            pairs.clear()
+            pairs.update(saved[3])
+            assignment.update(saved[4])
 
 
 def _keep_reachable(instance: Instance, assignment: dict) -> None:
