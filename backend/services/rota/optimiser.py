@@ -19,10 +19,18 @@ order and the model is:
 - the carer's minutes that day within their cap (the daily limit, and what the
   weekly limit leaves);
 - cost, in minutes: travel between consecutive visits and from and to the carer's
-  home, plus the stranger price of each seat (Instance.stranger_price: nothing for a
-  carer the person has this week, more for one new to them), plus UNASSIGNED_PENALTY
-  for each seat left without a carer (so a seat is left only when nobody can take it);
+  home, plus the stranger price once per carer a person has today (Instance.
+  stranger_price: nothing for a carer the person has this week, more for one new to
+  them; once however many of the person's visits the carer takes, as continuity is
+  measured: distinct carers per person per week), plus UNASSIGNED_PENALTY for each
+  seat left without a carer (so a seat is left only when nobody can take it);
 - locked seats stay with their carer.
+
+OR-Tools' routing model prices arcs, so it can charge the stranger price only per seat;
+it also charges SAME_CARER_MIN per carer beyond the first on a person's visits today, so
+that a new carer taking several of them is cheaper there too. What it finds is then
+improved at the exact price, in Python (_improve): single moves, exchanges, and ruin and
+recreate for the rest of the time.
 
 `evaluate()` prices any assignment by the same rules (the brute-force test and the
 proposal's before/after figures use it), so the solver's cost can be checked.
