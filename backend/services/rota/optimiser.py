@@ -411,10 +411,13 @@ def solve(instance: Instance, seconds: float = 30.0,
         int(max(0.2, seconds * (1 - EXACT_SHARE) - (monotonic() - began)) * 1000))
     found = (routing.SolveFromAssignmentWithParameters(best, params) if best
              else routing.SolveWithParameters(params))
-    if found is None:  # nothing feasible at all: everything stays as it is
-        assignment = {s.key: s.current_worker for s in seats}
+    found = found or best
+    assignment = {s.key: None for s in seats}
+    if found is None:  # no plan within the time (a loaded machine): what the rota may keep
+        for v, route in enumerate(routes):
+            for node in route:
+                assignment[seats[node - 1].key] = carers[v].id
     else:
-        assignment = {s.key: None for s in seats}
         for v, carer in enumerate(carers):
             index = routing.Start(v)
             while not routing.IsEnd(index):
@@ -423,8 +426,8 @@ def solve(instance: Instance, seconds: float = 30.0,
                     assignment[seats[node - 1].key] = carer.id
                 index = found.Value(routing.NextVar(index))
         _keep_reachable(instance, assignment)
-        _improve(instance, assignment, travel, [legs[c.travel_mode or "", c.home] for c in carers],
-                 allowed, began + seconds)
+    _improve(instance, assignment, travel, [legs[c.travel_mode or "", c.home] for c in carers],
+             allowed, began + seconds)
     cost, travel, unknown, _ = evaluate(instance, assignment)
     return Solution(assignment, cost, travel, unknown,
                     {s.key: _why_unassigned(instance, s) for s in seats
