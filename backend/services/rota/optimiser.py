@@ -487,6 +487,8 @@ def _improve(instance: Instance, assignment: dict, travel: dict, legs: list,
         return cost
 
     costs = [route_cost(v, r) for v, r in enumerate(routes)]
+    if None in costs:  # cannot happen (the plan keeps every rule): nothing to improve from
+        return
 
     def priced(moves: list) -> tuple[int, dict] | None:
         """The change in cost if each (seat, carer or None) of moves were made."""
