@@ -57,7 +57,7 @@ def test_only_free_trained_working_carers_ranked_by_travel_and_continuity(s):
     found = suggest_carers(s.manager, s.target.id, limit=20)
     ranked = [n for n in names(found) if n.startswith(("close", "distant", "regular"))]
     # The regular comes 10 km too, like the distant carer, but the person knows them:
-    # continuity is worth KNOWN_WORTH_MIN (30) minutes and more, so they come first.
+    # continuity is worth KNOWN_WORTH_MIN (35) minutes and more, so they come first.
     assert ranked == ["regular", "close", "distant"]
     assert not {"busy", "away", "untrained", "evenings"} & set(names(found))
     by_name = dict(zip(names(found), found, strict=True))
