@@ -37,20 +37,35 @@ def _smtp_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def _staff(context: list, funders: dict) -> tuple[dict, dict]:
+def _staff(context: list) -> tuple[dict, dict, dict]:
     """The active provider managers of the alerts' providers and commissioners of their
-    funders (rows of id and email), each grouped by organisation: one query."""
+    funders and of the co-funders of their contracts (rows of id and email), each grouped
+    by organisation, and each contract's co-funders (contract id -> organisation ids):
+    one query (a commissioner co-funding several of the contracts comes once a contract)."""
     managers: dict = {}
     commissioners: dict = {}
-    organisations = {row.provider_id for row in context}.union(*funders.values())
-    rows = db.session.execute(
-        sa.select(User.id, User.email, User.organisation_id, User.role).where(
+    co_funders: dict = {}
+    organisations = {row.provider_id for row in context} | {row.funder_id for row in context}
+    columns = (User.id, User.email, User.organisation_id, User.role)
+    rows = db.session.execute(sa.union_all(
+        sa.select(*columns, sa.type_coerce(sa.null(), ContractFunder.contract_id.type)
+                  .label("contract_id")).where(
             User.role.in_([Role.PROVIDER_MANAGER, Role.COMMISSIONER]), User.active.is_(True),
-            among(User.organisation_id, organisations)))
+            among(User.organisation_id, organisations)),
+        sa.select(*columns, ContractFunder.contract_id).join(
+            ContractFunder, ContractFunder.funder_id == User.organisation_id).where(
+            User.role == Role.COMMISSIONER, User.active.is_(True),
+            among(ContractFunder.contract_id, {row.contract_id for row in context}))))
+    seen = set()
     for user in rows:
+        if user.contract_id is not None:
+            co_funders.setdefault(user.contract_id, set()).add(user.organisation_id)
+        if user.id in seen:
+            continue
+        seen.add(user.id)
         grouped = managers if user.role == Role.PROVIDER_MANAGER else commissioners
         grouped.setdefault(user.organisation_id, []).append(user)
-    return managers, commissioners
+    return managers, commissioners, co_funders
 
 
 def _row(key: str, alert, channel: Channel, subject: str, body: str, now: datetime,
@@ -127,21 +142,6 @@ def about_visits(*columns) -> sa.Select:
 _ABOUT = about_visits()
 
 
-def _funders(context: list, alerts: list, audience: "Audience") -> dict:
-    """Each visit's funders to tell (visit id -> organisation ids): the package's funder
-    and the co-funders of its contract, read only when some alert goes to funders."""
-    if audience != Audience.ESCALATED and not any(a.kind == AlertKind.MISSED for a in alerts):
-        return {row.visit_id: set() for row in context}
-    shares: dict = {}
-    contract_ids = list({row.contract_id for row in context})
-    for contract_id, funder_id in db.session.execute(sa.select(
-            ContractFunder.contract_id, ContractFunder.funder_id).where(
-            among(ContractFunder.contract_id, contract_ids))):
-        shares.setdefault(contract_id, set()).add(funder_id)
-    return {row.visit_id: {row.funder_id} | shares.get(row.contract_id, set())
-            for row in context}
-
-
 def notify(alerts: list, audience: Audience, now: datetime | None = None,
            about: dict | None = None) -> int:
     """Write the outbox rows for these alerts (objects or rows of the alerts table);
@@ -152,8 +152,7 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None,
     now = now or clock.now()
     by_visit = about if about is not None else {row.visit_id: row for row in db.session.execute(
         _ABOUT.where(among(Visit.id, list({a.visit_id for a in alerts}))))}
-    funders = _funders(list(by_visit.values()), alerts, audience)
-    managers, commissioners = _staff(list(by_visit.values()), funders)
+    managers, commissioners, co_funders = _staff(list(by_visit.values()))
     base_url = current_app.config.get("ECM_PUBLIC_URL", "")
 
     rows = []
@@ -179,7 +178,8 @@ def notify(alerts: list, audience: Audience, now: datetime | None = None,
         if audience == Audience.ESCALATED or alert.kind == AlertKind.MISSED:
             why = "Escalated: not acknowledged in time." if audience == Audience.ESCALATED \
                 else "Missed call confirmed."
-            told = [user for funder_id in sorted(funders[alert.visit_id], key=str)
+            funders = {about.funder_id} | co_funders.get(about.contract_id, set())
+            told = [user for funder_id in sorted(funders, key=str)
                     for user in commissioners.get(funder_id, [])]
             rows += _staff_rows(f"{prefix}:funder", alert, told,
                                 f"[{about.provider_name}] {subject}", f"{why}\n{body}", now,
