@@ -145,7 +145,7 @@ def test_one_view_shows_held_money_and_its_steps_add_up(client, bearer, w):
     billed = view["total"].stages[-1]
     assert (billed.pence, billed.held_pence, billed.held_visits) == (2840, 1420, 1)
     steps = dict(view["total"].explanation)
-    held = "Held: not verified in the home, waiting for a manager's confirmation"
+    held = "Held: checked in outside the fence, waiting for a manager's confirmation"
     assert steps[held] == Decimal("-0.75")  # the 45 minutes delivered and held
     assert sum(h for what, h in view["total"].explanation[:-1]) == steps["Billed"]
     totals = payment.payment_totals(w.commissioner, PERIOD, parse_grouping("provider"))

@@ -91,7 +91,7 @@ def _explain(pay: dict) -> list[tuple[str, Decimal]]:
     billed_visits = delivered - pay["unbilled_actual_minutes"]
     held = pay["held_actual_minutes"]
     return [("Delivered", hours.hours(delivered)),
-            ("Held: not verified in the home, waiting for a manager's confirmation",
+            ("Held: checked in outside the fence, waiting for a manager's confirmation",
              -hours.hours(held)),
             ("Delivered but not billed", -hours.hours(pay["unbilled_actual_minutes"] - held)),
             ("Billing basis and double-ups", hours.hours(pay["raw_minutes"] - billed_visits)),
