@@ -14,7 +14,9 @@ from backend.models import (
     AuditEntry, CarePackage, PackageChange, Visit, VisitAssignment, VisitStatus,
 )
 from backend.services.administration import package_changes, packages
-from backend.services.dates import clock
+from backend.services.audit.hours import hours_report
+from backend.services.audit.report_scope import parse_grouping
+from backend.services.dates import clock, periods
 from backend.services.reference.packages import CallLine
 from backend.services.rota.visit_generation import PATTERN_CHANGED, generate_visits
 from tests.monitoring_helpers import check_in, check_out
@@ -183,6 +185,40 @@ def test_ending_the_package_before_a_change_withdraws_the_change(setup):
                                             today + timedelta(days=8), weekly_minutes=200)
     packages.change_package(world.manager, package.id, end_date=today + timedelta(days=7))
     assert db.session.get(PackageChange, again.id) is None
+
+
+def test_commissioned_hours_count_each_day_at_the_minutes_in_force(setup):
+    """420 minutes a week (60 a day) until day 14, then 700 (100 a day); a hospital stay
+    on days 10 to 17 straddles the change. Over days 0 to 27:
+      days 0-13 at 60, less days 10-13 away: 10 x 60 = 600
+      days 14-27 at 100, less days 14-17 away: 10 x 100 = 1000      -> 1600 minutes.
+    The same once the change has applied (the 420 it replaced is kept). Then a change to
+    350 (50 a day) from day 21: 600 + (7 - 4) x 100 + 7 x 50 = 1250 minutes."""
+    world, package, _ = setup
+    today = clock.today()
+    four_weeks = periods.resolve("custom", first=today, last=today + timedelta(days=27))
+
+    def commissioned():
+        db.session.expire_all()
+        rows = hours_report(world.commissioner, four_weeks, parse_grouping("package"))["rows"]
+        return next(r["commissioned_minutes"] for r in rows
+                    if r["group"]["package"]["id"] == str(package.id))
+
+    assert commissioned() == 28 * 60
+    package_changes.schedule_change(world.manager, package.id, today + timedelta(days=14),
+                                    weekly_minutes=700)
+    packages.suspend_package(world.manager, package.id, today + timedelta(days=10),
+                             today + timedelta(days=17), "Hospital stay")
+    db.session.commit()
+    assert commissioned() == 1600
+    assert package_changes.apply_due_changes(today + timedelta(days=14)) == 1
+    db.session.commit()
+    assert db.session.get(CarePackage, package.id).weekly_minutes == 700
+    assert commissioned() == 1600
+    package_changes.schedule_change(world.manager, package.id, today + timedelta(days=21),
+                                    weekly_minutes=350)
+    db.session.commit()
+    assert commissioned() == 1250
 
 
 def test_a_change_from_today_applies_now_and_spares_what_was_delivered(setup, make):

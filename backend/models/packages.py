@@ -74,6 +74,9 @@ class PackageChange(IdMixin, CreatedMixin, db.Model):
     effective_date: Mapped[date]
     # None: the commissioned minutes stay as they are.
     weekly_minutes: Mapped[int | None]
+    # The minutes this change replaced, set when it applies (commissioned hours before its
+    # day count at them); None before then, or for a change applied before it was kept.
+    weekly_minutes_before: Mapped[int | None]
     # Whether the weekly pattern changes (then its calls are `lines`).
     changes_pattern: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -124,6 +124,7 @@ def apply_change(user: User | None, change: PackageChange, now: datetime) -> Non
                             {"pattern": pattern_of(package),
                              "effective_date": change.effective_date})
     if change.weekly_minutes is not None:
+        change.weekly_minutes_before = package.weekly_minutes
         changes.apply(user, package, "package_changed",
                       {"weekly_minutes": change.weekly_minutes})
     change.applied_at = now

@@ -2,8 +2,10 @@
 
 All figures are carer-minutes: a double-up visit plans duration x carers and
 delivers the sum of each worker's minutes (Visit.delivered_minutes).
-Commissioned minutes are the package's weekly minutes x active days / 7, where a
-day is active between the package's start and end dates and outside suspensions.
+Commissioned minutes are the weekly minutes in force on each active day / 7, where a
+day is active between the package's start and end dates and outside suspensions, and
+the minutes in force are the package's own but over the days a scheduled or applied
+change of minutes governs (package_changes).
 Visits belong to a period by their planned start, between the UTC instants of
 the period's first local midnight and the local midnight after its last day.
 A jointly funded package counts for each funder by its share (reference/funding.py):
@@ -16,12 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from backend.extensions import db
-from backend.models import CarePackage, PackageSuspension, ServiceUser, User, Visit, VisitStatus
+from backend.models import (
+    CarePackage, PackageChange, PackageSuspension, ServiceUser, User, Visit, VisitStatus,
+)
 from backend.services.dates.periods import Period
 from backend.services.audit.report_scope import (
     Grouping, entity_column, entity_labels, package_criteria, time_column,
 )
-from backend.services.database.dialect import days_between, greatest, least
+from backend.services.database.dialect import day_before, days_between, greatest, least
 from backend.services.dates import clock
 from backend.services.monitoring import rules
 from backend.services.reference import funding
@@ -81,11 +85,61 @@ def _with_area(stmt, grouping: Grouping):
 def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
                              provider_id=None) -> dict:
     """{group key: sum of weekly_minutes x active days x share in basis points} (divide
-    by 7 x funding.WHOLE for minutes)."""
+    by 7 x funding.WHOLE for minutes), each day at the minutes in force on it: the
+    package's own, and over a change's days (_terms) what the change makes them."""
     split = _split(user, grouping)
     buckets = _bucket_table(_buckets(period, grouping))
-    active_first = greatest(CarePackage.start_date, buckets.c.first)
-    active_last = least(sa.func.coalesce(CarePackage.end_date, buckets.c.last), buckets.c.last)
+    figures = defaultdict(int)
+    terms = _terms()
+    for term in (None, terms):
+        for key, minute_days in _minute_days(user, grouping, provider_id, split, buckets,
+                                             term).items():
+            figures[key] += minute_days
+    return dict(figures)
+
+
+def _terms() -> sa.Subquery:
+    """The spans of days over which a package's commissioned minutes differ from its own
+    (CarePackage.weekly_minutes: in force since its last applied change of minutes, or
+    a later edit), from its changes of minutes: (package_id, first, last, minutes), first
+    or last NULL where open. Before its first change, applied: the minutes it replaced
+    (unknown for one applied before they were kept); from each applied change but the
+    last, to the next: that change's; from each change still to apply: its own."""
+    c = PackageChange
+    ordered = {"partition_by": c.package_id, "order_by": c.effective_date}
+    changes = sa.select(
+        c.package_id, c.effective_date, c.weekly_minutes, c.weekly_minutes_before,
+        c.applied_at, sa.func.lead(c.effective_date).over(**ordered).label("next_day"),
+        sa.func.lead(c.applied_at).over(**ordered).label("next_applied_at"),
+        sa.func.row_number().over(**ordered).label("n"),
+    ).where(c.weekly_minutes.is_not(None)).subquery()
+    before_first = sa.select(
+        changes.c.package_id, sa.cast(sa.null(), sa.Date).label("first"),
+        day_before(changes.c.effective_date).label("last"),
+        changes.c.weekly_minutes_before.label("minutes")).where(
+        changes.c.n == 1, changes.c.applied_at.is_not(None),
+        changes.c.weekly_minutes_before.is_not(None))
+    last_applied = sa.and_(changes.c.applied_at.is_not(None),
+                           changes.c.next_applied_at.is_(None))
+    spans = sa.select(
+        changes.c.package_id, changes.c.effective_date.label("first"),
+        day_before(changes.c.next_day).label("last"),
+        changes.c.weekly_minutes.label("minutes")).where(sa.not_(last_applied))
+    return sa.union_all(before_first, spans).subquery("terms")
+
+
+def _minute_days(user: User, grouping: Grouping, provider_id, split: funding.Split,
+                 buckets: sa.CTE, term: sa.Subquery | None) -> dict:
+    """commissioned_minute_days() at the packages' own minutes (term None), or the
+    difference a span of _terms() makes over its days."""
+    firsts = [CarePackage.start_date, buckets.c.first]
+    lasts = [sa.func.coalesce(CarePackage.end_date, buckets.c.last), buckets.c.last]
+    minutes = CarePackage.weekly_minutes
+    if term is not None:
+        firsts.append(sa.func.coalesce(term.c.first, CarePackage.start_date))
+        lasts.append(sa.func.coalesce(term.c.last, buckets.c.last))
+        minutes = term.c.minutes - CarePackage.weekly_minutes
+    active_first, active_last = greatest(*firsts), least(*lasts)
     suspended = (
         sa.select(sa.func.coalesce(sa.func.sum(days_between(
             greatest(PackageSuspension.start_date, active_first),
@@ -95,16 +149,19 @@ def commissioned_minute_days(user: User, period: Period, grouping: Grouping,
                PackageSuspension.start_date <= active_last,
                sa.or_(PackageSuspension.end_date.is_(None),
                       PackageSuspension.end_date >= active_first))
-        .correlate(CarePackage, buckets).scalar_subquery())
+        .correlate(CarePackage, buckets, *(() if term is None else (term,)))
+        .scalar_subquery())
     inner = (
         sa.select(*_key_columns(grouping, buckets.c.label, split),
-                  (CarePackage.weekly_minutes
-                   * (days_between(active_first, active_last) + 1 - suspended)
+                  (minutes * (days_between(active_first, active_last) + 1 - suspended)
                    * split.points).label("minute_days"))
         .select_from(CarePackage)
         .join(buckets, sa.and_(CarePackage.start_date <= buckets.c.last,
                                sa.or_(CarePackage.end_date.is_(None),
                                       CarePackage.end_date >= buckets.c.first))))
+    if term is not None:
+        inner = inner.join(term, term.c.package_id == CarePackage.id).where(
+            active_first <= active_last)
     inner = split.join(_with_area(inner, grouping)).where(
         *package_criteria(user, provider_id)).subquery()
     keys = [c for c in inner.c if c.name != "minute_days"]

@@ -9,8 +9,8 @@ names that say what is wanted rather than which database is asked:
                   can
 - expressions.py  membership in a list of ids; whether a locked row is as it was read
 - arithmetic.py   minutes and days between instants, whether one instant is more than
-                  so many minutes after another, the month or week of a date, the
-                  greater or lesser of two values
+                  so many minutes after another, the month or week of a date, the day
+                  before a date, the greater or lesser of values
 - writes.py       inserting many rows, skipping duplicates, loading a county, emptying tables
 - connections.py  how a SQLite connection is prepared and its write transaction opened
 - durability.py   a commit of bookkeeping alone that need not wait for the disk
@@ -18,6 +18,7 @@ names that say what is wanted rather than which database is asked:
 Import the names from this package: `from backend.services.database.dialect import among`.
 """
 from backend.services.database.dialect.arithmetic import (
+    day_before,
     days_between,
     greatest,
     least,
@@ -52,7 +53,7 @@ from backend.services.database.dialect.writes import (
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS", "among", "among_bound", "bulk_insert",
-    "commit_lightly_if_nothing_written", "data_version", "days_between",
+    "commit_lightly_if_nothing_written", "data_version", "day_before", "days_between",
     "dialect_name", "empty_tables", "greatest", "insert_ignoring_duplicates", "insert_many",
     "insert_rows_ignoring_duplicates", "later_by_more_than", "least", "load_rows",
     "locked_as_seen", "minutes_between", "month_start", "open_write_transaction",

@@ -54,6 +54,24 @@ def _days_between_sqlite(element, compiler, **kw):
             f"julianday({compiler.process(first, **kw)}) AS INTEGER)")
 
 
+class day_before(FunctionElement):
+    """The day before a date (a date on PostgreSQL, ISO text on SQLite, as dates are)."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "day_before"
+
+
+@compiles(day_before, "postgresql")
+def _day_before_pg(element, compiler, **kw):
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS DATE) - 1)"
+
+
+@compiles(day_before, "sqlite")
+def _day_before_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '-1 day')"
+
+
 class month_start(FunctionElement):
     """The first day of the month of a date column (a date on PostgreSQL, ISO text on SQLite).
 
