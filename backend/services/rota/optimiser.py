@@ -59,13 +59,13 @@ GLS_LAMBDA = 0.5  # how hard guided local search pushes away from the arcs it ke
 # stranger price per seat, and this much per carer beyond the first on a person's visits
 # today (more, 15, made the day's travel 0.81x; less, 5, gave more new faces).
 SAME_CARER_MIN = 10
-# Of the time, what is kept for the local search at the exact price: on the benchmark's
-# day the routing search's plan is the same at 22 s as at 32 s, and the exact search
-# keeps improving to 15 s (0.2: cost 3,863; 0.3: 3,828; 0.4: 3,814).
+# Of the time, what is kept for the local search at the exact price: on a provider's day
+# of 150 carers and 500 visits the routing search's plan is the same at 22 s as at 32 s,
+# while the exact search keeps improving for 15 s (docs/rota.md has the figures).
 EXACT_SHARE = 0.3
-# The most seats ruin and recreate takes off at once (8: cost 3,960; 25: 3,883; 40:
-# 3,828; 60: 3,881), and how a kilometre between homes counts against minutes apart
-# in choosing them (about a walker's pace).
+# The most seats ruin and recreate takes off at once (fewer leave a day's knots in place,
+# more rebuild too much to finish; docs/rota.md), and how a kilometre between homes
+# counts against minutes apart in choosing them (about a walker's pace).
 RUIN_MAX = 40
 RUIN_MIN_PER_KM = 5
 
