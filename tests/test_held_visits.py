@@ -4,14 +4,19 @@ bill here is worked by hand under the default terms: actual time capped at plann
 £18.93 an hour, whole minutes to the nearest, halves of a penny up."""
 import csv
 import io
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from backend.errors import Conflict
 from backend.extensions import db
-from backend.models import AuditEntry, Contract, DeliveryConfirmation, UnverifiedVisits
+from backend.models import (
+    AuditEntry, Contract, DeliveryConfirmation, Role, UnverifiedVisits, User,
+)
+from backend.services.audit.held_visits import confirm_delivered
 from backend.services.audit import one_view, payment
 from backend.services.audit.report_scope import parse_grouping
 from backend.services.bulk_import.run import export, run_import
@@ -168,6 +173,50 @@ def test_only_the_providers_own_managers_confirm_and_only_with_a_reason(client, 
     assert _confirm(client, bearer, w.manager, w.unverified).status_code == 201
     assert _confirm(client, bearer, w.manager, w.unverified).status_code == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DeliveryConfirmation)) == 1
+
+
+def test_two_managers_confirming_at_once_one_confirmation_and_a_409(app, client, bearer, w,
+                                                                    make):
+    """The second confirmation read the visit as held before the first was committed, then
+    waits for it at the write; the one-a-visit index refuses it, answered as a conflict."""
+    _hold(client, bearer, w)
+    colleague = make.user(Role.PROVIDER_MANAGER, w.provider)
+    make.commit()
+    visit_id, first_in, release = w.unverified.id, threading.Event(), threading.Event()
+    outcomes, errors = {}, []
+
+    def confirm(name: str, manager_id, hold_open: bool):
+        try:
+            with app.app_context():
+                try:
+                    confirm_delivered(db.session.get(User, manager_id), visit_id, REASON)
+                    if hold_open:  # the first confirmation's transaction is still open
+                        first_in.set()
+                        release.wait(10)
+                    db.session.commit()
+                    outcomes[name] = "confirmed"
+                except Conflict as exc:
+                    db.session.rollback()
+                    outcomes[name] = exc.message
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - a lost outcome fails the test below
+            errors.append(exc)
+
+    first = threading.Thread(target=confirm, args=("first", w.manager.id, True))
+    first.start()
+    assert first_in.wait(10)
+    second = threading.Thread(target=confirm, args=("second", colleague.id, False))
+    second.start()
+    second.join(1.0)
+    assert second.is_alive()  # waits at its write for the first confirmation's outcome
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not errors
+    assert outcomes == {"first": "confirmed",
+                        "second": "This visit's delivery was confirmed already."}
+    [row] = db.session.scalars(sa.select(DeliveryConfirmation)).all()
+    assert row.confirmed_by_id == w.manager.id
 
 
 def _withdraw(client, bearer, user, visit, reason="Confirmed the wrong visit."):
