@@ -7,7 +7,7 @@ from backend.models import Role
 from backend.services.feedback.submission import submit_feedback, submit_via_link
 from backend.services.feedback.figures import satisfaction_report
 from backend.services.feedback.links import LINK_REDEMPTION_LIMIT, issue_link
-from backend.services.feedback.reading import get_feedback, list_feedback, present
+from backend.services.feedback.reading import get_feedback, list_feedback, present, present_one
 from backend.services.feedback.safety import moderate_feedback
 from mobile_api.auth import BEARER, current_user, token_required
 from mobile_api.feedback_schemas import (
@@ -60,7 +60,7 @@ def index(query):
 def show(feedback_id):
     """One response the caller may read."""
     user = current_user()
-    return present(user, get_feedback(user, feedback_id))
+    return present_one(user, get_feedback(user, feedback_id))
 
 
 @blp.post("/feedback/<uuid:feedback_id>/moderation")
@@ -71,7 +71,7 @@ def show(feedback_id):
 def moderate(body, feedback_id):
     """Set the redacted text the provider sees (the original is kept and audited)."""
     user = current_user()
-    return present(user, moderate_feedback(user, feedback_id, body["redacted_text"]))
+    return present_one(user, moderate_feedback(user, feedback_id, body["redacted_text"]))
 
 
 @blp.get("/feedback/satisfaction")

@@ -34,7 +34,7 @@ from backend.services.audit.quality import quality_report
 from backend.services.audit.report_scope import parse_grouping
 from backend.services.audit.visit_times import evv_csv, visit_times_csv
 from backend.services.dates import periods
-from backend.services.feedback.reading import present
+from backend.services.feedback.reading import present_one
 from backend.services.feedback.safety import moderate_feedback
 from backend.services.identity import access
 from backend.services.national.cld import cld_csv
@@ -111,7 +111,9 @@ def test_feedback_is_moderated_by_the_providers_own_commissioner(w, client, bear
     db.session.commit()
     # The co-funder reads it, but only a commissioner holding a contract of its own with
     # the provider sets what the provider sees.
-    assert present(w.nhs_commissioner, feedback)["may_moderate"] is False
+    assert present_one(w.nhs_commissioner, feedback)["may_moderate"] is False
+    read = client.get(f"/api/v1/feedback/{feedback.id}", headers=bearer(w.nhs_commissioner))
+    assert read.status_code == 200 and read.get_json()["may_moderate"] is False
     with pytest.raises(Forbidden):
         moderate_feedback(w.nhs_commissioner, feedback.id, "A person was left waiting.")
     response = client.post(f"/api/v1/feedback/{feedback.id}/moderation",
@@ -120,7 +122,7 @@ def test_feedback_is_moderated_by_the_providers_own_commissioner(w, client, bear
     assert response.status_code == 403, response.get_json()
     db.session.rollback()
     assert db.session.get(Feedback, feedback.id).moderated_at is None
-    assert present(w.commissioner, feedback)["may_moderate"] is True
+    assert present_one(w.commissioner, feedback)["may_moderate"] is True
     moderate_feedback(w.commissioner, feedback.id, "A person was left waiting.")
     assert db.session.get(Feedback, feedback.id).redacted_text == "A person was left waiting."
 

@@ -10,7 +10,7 @@ from backend.services.dates import days
 from backend.services.feedback.providers import providers_for
 from backend.services.feedback.figures import satisfaction_report
 from backend.services.feedback.links import issue_link, link_qr_svg, links_issued_by
-from backend.services.feedback.reading import get_feedback, list_feedback, present
+from backend.services.feedback.reading import get_feedback, list_feedback, present, present_one
 from backend.services.feedback.safety import moderate_feedback
 from backend.services.feedback.settings import save_settings, settings_for
 from web_admin.auth import current_user, login_required
@@ -64,7 +64,7 @@ def detail(feedback_id):
     elif not form.redacted_text.data:
         form.redacted_text.data = feedback.redacted_text or feedback.free_text
     status = 422 if form.redacted_text.errors else 200
-    return render_template("feedback/detail.html", f=present(user, feedback), form=form,
+    return render_template("feedback/detail.html", f=present_one(user, feedback), form=form,
                            questions=QUESTION_TEXT), status
 
 

@@ -69,5 +69,13 @@ def present(user: User, feedback: Feedback) -> dict:
     })
     if user.role in (Role.COMMISSIONER, Role.ADMIN):
         view["submitted_by_name"] = _name(User, feedback.submitted_by_id)
+    return view
+
+
+def present_one(user: User, feedback: Feedback) -> dict:
+    """present(), with whether this user may moderate the response: asked of one
+    response at a time (its page, its API answer), never per row of a list."""
+    view = present(user, feedback)
+    if user.role in (Role.COMMISSIONER, Role.ADMIN):
         view["may_moderate"] = access.can_change(user, feedback)
     return view
