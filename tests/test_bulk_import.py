@@ -11,9 +11,10 @@ from openpyxl import Workbook, load_workbook
 from backend.errors import Invalid
 from backend.extensions import db
 from backend.models import (
-    AuditEntry, CarePackage, CarerAvailability, CarerSkill, ScheduleLine, ServiceUser, User,
-    Visit,
+    AuditEntry, CarePackage, CarerAvailability, CarerSkill, PackageChange, ScheduleLine,
+    ServiceUser, User, Visit,
 )
+from backend.services.administration import package_changes
 from backend.services.bulk_import.run import export, run_import, template
 from backend.services.dates import clock
 from tests.import_helpers import carer_row, csv_file, package_rows, person_row
@@ -111,6 +112,17 @@ def test_packages_with_patterns_then_visits(world, runner, app):
     assert (report.updated, report.unchanged) == (1, 0)
     report = run_import(world.manager, "packages", csv_file("packages", fixed), "p.csv", False)
     assert (report.updated, report.unchanged) == (0, 1)
+    # An end date imported before a scheduled change's day withdraws the change, as ending
+    # the package on its page does.
+    later = package_changes.schedule_change(world.manager, package.id,
+                                            clock.today() + timedelta(days=10),
+                                            weekly_minutes=300)
+    ended = [dict(r, end_date=(clock.today() + timedelta(days=5)).isoformat()) for r in fixed]
+    report = run_import(world.manager, "packages", csv_file("packages", ended), "p.csv", False)
+    assert report.updated == 1
+    assert db.session.get(PackageChange, later.id) is None
+    assert db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "package_change_withdrawn")) is not None
 
 
 def test_care_workers_import_and_update(world):

@@ -63,9 +63,10 @@ def withdraw_change(user: User | None, package: CarePackage, change,
     db.session.expire(package, ["changes"])
 
 
-def _withdraw_changes_after(user: User, package: CarePackage, last_day: date) -> None:
+def withdraw_changes_after(user: User, package: CarePackage, last_day: date) -> None:
     """A package ending before a scheduled change's day: the change would never take
-    effect, so it is withdrawn rather than left to change an ended package."""
+    effect, so it is withdrawn rather than left to change an ended package (however the
+    end date was set: ending, editing, or importing the package)."""
     for change in [c for c in package.changes
                    if c.applied_at is None and c.effective_date > last_day]:
         withdraw_change(user, package, change, "package_change_withdrawn")
@@ -129,7 +130,7 @@ def change_package(user: User, package_id, **values) -> CarePackage:
         raise Invalid("The package ends before it starts.", field="end_date")
     if changes.apply(user, package, "package_changed", checked):
         if end is not None:
-            _withdraw_changes_after(user, package, end)
+            withdraw_changes_after(user, package, end)
         refresh_visits(package)
     return package
 
@@ -207,7 +208,7 @@ def end_package(user: User, package_id, last_day: date, today: date | None = Non
     if last_day < today:
         values["status"] = PackageStatus.ENDED
     changes.apply(user, package, "package_ended", values)
-    _withdraw_changes_after(user, package, last_day)
+    withdraw_changes_after(user, package, last_day)
     refresh_visits(package)
     return package
 

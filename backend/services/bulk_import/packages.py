@@ -14,7 +14,7 @@ from backend.models import (
     CarePackage, Contract, PackageStatus, PackageType, ScheduleLine, ServiceUser, User,
 )
 from backend.services.administration import changes
-from backend.services.administration.packages import pattern_of
+from backend.services.administration.packages import pattern_of, withdraw_changes_after
 from backend.services.audit import trail
 from backend.services.bulk_import import cells
 from backend.services.bulk_import.columns import Column, Row
@@ -219,6 +219,8 @@ def plan(user: User, rows: list[Row], report: ImportReport):
         for package_id, diff, lines in updates:
             package = db.session.get(CarePackage, package_id)
             changes.apply(user, package, "package_changed", diff)
+            if diff.get("end_date") is not None:
+                withdraw_changes_after(user, package, diff["end_date"])
             if lines is not None:
                 before = pattern_of(package)
                 set_schedule(package, lines)
