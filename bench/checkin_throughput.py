@@ -11,7 +11,8 @@ then for the floor app (bench/floor_app.py: one INSERT per request), and drives 
 from a separate process: 16 client threads, each posting check-in + check-out pairs
 (or floor requests), bounded by count and time. The phases alternate over --rounds
 rounds (check-in, floor, check-in, floor, ...), so both see the machine's load swings.
-It prints requests per second, the ratio to the floor, and p50/p99 latency.
+It prints requests per second, the ratio to the floor, p50/p99 latency, and CPU per
+request: the gunicorn workers', and on PostgreSQL its own processes' (the same cores).
 """
 import argparse
 import json
@@ -195,15 +196,33 @@ def server_cpu_s(process: subprocess.Popen) -> float:
     return total
 
 
+def postgres_cpu_s() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (its backends serve
+    the app's and the floor's statements; their CPU is on the same cores, but not in
+    the server's figure)."""
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def drive(mode: str, port: int, work: list[dict], server: subprocess.Popen) -> dict:
     """Run the clients in a separate process and read its JSON summary, with the server's
-    CPU time per request."""
+    CPU time per request and PostgreSQL's."""
     job = json.dumps({"mode": mode, "port": port, "work": work})
-    cpu = server_cpu_s(server)
+    cpu, database_cpu = server_cpu_s(server), postgres_cpu_s()
     out = subprocess.run([PYTHON, __file__, "--drive"], input=job, capture_output=True,
                          text=True, check=True, timeout=TIME_LIMIT_S + 60)
     result = json.loads(out.stdout)
-    result["server_cpu_ms"] = 1000 * (server_cpu_s(server) - cpu) / len(result["latencies"])
+    requests = len(result["latencies"])
+    result["server_cpu_ms"] = 1000 * (server_cpu_s(server) - cpu) / requests
+    result["postgres_cpu_ms"] = 1000 * (postgres_cpu_s() - database_cpu) / requests
     return result
 
 
@@ -302,7 +321,9 @@ def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: in
                                         visits(2 + n * per_round, per_round), process))
                 run = runs[name][-1]
                 print(f"  {kind} round {n + 1} {name:9} {run['rps']:7.1f} req/s, server CPU "
-                      f"{run['server_cpu_ms']:.2f} ms/request", file=sys.stderr)
+                      f"{run['server_cpu_ms']:.2f} ms/request"
+                      + (f", PostgreSQL CPU {run['postgres_cpu_ms']:.2f} ms/request"
+                         if kind == "postgres" else ""), file=sys.stderr)
     finally:
         for process, _port in servers.values():
             stop(process)
@@ -318,6 +339,7 @@ def pooled(runs: list[dict]) -> dict:
     latencies = sorted(x for run in runs for x in run["latencies"])
     return {"requests": len(latencies), "rps": statistics.median(r["rps"] for r in runs),
             "server_cpu_ms": statistics.median(r["server_cpu_ms"] for r in runs),
+            "postgres_cpu_ms": statistics.median(r["postgres_cpu_ms"] for r in runs),
             "p50_ms": 1000 * statistics.median(latencies),
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
             "failures": sum(r["failures"] for r in runs)}
@@ -352,7 +374,9 @@ def main() -> None:
         for label, x in (("check-in", c), ("floor   ", f)):
             print(f"{kind:9} {label}: {x['rps']:7.1f} req/s  p50 {x['p50_ms']:6.1f} ms  "
                   f"p99 {x['p99_ms']:6.1f} ms  server CPU {x['server_cpu_ms']:.2f} ms/request  "
-                  f"({x['requests']} requests, {x['failures']} failed)")
+                  + (f"PostgreSQL CPU {x['postgres_cpu_ms']:.2f} ms/request  "
+                     if kind == "postgres" else "")
+                  + f"({x['requests']} requests, {x['failures']} failed)")
         if c["failures"] or f["failures"]:  # a refused request is no measure of speed
             print(f"{kind:9} NOT MEASURED: requests failed; the figures above mean nothing")
             sys.exit(1)
