@@ -3,7 +3,7 @@
 
     python bench/checkin_throughput.py [--db sqlite|postgres|both] [--pairs 40]
                                        [--scenario on-time|short-calls]
-                                       [--rounds 3] [--floor-reads K]
+                                       [--rounds 3] [--floor-reads K] [--compare DIR]
 
 For each database it prepares a database of its own (migrated, one provider, 16 care
 workers with visits), starts gunicorn (2 workers) on loopback for the real app and
@@ -13,6 +13,9 @@ from a separate process: 16 client threads, each posting check-in + check-out pa
 rounds (check-in, floor, check-in, floor, ...), so both see the machine's load swings.
 It prints requests per second, the ratio to the floor, p50/p99 latency, and CPU per
 request: the gunicorn workers', and on PostgreSQL its own processes' (the same cores).
+--compare DIR serves another copy of the tree too (e.g. `git archive` of an earlier
+commit), as one more phase of every round with visits of its own: a change measured
+against the code before it in the same rounds, as the machine's load swings.
 """
 import argparse
 import json
@@ -164,13 +167,13 @@ def prepare(kind: str, pairs: int, secret: str, scenario: str = "on-time") -> li
 
 
 def start_gunicorn(app_spec: str, kind: str, secret: str, port: int,
-                   floor_reads: int = 0) -> tuple[subprocess.Popen, int]:
+                   floor_reads: int = 0, root: Path = ROOT) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "DATABASE_URL": database_url(kind), "SECRET_KEY": secret,
-           "ECM_ENV": "production", "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT),
+           "ECM_ENV": "production", "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(root),
            "FLOOR_READS": str(floor_reads)}
     process = subprocess.Popen(
         [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
-        cwd=ROOT, env=env, start_new_session=True)
+        cwd=root, env=env, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -288,37 +291,45 @@ def run_clients(job: dict) -> dict:
             "failures": len(failures), "failure_codes": sorted(set(failures))}
 
 
-def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: int = 1) -> dict:
+def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: int = 1,
+          compare: tuple[Path, ...] = ()) -> dict:
     """Serve the real app and the floor side by side; drive them in alternating rounds
-    (check-in, floor, check-in, floor ...) so that both see the machine's load swings."""
+    (check-in, floor, check-in, floor ...) so that both see the machine's load swings.
+    Each tree in `compare` is served as one more check-in phase ("checkin@<folder>")."""
     secret = secrets.token_urlsafe(32)
     reset_database(kind)
     per_round = pairs - 2
-    work = prepare(kind, 2 + rounds * per_round, secret, scenario)
+    app = "backend.app:create_app()"
+    floor_app = "bench.floor_app:create_app()"
+    # name: (what the clients post, the app, the floor's extra reads, the tree served)
+    phases = {"checkin": ("checkin", app, 0, ROOT), "floor": ("floor", floor_app, 0, ROOT)}
+    if floor_reads:
+        phases[f"floor+{floor_reads}"] = ("floor", floor_app, floor_reads, ROOT)
+    for root in compare:
+        phases[f"checkin@{root.name}"] = ("checkin", app, 0, root)
+    # Each check-in phase posts visits of its own; the floor's posts carry no visit.
+    checkins = [name for name, phase in phases.items() if phase[0] == "checkin"]
+    work = prepare(kind, len(checkins) * (2 + rounds * per_round), secret, scenario)
 
-    def visits(first: int, count: int) -> list[dict]:
+    def visits(name: str, first: int, count: int) -> list[dict]:
+        if name in checkins:
+            first += checkins.index(name) * (2 + rounds * per_round)
         return [{**w, "visits": w["visits"][first:first + count],
                  "homes": w["homes"][first:first + count]} for w in work]
 
     # The floor's table, made before its two workers start (each would try at once).
     from bench.floor_app import engine_for, metadata
     metadata.create_all(engine_for(database_url(kind)))
-    floor_app = "bench.floor_app:create_app()"
-    # name: (what the clients post, the app, the floor's extra reads)
-    phases = {"checkin": ("checkin", "backend.app:create_app()", 0),
-              "floor": ("floor", floor_app, 0)}
-    if floor_reads:
-        phases[f"floor+{floor_reads}"] = ("floor", floor_app, floor_reads)
-    servers = {name: start_gunicorn(spec, kind, secret, free_port(), reads)
-               for name, (_posts, spec, reads) in phases.items()}
+    servers = {name: start_gunicorn(spec, kind, secret, free_port(), reads, root)
+               for name, (_posts, spec, reads, root) in phases.items()}
     runs: dict = {name: [] for name in servers}
     try:
         for name, (process, port) in servers.items():
-            drive(phases[name][0], port, visits(0, 2), process)  # warm-up
+            drive(phases[name][0], port, visits(name, 0, 2), process)  # warm-up
         for n in range(rounds):
             for name, (process, port) in servers.items():
                 runs[name].append(drive(phases[name][0], port,
-                                        visits(2 + n * per_round, per_round), process))
+                                        visits(name, 2 + n * per_round, per_round), process))
                 run = runs[name][-1]
                 print(f"  {kind} round {n + 1} {name:9} {run['rps']:7.1f} req/s, server CPU "
                       f"{run['server_cpu_ms']:.2f} ms/request"
@@ -331,6 +342,9 @@ def bench(kind: str, pairs: int, scenario: str, floor_reads: int = 0, rounds: in
     results["ratios"] = [c["rps"] / f["rps"] for c, f in zip(runs["checkin"], runs["floor"],
                                                                    strict=True)]
     results["ratio"] = statistics.median(results["ratios"])
+    for name in checkins[1:]:
+        results[name]["ratio"] = statistics.median(
+            c["rps"] / f["rps"] for c, f in zip(runs[name], runs["floor"], strict=True))
     return results
 
 
@@ -359,6 +373,9 @@ def main() -> None:
                         help="alternating check-in and floor rounds of --pairs - 2 pairs each "
                              "(default 3); rates are the median round, the ratio the median "
                              "of the rounds' ratios, latencies over all rounds")
+    parser.add_argument("--compare", action="append", type=Path, default=[], metavar="DIR",
+                        help="also serve the tree in DIR (e.g. an earlier commit from `git "
+                             "archive`) as a check-in phase of each round; repeatable")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
@@ -369,7 +386,8 @@ def main() -> None:
           f"check-in+check-out pairs per client (2 warm-up), scenario {args.scenario}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.2f}")
     for kind in kinds:
-        r = bench(kind, args.pairs, args.scenario, args.floor_reads, args.rounds)
+        r = bench(kind, args.pairs, args.scenario, args.floor_reads, args.rounds,
+                  tuple(root.resolve() for root in args.compare))
         c, f = r["checkin"], r["floor"]
         for label, x in (("check-in", c), ("floor   ", f)):
             print(f"{kind:9} {label}: {x['rps']:7.1f} req/s  p50 {x['p50_ms']:6.1f} ms  "
@@ -383,6 +401,12 @@ def main() -> None:
         print(f"{kind:9} ratio check-in/floor: {r['ratio']:.2f} (target >= 0.5; rounds "
               f"{', '.join(f'{x:.2f}' for x in r['ratios'])}); "
               f"p99 target < 50 ms: {'met' if c['p99_ms'] < 50 else 'NOT met'}")
+        for root in args.compare:
+            name = f"checkin@{root.resolve().name}"
+            k = r[name]
+            print(f"{kind:9} {name}: {k['rps']:7.1f} req/s  p50 {k['p50_ms']:6.1f} ms  p99 "
+                  f"{k['p99_ms']:6.1f} ms  ({k['failures']} failed); ratio to the floor "
+                  f"{k['ratio']:.2f}")
         if args.floor_reads:
             k = r[f"floor+{args.floor_reads}"]
             print(f"{kind:9} floor+{args.floor_reads} reads: {k['rps']:7.1f} req/s  p50 "
