@@ -202,3 +202,21 @@ def test_users_page_invites_and_deactivates(client, auth, world):
     assert db.session.get(User, world.worker.id).active is False
     assert client.post(f"/admin/users/{world.other_worker.id}/password-link").status_code == 200
     assert client.post(f"/admin/users/{world.foreign_worker.id}/active/0").status_code == 404
+
+
+def test_a_persons_packages_page(client, auth, world, make):
+    """The person page's "Packages and their patterns" link: that person's packages only;
+    a person the user may not see, or an id that is no id, answers 404, never 500."""
+    second = make.package(world.person, contract=world.contract, reference="PKG-2")
+    make.package(make.service_user(), contract=world.contract, reference="PKG-NOT-ADA")
+    make.commit()
+    for user in (world.manager, world.commissioner, world.admin):
+        switch(auth, user.username)
+        page = client.get(f"/admin/packages?person={world.person.id}")
+        assert page.status_code == 200, text(page)
+        assert "PKG-2" in text(page) and "PKG-NOT-ADA" not in text(page)
+        assert f"/admin/packages/{second.id}" in text(page)
+        assert f"/admin/packages/new?person={world.person.id}" in text(page)
+    switch(auth, world.manager.username)
+    assert client.get(f"/admin/packages?person={world.other_person.id}").status_code == 404
+    assert client.get("/admin/packages?person=not-an-id").status_code == 404

@@ -237,8 +237,10 @@ def get_package(user: User, package_id) -> CarePackage:
 
 
 def list_packages(user: User, service_user_id=None) -> list[CarePackage]:
-    """Packages the user may see, newest start first."""
+    """Packages the user may see, newest start first; with `service_user_id`, that
+    person's (NotFound for a person the user may not see, or an id that is no id)."""
     query = access.scoped(user, CarePackage).order_by(CarePackage.start_date.desc())
     if service_user_id is not None:
-        query = query.where(CarePackage.service_user_id == service_user_id)
+        person = access.get_visible(user, ServiceUser, service_user_id, "person")
+        query = query.where(CarePackage.service_user_id == person.id)
     return list(db.session.scalars(query))
