@@ -174,3 +174,22 @@ def test_page(client, auth, w):
     bad = client.get("/national/cld?quarter=2026-02-30")
     assert bad.status_code == 422 and 'value="2026-02-30"' in bad.get_data(as_text=True)
     assert client.get("/national/cld").status_code == 200  # the last quarter by default
+
+
+def test_returns_open_on_what_the_organisation_sends(client, auth, w):
+    """The menu's "Returns" opens the CLD return for a council's commissioner. An ICB's
+    commissioner sends no CLD return (councils do): they are taken to the visit length
+    return, and the returns' tabs offer them no CLD tab to land on a 404 from."""
+    db.session.commit()
+    auth.login(w.commissioner.username)
+    council_page = client.get("/national/visit-length").get_data(as_text=True)
+    assert ">CLD return</a>" in council_page
+    auth.logout()
+    auth.login(w.nhs_commissioner.username)
+    home = client.get("/national/cld")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/national/visit-length")
+    icb_page = client.get("/national/visit-length").get_data(as_text=True)
+    assert ">CLD return</a>" not in icb_page and ">Capacity Tracker</a>" in icb_page
+    # Asked for by name, another council's return is still not theirs.
+    asked = client.get(f"/national/cld?council_id={w.council.id}&quarter=2026-01-01")
+    assert asked.status_code == 404

@@ -2,7 +2,7 @@
 visit-level actuals with times and the US EVV file, linked from the payment page."""
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from backend.errors import Invalid
 from backend.models import Role
@@ -17,6 +17,12 @@ from web_admin.auth import current_user, login_required
 from web_admin.period_filter import period_args, read_period
 
 bp = Blueprint("national_pages", __name__)
+
+
+@bp.context_processor
+def returns_tabs() -> dict:
+    """The returns' tabs offer the CLD return only to those whose organisation sends it."""
+    return {"sends_cld": cld.sends_cld(current_user())}
 
 
 @bp.get("/national/visit-length")
@@ -89,6 +95,9 @@ def cld_page():
     """The council's Client Level Data return for a quarter: what would be rejected, and the
     file to download."""
     user = current_user()
+    if "council_id" not in request.args and not cld.sends_cld(user):
+        # The menu's "Returns", followed by an ICB's commissioner: their returns.
+        return redirect(url_for(".visit_length_page"))
     council_id = request.args.get("council_id") or user.organisation_id
     typed, start, error = _quarter_asked()
     report = cld.validation_report(user, council_id, start) if start else None

@@ -90,6 +90,12 @@ def quarter(start: date) -> tuple[date, date]:
     return start, following - timedelta(days=1)
 
 
+def sends_cld(user: User) -> bool:
+    """Whether the user's own organisation is a council: councils send the CLD return (an
+    ICB or a provider sends none), so a council's returns open on it."""
+    return user.organisation.kind == OrganisationKind.COUNCIL
+
+
 def for_council(user: User, council_id, quarter_start: date) -> Return:
     """The return asked for: a council the user may see (their own; admins any), else 404."""
     council = access.get_visible(user, Organisation, council_id, "council")
