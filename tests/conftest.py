@@ -6,12 +6,14 @@ from empty tables.
 """
 import os
 import tempfile
+from datetime import datetime, time
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from backend.app import create_app
 from backend.extensions import db
+from backend.services.dates import clock
 from tests.factories import Factory
 from tests.mail_server import Inbox, free_port
 
@@ -61,6 +63,15 @@ def _empty_all_tables() -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+@pytest.fixture
+def midday():
+    """The clock pinned at 12:00 local today: for tests whose calls lie hours either side
+    of now and must stay on one local day at whatever hour the suite runs."""
+    noon = datetime.combine(clock.today(), time(12), tzinfo=clock.zone())
+    with clock.pinned(noon):
+        yield noon
 
 
 @pytest.fixture

@@ -2,12 +2,17 @@
 state, the filter and the live JSON (issue 19, point 1)."""
 from datetime import timedelta
 
+import pytest
+
 from backend.extensions import db
 from backend.models import Alert, AlertKind, Priority, Role
 from backend.services.dates import clock
 from backend.services.monitoring.board import today_board
 from backend.services.monitoring.board_exceptions import day_board
 from tests.monitoring_helpers import check_in
+
+# Calls hours either side of now, all on today's board: the day is pinned at noon.
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 def _chips(board):

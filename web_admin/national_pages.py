@@ -22,7 +22,8 @@ bp = Blueprint("national_pages", __name__)
 @bp.context_processor
 def returns_tabs() -> dict:
     """The returns' tabs offer the CLD return only to those whose organisation sends it."""
-    return {"sends_cld": cld.sends_cld(current_user())}
+    user = current_user()  # None on an error page shown before signing in
+    return {"sends_cld": user is not None and cld.sends_cld(user)}
 
 
 @bp.get("/national/visit-length")
