@@ -6,7 +6,7 @@ from empty tables.
 """
 import os
 import tempfile
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -104,7 +104,9 @@ def bearer(app):
     from backend.services.identity.tokens import issue_access_token
 
     def headers(user) -> dict:
-        token, _ = issue_access_token(user)
+        # Issued by the wall clock, as its expiry is checked (so also inside `midday`).
+        with clock.pinned(datetime.now(UTC)):
+            token, _ = issue_access_token(user)
         return {"Authorization": f"Bearer {token}"}
 
     return headers

@@ -34,7 +34,8 @@ def test_a_change_for_tomorrow_tells_both_carers_and_next_week_tells_nobody(make
         "Rota changed tomorrow", "Rota changed tomorrow"]
 
 
-def test_the_carer_app_rota_carries_the_banner_until_read(make, client, bearer):
+def test_the_carer_app_rota_carries_the_banner_until_read(make, client, bearer, midday):
+    """The world's own call is at noon, so a call at 23:00 never overlaps it."""
     w = make.world()
     today = clock.today()
     visit = make.visit(w.package, start=clock.local_to_utc(today, time(23, 0)), workers=[])
